@@ -1,0 +1,3 @@
+"""cdc-preflight: audit PostgreSQL before change data capture, and plan its capacity."""
+
+__version__ = "0.1.0"

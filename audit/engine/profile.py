@@ -1,0 +1,33 @@
+"""Connector profiles: thresholds that differ between Debezium, AWS DMS and native subscriptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Thresholds for one kind of CDC consumer; each names its source in the rule docs."""
+
+    name: str
+    title: str
+    slots_per_connector: int = 1
+    planned_connectors: int = 1
+    spare_slots: int = 1
+    min_wal_sender_timeout_ms: int = 10_000
+    uses_publication: bool = True
+
+
+PROFILES: dict[str, Profile] = {
+    "debezium": Profile(name="debezium", title="Debezium PostgreSQL connector (pgoutput)"),
+    "dms": Profile(name="dms", title="AWS DMS (PostgreSQL source, CDC)"),
+    "native": Profile(name="native", title="PostgreSQL native logical replication"),
+    "generic": Profile(name="generic", title="Generic logical decoding consumer"),
+}
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}") from None
