@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 
 import pytest
 
@@ -36,8 +35,7 @@ def _required_majors() -> set[int]:
 class ServerPool:
     """Starts servers lazily, one per (major, settings) pair, and stops them at session end."""
 
-    def __init__(self, base: Path) -> None:
-        self.base = base
+    def __init__(self) -> None:
         self.servers: dict[tuple[int, tuple[tuple[str, str], ...]], LocalPostgres] = {}
 
     def get(self, major: int, settings: Mapping[str, str] | None = None) -> LocalPostgres:
@@ -48,7 +46,7 @@ class ServerPool:
                 if major in _required_majors():
                     pytest.fail(f"PostgreSQL {major} binaries are required but not found")
                 pytest.skip(f"PostgreSQL {major} binaries not available")
-            server = LocalPostgres(bins[major], settings=dict(settings or {}), base_dir=self.base)
+            server = LocalPostgres(bins[major], settings=dict(settings or {}))
             server.start()
             self.servers[key] = server
         return self.servers[key]
@@ -59,10 +57,8 @@ class ServerPool:
 
 
 @pytest.fixture(scope="session")
-def server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
-    base = tmp_path_factory.mktemp("pg")
-    os.chmod(base, 0o755)
-    pool = ServerPool(base)
+def server_pool() -> Iterator[ServerPool]:
+    pool = ServerPool()
     yield pool
     pool.stop_all()
 

@@ -79,6 +79,9 @@ class Report(ReportModel):
     collection_issues: list[dict[str, str | None]]
     estimates: dict[str, Any] = Field(default_factory=dict)
     labels: dict[str, str] = Field(default_factory=dict)
+    title: str | None = Field(default=None, description="document title (--title)")
+    customer: str | None = Field(default=None, description="who the audit is for (--customer)")
+    prepared_by: str | None = Field(default=None, description="author (--prepared-by)")
 
 
 def verdict_for(findings: list[ReportFinding]) -> Verdict:
@@ -97,6 +100,10 @@ def build_report(
     facts_sha256: str,
     rules_in_pack: int,
     estimates: dict[str, Any] | None = None,
+    *,
+    title: str | None = None,
+    customer: str | None = None,
+    prepared_by: str | None = None,
 ) -> Report:
     findings: list[ReportFinding] = []
     not_evaluated: list[NotEvaluatedItem] = []
@@ -155,4 +162,7 @@ def build_report(
         collection_issues=[i.model_dump() for i in facts.issues],
         estimates=estimates or {},
         labels=facts.labels,
+        title=title,
+        customer=customer,
+        prepared_by=prepared_by,
     )

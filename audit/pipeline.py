@@ -1,0 +1,57 @@
+"""From facts to report: select the rules, run them, apply waivers. Never touches the network."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from audit.config import AuditConfig, Waiver
+from audit.engine import Profile, Rule, RuleContext, all_rules, evaluate
+from audit.facts import Facts
+from audit.report.model import Report, ReportFinding, build_report, verdict_for
+
+
+def selected_rules(profile: Profile, config: AuditConfig) -> list[Rule]:
+    return [r for r in all_rules() if r.applies_to(profile.name) and config.selects(r)]
+
+
+def analyze(
+    facts: Facts,
+    *,
+    profile: Profile,
+    config: AuditConfig,
+    facts_sha256: str,
+    today: date | None = None,
+) -> Report:
+    """Evaluate the facts; ``today`` decides which waivers have expired (default: facts date)."""
+    rules = selected_rules(profile, config)
+    contexts = {r.code: RuleContext(profile=profile, options=config.options_for(r)) for r in rules}
+    evaluation = evaluate(facts, rules, contexts)
+    report = build_report(facts, evaluation, profile, facts_sha256, rules_in_pack=len(all_rules()))
+    on = today or facts.collected_at.date()
+    return apply_waivers(report, config.waivers, {r.code: r for r in rules}, on)
+
+
+def apply_waivers(
+    report: Report, waivers: list[Waiver], rules: dict[str, Rule], today: date
+) -> Report:
+    if not waivers:
+        return report
+    live = [w for w in waivers if not w.expired(today)]
+    findings: list[ReportFinding] = []
+    for finding in report.findings:
+        rule = rules[finding.code]
+        waiver = next((w for w in live if w.matches(rule, finding.subject)), None)
+        if waiver is None:
+            findings.append(finding)
+        else:
+            findings.append(
+                finding.model_copy(update={"waived": True, "waiver_reason": waiver.reason})
+            )
+    counts = dict(report.counts)
+    for severity in list(counts):
+        if severity != "waived":
+            counts[severity] = sum(1 for f in findings if f.severity == severity and not f.waived)
+    counts["waived"] = sum(1 for f in findings if f.waived)
+    return report.model_copy(
+        update={"findings": findings, "counts": counts, "verdict": verdict_for(findings)}
+    )

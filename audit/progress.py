@@ -1,0 +1,58 @@
+"""Progress for long stages: a bar on a terminal, one plain line per stage otherwise."""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as RichProgress
+
+
+class Progress:
+    """Receives one message per stage or sample from the collector and shows it."""
+
+    def __init__(self, total_seconds: float, stream_is_tty: bool | None = None) -> None:
+        self.tty = sys.stderr.isatty() if stream_is_tty is None else stream_is_tty
+        self.total = total_seconds
+        self._bar: RichProgress | None = None
+        self._task: int | None = None
+        self._last_stage: str | None = None
+
+    def __enter__(self) -> Progress:
+        if self.tty:
+            self._bar = RichProgress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.__enter__()
+            self._task = self._bar.add_task("connecting", total=None)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(exc_type, exc, tb)
+
+    def update(self, message: str, fraction: float | None = None) -> None:
+        """Show ``message``; ``fraction`` (0..1) advances the bar during sampling."""
+        if self._bar is not None and self._task is not None:
+            self._bar.update(
+                self._task,
+                description=message,
+                total=1.0 if fraction is not None else None,
+                completed=fraction or 0.0,
+            )
+            return
+        stage = message.split(":", 1)[0]
+        if fraction is None or stage != self._last_stage:
+            print(f"cdc-preflight: {message}", file=sys.stderr, flush=True)
+        self._last_stage = stage

@@ -1,0 +1,144 @@
+"""The jinja2 environment that renders reports: packaged templates, optional overrides, filters.
+
+Templates live in the ``report_templates`` package and are read through
+``importlib.resources``, so they load the same from a checkout, an editable install or a
+wheel. A ``template_dir`` given by the user is searched first: a consultancy can replace
+``brand.css`` or ``_brand.html.j2`` (or any template) without forking the tool.
+
+Every template is autoescaped except Markdown ones (``*.md.j2``), which escape
+database-provided strings with the ``md`` filter instead. ``StrictUndefined`` turns a typo in
+a template into an error in the tests rather than a blank in a customer's report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+TEMPLATE_PACKAGE = "report_templates"
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+_INLINE_CODE = re.compile(r"`([^`]+)`")
+_URL = re.compile(r"^https?://[^\s\"'<>]+$")
+
+
+def _load_packaged(name: str) -> tuple[str, str | None, Callable[[], bool]] | None:
+    resource = files(TEMPLATE_PACKAGE)
+    for part in name.split("/"):
+        if part in ("", ".", ".."):
+            return None
+        resource = resource.joinpath(part)
+    if not resource.is_file():
+        return None
+    return resource.read_text(encoding="utf-8"), None, lambda: True
+
+
+def _autoescape(name: str | None) -> bool:
+    return not (name or "").endswith((".md", ".md.j2"))
+
+
+def json_value(value: Any) -> str:
+    """A value as compact JSON text: strings keep their quotes, so ``"10"`` differs from ``10``."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def scalar(value: Any) -> str:
+    """A value for prose: strings as they are, everything else as JSON."""
+    return value if isinstance(value, str) else json_value(value)
+
+
+def md_escape(value: Any) -> str:
+    """Make a database-provided string inert in Markdown (and on one table row)."""
+    text = _NEWLINES.sub(" ", scalar(value)).strip()
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    if text.startswith(("#", "+", "-", "=")):
+        text = "\\" + text
+    return text
+
+
+def prose(value: str) -> Markup:
+    """Rule documentation (a Markdown subset) as HTML: paragraphs, bullet lists, inline code.
+
+    The text is escaped first; only the markup this function adds is trusted.
+    """
+    blocks: list[str] = []
+    for block in re.split(r"\n\s*\n", value.strip()):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if not lines:
+            continue
+        if all(line.startswith(("- ", "* ")) for line in lines):
+            items = "".join(f"<li>{_inline(line[2:])}</li>" for line in lines)
+            blocks.append(f"<ul>{items}</ul>")
+        else:
+            blocks.append(f"<p>{_inline(' '.join(lines))}</p>")
+    return Markup("".join(blocks))
+
+
+def _inline(text: str) -> str:
+    return _INLINE_CODE.sub(r"<code>\1</code>", str(escape(text)))
+
+
+def is_url(value: Any) -> bool:
+    """Only plain http(s) URLs become links; anything else (``javascript:``) stays text."""
+    return isinstance(value, str) and bool(_URL.match(value))
+
+
+def is_table(value: Any) -> bool:
+    """A non-empty list of mappings: shown as a table with one column per key."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Every key of ``rows``, in order of first appearance."""
+    return list(dict.fromkeys(key for row in rows for key in row))
+
+
+def when(value: datetime) -> str:
+    """A timestamp for people: minutes resolution, UTC spelled out."""
+    if value.tzinfo is None:
+        return value.strftime("%Y-%m-%d %H:%M")
+    if value.utcoffset() == UTC.utcoffset(None):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.strftime("%Y-%m-%d %H:%M UTC%z")
+
+
+def build_environment(template_dir: Path | None = None) -> jinja2.Environment:
+    """A fresh environment; ``template_dir`` files take precedence over the packaged ones."""
+    loaders: list[jinja2.BaseLoader] = []
+    if template_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(template_dir))
+    loaders.append(jinja2.FunctionLoader(_load_packaged))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(json_value=json_value, scalar=scalar, md=md_escape, prose=prose, when=when)
+    env.filters["columns"] = columns
+    env.tests.update(url=is_url, table=is_table)
+    return env
+
+
+@lru_cache(maxsize=1)
+def _packaged_environment() -> jinja2.Environment:
+    return build_environment(None)
+
+
+def environment(template_dir: Path | None = None) -> jinja2.Environment:
+    """The shared packaged environment, or a new one when an override directory is given."""
+    if template_dir is None:
+        return _packaged_environment()
+    return build_environment(template_dir)

@@ -1,0 +1,202 @@
+"""What the templates see: the report plus groupings and labels computed once, in Python.
+
+Templates only loop and format. Grouping, ordering, the PDF's cap on findings and the words
+that go with a verdict are decided here, where they can be tested.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from audit.engine import Severity
+from audit.report.model import Report, ReportFinding, Verdict
+
+Medium = Literal["html", "pdf"]
+
+DEFAULT_TITLE = "CDC readiness report"
+
+#: Findings beyond this many are left out of the PDF (layout time grows linearly with them);
+#: the PDF says how many, of which severity, and where they are.
+PDF_FINDINGS_CAP = 200
+
+#: Critical and high findings listed in the Markdown summary before "and N more".
+MD_TABLE_CAP = 50
+
+VERDICT_WORDS = {
+    Verdict.NOT_READY: "NOT READY",
+    Verdict.READY_WITH_RISKS: "READY WITH RISKS",
+    Verdict.READY: "READY",
+}
+
+SEVERITY_LABELS = {
+    Severity.CRITICAL: "Critical",
+    Severity.HIGH: "High",
+    Severity.MEDIUM: "Medium",
+    Severity.LOW: "Low",
+    Severity.INFO: "Info",
+}
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    """The findings of one rule at one severity: the rule's text is shown once."""
+
+    code: str
+    rule: str
+    title: str
+    why: str
+    references: list[str]
+    findings: list[ReportFinding]
+
+
+@dataclass(frozen=True)
+class SeverityGroup:
+    severity: str
+    label: str
+    count: int
+    rules: list[RuleGroup]
+
+
+@dataclass(frozen=True)
+class CountRow:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One rule at one severity, with how many unwaived findings it has."""
+
+    severity: str
+    label: str
+    code: str
+    title: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """Findings the PDF leaves out, by severity."""
+
+    total: int
+    by_severity: list[CountRow]
+
+
+def target_label(report: Report) -> str:
+    """``host:port/dbname``, the way people name a database in a ticket."""
+    target = report.target
+    host = target.host or "local socket"
+    port = f":{target.port}" if target.port is not None else ""
+    dbname = f"/{target.dbname}" if target.dbname else ""
+    return f"{host}{port}{dbname}"
+
+
+def verdict_summary(report: Report) -> str:
+    counts = report.counts
+    active = sum(counts.get(s.value, 0) for s in Severity)
+    unchecked = len(report.not_evaluated)
+    if report.verdict is Verdict.NOT_READY:
+        n = counts.get(Severity.CRITICAL.value, 0)
+        text = f"{_plural(n, 'critical finding')} must be fixed before CDC can start."
+    elif report.verdict is Verdict.READY_WITH_RISKS:
+        n = counts.get(Severity.HIGH.value, 0) + counts.get(Severity.MEDIUM.value, 0)
+        text = f"No blockers; {_plural(n, 'high or medium finding')} carry risk."
+    elif active:
+        text = f"No blockers or risks; {_plural(active, 'low or informational finding')}."
+    else:
+        text = "No findings."
+    if unchecked:
+        text += f" {_plural(unchecked, 'check')} could not be run: see “Could not check”."
+    return text
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def group_findings(findings: list[ReportFinding]) -> list[SeverityGroup]:
+    """Findings by severity (worst first), then by rule code, keeping the report's order."""
+    by_severity: dict[Severity, dict[str, list[ReportFinding]]] = {s: {} for s in Severity}
+    for finding in sorted(findings, key=lambda f: f.severity.rank):
+        by_severity[finding.severity].setdefault(finding.code, []).append(finding)
+    groups = []
+    for severity, by_code in by_severity.items():
+        if not by_code:
+            continue
+        rules = [
+            RuleGroup(
+                code=code,
+                rule=items[0].rule,
+                title=items[0].title,
+                why=items[0].why,
+                references=items[0].references,
+                findings=items,
+            )
+            for code, items in sorted(by_code.items())
+        ]
+        groups.append(
+            SeverityGroup(
+                severity=severity.value,
+                label=SEVERITY_LABELS[severity],
+                count=sum(len(r.findings) for r in rules),
+                rules=rules,
+            )
+        )
+    return groups
+
+
+def cap_findings(findings: list[ReportFinding], cap: int) -> tuple[list[ReportFinding], Omitted]:
+    """The ``cap`` worst findings (unwaived before waived), and a count of the rest."""
+    order = sorted(
+        range(len(findings)), key=lambda i: (findings[i].waived, findings[i].severity.rank)
+    )
+    kept = set(order[:cap])
+    tally = Counter(findings[i].severity for i in order[cap:])
+    rows = [CountRow(s.value, SEVERITY_LABELS[s], tally[s]) for s in Severity if tally[s]]
+    omitted = Omitted(total=len(findings) - len(kept), by_severity=rows)
+    return [f for i, f in enumerate(findings) if i in kept], omitted
+
+
+def context(report: Report, medium: Medium) -> dict[str, Any]:
+    """Everything the HTML/PDF templates use; the Markdown template uses a subset."""
+    findings = report.findings
+    omitted = Omitted(total=0, by_severity=[])
+    if medium == "pdf":
+        findings, omitted = cap_findings(findings, PDF_FINDINGS_CAP)
+    active = [f for f in findings if not f.waived]
+    waived = [f for f in findings if f.waived]
+    counts = [
+        CountRow(s.value, SEVERITY_LABELS[s], report.counts.get(s.value, 0)) for s in Severity
+    ]
+    groups = group_findings(active)
+    summary = [
+        SummaryRow(g.severity, g.label, rg.code, rg.title, len(rg.findings))
+        for g in group_findings([f for f in report.findings if not f.waived])
+        for rg in g.rules
+    ]
+    return {
+        "report": report,
+        "medium": medium,
+        "title": report.title or DEFAULT_TITLE,
+        "target_label": target_label(report),
+        "verdict_word": VERDICT_WORDS[report.verdict],
+        "verdict_summary": verdict_summary(report),
+        "counts": counts,
+        "waived_count": report.counts.get("waived", 0),
+        "groups": groups,
+        "summary": summary,
+        "anchors": {f"rule-{g.severity}-{rg.code}" for g in groups for rg in g.rules},
+        "waived": waived,
+        "omitted": omitted,
+        "simulated": report.labels.get("simulated"),
+        "other_labels": {k: v for k, v in report.labels.items() if k != "simulated"},
+        "md_findings": [
+            f
+            for f in report.findings
+            if not f.waived and f.severity in (Severity.CRITICAL, Severity.HIGH)
+        ],
+        "md_table_cap": MD_TABLE_CAP,
+    }

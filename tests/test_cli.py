@@ -1,0 +1,159 @@
+"""The command-line contract: verbs, exit codes, one-line errors, nothing written half."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from audit.localpg import LocalPostgres
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_FACTS = ROOT / "sample_outputs" / "demo" / "facts.json"
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "audit", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_rules_list_text_and_json_name_every_rule() -> None:
+    text = cli("rules", "list")
+    assert text.returncode == 0
+    listed = json.loads(cli("rules", "list", "--format", "json").stdout)
+    codes = {entry["code"] for entry in listed}
+    assert {"CDC001", "CDC101", "CDC201"} <= codes
+    for code in codes:
+        assert code in text.stdout
+
+
+def test_rules_explain_prints_the_doc_and_unknown_code_is_a_usage_error() -> None:
+    result = cli("rules", "explain", "CDC001")
+    assert result.returncode == 0
+    assert "## Why it matters for CDC" in result.stdout
+    assert_one_line_error(cli("rules", "explain", "CDC999"), 2)
+
+
+def test_unknown_profile_and_format_are_usage_errors(tmp_path: Path) -> None:
+    bad_profile = cli("analyze", str(SAMPLE_FACTS), "--profile", "kafka", "--out", str(tmp_path))
+    assert bad_profile.returncode == 2
+    bad_format = cli("analyze", str(SAMPLE_FACTS), "--format", "docx", "--out", str(tmp_path))
+    assert_one_line_error(bad_format, 2)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"hello": 1}', "no schema_version"),
+        ('{"schema_version": 99}', "newer than this cdc-preflight"),
+        ('{"schema_version": 1, "tool_version": "x"}', "does not match the facts schema"),
+    ],
+)
+def test_corrupt_facts_file_exits_3_with_one_line(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    facts = tmp_path / "facts.json"
+    facts.write_text(content)
+    out = tmp_path / "out"
+    line = assert_one_line_error(cli("analyze", str(facts), "--out", str(out)), 3)
+    assert expected in line
+    assert not out.exists()
+
+
+def test_analyze_exit_code_follows_fail_on(tmp_path: Path) -> None:
+    """The demo facts have a critical finding: exit 1 by default, 0 with --fail-on never."""
+    default = cli("analyze", str(SAMPLE_FACTS), "--out", str(tmp_path / "a"), "--format", "json")
+    assert default.returncode == 1, default.stderr
+    never = cli(
+        "analyze",
+        str(SAMPLE_FACTS),
+        "--out",
+        str(tmp_path / "b"),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    )
+    assert never.returncode == 0, never.stderr
+
+
+def test_unreachable_server_exits_3_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = cli(
+        "audit",
+        "--dsn",
+        f"host=127.0.0.1 port={closed_port()} connect_timeout=3",
+        "--out",
+        str(out),
+        "--sample-seconds",
+        "0",
+    )
+    line = assert_one_line_error(result, 3)
+    assert "cannot audit" in line
+    assert not out.exists()
+
+
+@pytest.mark.pg
+def test_wrong_password_exits_3_without_echoing_it(
+    pg_server: LocalPostgres, tmp_path: Path
+) -> None:
+    secret = "s3cr3t-Pa55-word"
+    dsn = pg_server.conninfo(password=secret)
+    result = cli("audit", "--dsn", dsn, "--out", str(tmp_path / "out"), "--sample-seconds", "0")
+    line = assert_one_line_error(result, 3)
+    assert secret not in result.stderr + result.stdout
+    assert "password" in line.lower() or "authentication" in line.lower()
+
+
+@pytest.mark.pg
+def test_missing_database_exits_3(pg_server: LocalPostgres, tmp_path: Path) -> None:
+    dsn = pg_server.conninfo(dbname="no_such_db")
+    result = cli("audit", "--dsn", dsn, "--out", str(tmp_path / "out"), "--sample-seconds", "0")
+    assert "no_such_db" in assert_one_line_error(result, 3)
+
+
+@pytest.mark.pg
+def test_dsn_from_libpq_environment(
+    pg_server: LocalPostgres, fresh_db: str, tmp_path: Path
+) -> None:
+    """Without --dsn, PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE apply; the password never shows."""
+    env = {
+        "PGHOST": "127.0.0.1",
+        "PGPORT": str(pg_server.port),
+        "PGUSER": "postgres",
+        "PGPASSWORD": "postgres",
+        "PGDATABASE": fresh_db,
+    }
+    out = tmp_path / "out"
+    result = cli("collect", "-o", str(out / "facts.json"), "--sample-seconds", "0", env=env)
+    assert result.returncode == 0, result.stderr
+    facts = json.loads((out / "facts.json").read_text())
+    assert facts["target"]["dbname"] == fresh_db
+    assert facts["target"]["port"] == pg_server.port
