@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -16,11 +17,12 @@ from typing import Annotated, NoReturn
 import typer
 
 from audit import __version__
-from audit.config import ConfigError, load_config
+from audit.config import AuditConfig, ConfigError, load_config
 from audit.engine import Severity, all_rules, find_rule, get_profile
 from audit.facts import Facts, FactsFileError, dump_facts, read_facts
 from audit.facts.io import facts_sha256
 from audit.files import write_atomic
+from audit.pipeline import DocumentInfo
 from audit.pipeline import analyze as run_analysis
 from audit.progress import Progress
 from audit.report.model import Report
@@ -92,6 +94,34 @@ FailOnOpt = Annotated[
     FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity.")
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logging.")]
+TitleOpt = Annotated[str | None, typer.Option("--title", help="Document title on the cover.")]
+CustomerOpt = Annotated[
+    str | None, typer.Option("--customer", help="Who the audit is for (cover, approval block).")
+]
+PreparedByOpt = Annotated[
+    str | None, typer.Option("--prepared-by", help="Author shown in the approval block.")
+]
+TemplateDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--template-dir",
+        help="Directory whose templates (report.html.j2, brand.css) override the packaged ones.",
+        exists=True,
+        file_okay=False,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where and how the report is written."""
+
+    out: Path
+    formats: list[str]
+    profile: str
+    config: Path | None = None
+    template_dir: Path | None = None
+    document: DocumentInfo = field(default_factory=DocumentInfo)
 
 
 _STATE = {"debug": False}
@@ -136,22 +166,25 @@ def _collect(dsn: str | None, sample_seconds: float, interval: float) -> Facts:
         fail(f"cannot audit: {exc}")
 
 
-def _report(
-    facts: Facts,
-    sha256: str,
-    profile: str,
-    config_path: Path | None,
-    out: Path,
-    formats: list[str],
-) -> Report:
-    from audit.report import write_reports
-
+def _load_config(path: Path | None) -> AuditConfig:
     try:
-        config = load_config(config_path, search_dir=Path.cwd() if config_path is None else None)
+        return load_config(path, search_dir=Path.cwd() if path is None else None)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
-    report = run_analysis(facts, profile=get_profile(profile), config=config, facts_sha256=sha256)
-    paths = write_reports(report, out, formats)
+
+
+def _report(facts: Facts, sha256: str, output: Output) -> Report:
+    from audit.report import write_reports
+
+    config = _load_config(output.config)
+    report = run_analysis(
+        facts,
+        profile=get_profile(output.profile),
+        config=config,
+        facts_sha256=sha256,
+        document=output.document,
+    )
+    paths = write_reports(report, output.out, output.formats, template_dir=output.template_dir)
     _print_summary(report, paths)
     return report
 
@@ -192,14 +225,26 @@ def audit(
     fmt: FormatOpt = ALL_FORMATS,
     config: ConfigOpt = None,
     fail_on: FailOnOpt = FailOn.CRITICAL,
+    title: TitleOpt = None,
+    customer: CustomerOpt = None,
+    prepared_by: PreparedByOpt = None,
+    template_dir: TemplateDirOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Collect facts from a live server, then analyze them and write the report."""
     _setup_logging(debug)
-    formats = parse_formats(fmt)
+    output = Output(
+        out,
+        parse_formats(fmt),
+        profile.value,
+        config,
+        template_dir,
+        DocumentInfo(title, customer, prepared_by),
+    )
+    _load_config(config)  # a bad config fails before the database is touched
     facts = _collect(dsn, sample_seconds, interval)
     sha = _write_facts(facts, out / "facts.json")
-    report = _report(facts, sha, str(profile), config, out, formats)
+    report = _report(facts, sha, output)
     raise typer.Exit(exit_code_for(report, fail_on))
 
 
@@ -228,16 +273,27 @@ def analyze(
     fmt: FormatOpt = ALL_FORMATS,
     config: ConfigOpt = None,
     fail_on: FailOnOpt = FailOn.CRITICAL,
+    title: TitleOpt = None,
+    customer: CustomerOpt = None,
+    prepared_by: PreparedByOpt = None,
+    template_dir: TemplateDirOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Analyze a facts document and write the report; never talks to the database."""
     _setup_logging(debug)
-    formats = parse_formats(fmt)
+    output = Output(
+        out,
+        parse_formats(fmt),
+        profile.value,
+        config,
+        template_dir,
+        DocumentInfo(title, customer, prepared_by),
+    )
     try:
         facts = read_facts(facts_file)
     except FactsFileError as exc:
         fail(str(exc))
-    report = _report(facts, facts_sha256(facts_file), str(profile), config, out, formats)
+    report = _report(facts, facts_sha256(facts_file), output)
     raise typer.Exit(exit_code_for(report, fail_on))
 
 
@@ -254,14 +310,16 @@ def demo(
 ) -> None:
     """Start a throwaway PostgreSQL with a realistic workload and audit it."""
     _setup_logging(debug)
-    from audit.demo import DemoError, run_demo
+    from audit.demo import DEMO_CONFIG, DemoError, run_demo
 
     try:
         facts = run_demo(sample_seconds=sample_seconds, interval=interval, log=typer.echo)
     except DemoError as exc:
         fail(f"demo failed: {exc}")
     sha = _write_facts(facts, out / "facts.json")
-    _report(facts, sha, "debezium", None, out, list(REPORT_FORMATS))
+    config = out / "cdc-preflight.toml"
+    write_atomic(config, DEMO_CONFIG.read_bytes())
+    _report(facts, sha, Output(out, list(REPORT_FORMATS), "debezium", config))
 
 
 @rules_app.command("list")

@@ -49,6 +49,10 @@ class AuditConfig(_Strict):
         default_factory=dict, description="per-rule options, keyed by rule code"
     )
     waivers: list[Waiver] = Field(default_factory=list)
+    estimates: dict[str, Any] = Field(
+        default_factory=dict,
+        description="capacity-model overrides, e.g. free_disk_bytes, consumer throughput",
+    )
 
     def selects(self, rule: Rule) -> bool:
         """A selector is a code, a code prefix (``CDC2``) or a rule name; ignore wins."""

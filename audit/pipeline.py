@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from audit.config import AuditConfig, Waiver
 from audit.engine import Profile, Rule, RuleContext, all_rules, evaluate
+from audit.estimate import estimate_all
 from audit.facts import Facts
 from audit.report.model import Report, ReportFinding, build_report, verdict_for
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """Who the report is for and by whom: shown on the cover and in the approval block."""
+
+    title: str | None = None
+    customer: str | None = None
+    prepared_by: str | None = None
 
 
 def selected_rules(profile: Profile, config: AuditConfig) -> list[Rule]:
@@ -21,12 +32,28 @@ def analyze(
     config: AuditConfig,
     facts_sha256: str,
     today: date | None = None,
+    document: DocumentInfo | None = None,
 ) -> Report:
     """Evaluate the facts; ``today`` decides which waivers have expired (default: facts date)."""
     rules = selected_rules(profile, config)
-    contexts = {r.code: RuleContext(profile=profile, options=config.options_for(r)) for r in rules}
+    estimates = estimate_all(facts, profile, config.estimates)
+    contexts = {
+        r.code: RuleContext(profile=profile, options=config.options_for(r), estimates=estimates)
+        for r in rules
+    }
     evaluation = evaluate(facts, rules, contexts)
-    report = build_report(facts, evaluation, profile, facts_sha256, rules_in_pack=len(all_rules()))
+    doc = document or DocumentInfo()
+    report = build_report(
+        facts,
+        evaluation,
+        profile,
+        facts_sha256,
+        rules_in_pack=len(all_rules()),
+        estimates=estimates,
+        title=doc.title,
+        customer=doc.customer,
+        prepared_by=doc.prepared_by,
+    )
     on = today or facts.collected_at.date()
     return apply_waivers(report, config.waivers, {r.code: r for r in rules}, on)
 

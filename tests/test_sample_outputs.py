@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.config import AuditConfig
+from audit.config import load_config
 from audit.engine import get_profile
 from audit.facts import read_facts
 from audit.facts.io import facts_sha256
@@ -31,7 +31,7 @@ def test_sample_report_is_current(scenario: str) -> None:
     report = analyze(
         read_facts(facts_path),
         profile=get_profile("debezium"),
-        config=AuditConfig(),
+        config=load_config(config if (config := folder / "cdc-preflight.toml").exists() else None),
         facts_sha256=facts_sha256(facts_path),
     )
     rendered = {

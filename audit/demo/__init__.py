@@ -18,6 +18,7 @@ from audit.facts import Facts
 from audit.localpg import LocalPostgres, LocalPostgresError, find_bin_dir
 
 DEMO_DATABASE = "shop"
+DEMO_CONFIG = Path(__file__).with_name("cdc-preflight.toml")
 DEMO_SETTINGS = {
     "wal_level": "replica",
     "max_replication_slots": "2",

@@ -16,12 +16,18 @@ class Profile:
     spare_slots: int = 1
     min_wal_sender_timeout_ms: int = 10_000
     uses_publication: bool = True
+    # extra slots (and WAL senders) a connector holds while its initial copy runs: native
+    # subscriptions sync tables with max_sync_workers_per_subscription (default 2) workers,
+    # each with its own slot and walsender
+    sync_slots_per_connector: int = 0
 
 
 PROFILES: dict[str, Profile] = {
     "debezium": Profile(name="debezium", title="Debezium PostgreSQL connector (pgoutput)"),
     "dms": Profile(name="dms", title="AWS DMS (PostgreSQL source, CDC)"),
-    "native": Profile(name="native", title="PostgreSQL native logical replication"),
+    "native": Profile(
+        name="native", title="PostgreSQL native logical replication", sync_slots_per_connector=2
+    ),
     "generic": Profile(name="generic", title="Generic logical decoding consumer"),
 }
 

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from audit.facts.aws import AwsFacts
 from audit.facts.base import FactModel
+from audit.facts.capacity import ReadProbe, WalInspect
 
 SCHEMA_VERSION = 1
 
@@ -100,6 +101,30 @@ class Setting(FactModel):
         "that the running server has not applied",
     )
     pending_source: str | None = None
+    pending_error: str | None = Field(
+        default=None,
+        description="why the staged value could not be applied, when it is not only waiting "
+        "for a restart (e.g. an invalid value)",
+    )
+
+
+class ToastableColumn(FactModel):
+    """A column with a variable-length type whose storage allows TOAST."""
+
+    name: str
+    type: str = Field(description="format_type() of the column")
+    avg_width: int | None = Field(default=None, description="pg_stats.avg_width, if analyzed")
+
+
+class SpecialColumn(FactModel):
+    """A column whose type CDC tools map, skip or truncate in their own ways."""
+
+    name: str
+    type: str = Field(description="format_type() of the column")
+    kinds: list[str] = Field(
+        description="array, enum, domain, composite, range, money, xml, hstore, postgis, "
+        "numeric_unconstrained, extension_type"
+    )
 
 
 class Table(FactModel):
@@ -126,6 +151,11 @@ class Table(FactModel):
     heap_bytes: int | None = None
     toast_bytes: int | None = None
     index_bytes: int | None = None
+    size_source: str | None = Field(
+        default=None,
+        description='"pg_relation_size", or "relpages" (planner pages x block size) when the '
+        "size functions could not run",
+    )
     avg_row_bytes: float | None = None
     row_width_source: str | None = None
     n_tup_ins: int | None = None
@@ -135,6 +165,21 @@ class Table(FactModel):
     n_live_tup: int | None = None
     last_analyze: datetime | None = None
     can_select: bool | None = None
+    row_security: bool | None = Field(
+        default=None,
+        description="row-level security is enabled: a snapshot by a role without BYPASSRLS "
+        "that does not own the table reads only the rows the policies allow",
+    )
+    column_count: int | None = None
+    toastable_columns: list[ToastableColumn] | None = Field(
+        default=None,
+        description="columns whose values can be stored out of line (TOAST); unchanged "
+        "TOASTed values are not in the WAL of an UPDATE unless REPLICA IDENTITY FULL",
+    )
+    special_columns: list[SpecialColumn] | None = Field(
+        default=None, description="columns of types that CDC tools handle specially"
+    )
+    generated_columns: list[str] | None = None
 
     @property
     def has_primary_key(self) -> bool:
@@ -168,11 +213,24 @@ class Slot(FactModel):
     synced: bool | None = None
     inactive_since: datetime | None = None
     invalidation_reason: str | None = None
+    xmin: str | None = None
+    catalog_xmin: str | None = None
+    two_phase_at: str | None = None
     retained_bytes: int | None = Field(
         default=None, description="pg_current_wal_lsn() - restart_lsn, bytes of WAL the slot holds"
     )
     xmin_age: int | None = None
     catalog_xmin_age: int | None = None
+
+
+class DatabaseCounters(FactModel):
+    """Cumulative ``pg_stat_database`` counters of one database at one moment."""
+
+    xact_commit: int | None = None
+    xact_rollback: int | None = None
+    tup_inserted: int | None = None
+    tup_updated: int | None = None
+    tup_deleted: int | None = None
 
 
 class WalSample(FactModel):
@@ -185,6 +243,12 @@ class WalSample(FactModel):
     wal_fpi: int | None = None
     xact_commit: int | None = None
     xact_rollback: int | None = None
+    tup_inserted: int | None = Field(default=None, description="sum over pg_stat_database")
+    tup_updated: int | None = None
+    tup_deleted: int | None = None
+    databases: dict[str, DatabaseCounters] = Field(
+        default_factory=dict, description="per-database counters; the fields above are their sum"
+    )
 
 
 class Sampling(FactModel):
@@ -209,8 +273,165 @@ class Role(FactModel):
     name: str
     superuser: bool = False
     replication: bool = False
+    bypass_rls: bool | None = None
     member_of: list[str] = Field(default_factory=list)
     can_create_on_database: bool | None = None
+
+
+class Database(FactModel):
+    """A database of the instance: WAL is shared by all of them (heartbeats, retention)."""
+
+    name: str
+    size_bytes: int | None = Field(
+        default=None, description="None when the role may not CONNECT and lacks pg_read_all_stats"
+    )
+    allow_connections: bool = True
+    is_template: bool = False
+    connections: int | None = Field(default=None, description="pg_stat_database.numbackends")
+    counters: DatabaseCounters | None = None
+    stats_reset: datetime | None = None
+    frozen_xid_age: int | None = Field(default=None, description="age(datfrozenxid)")
+
+
+class WalStats(FactModel):
+    """``pg_stat_wal`` (14+) as collected: cumulative since ``stats_reset`` (the long-term rate)."""
+
+    wal_records: int | None = None
+    wal_fpi: int | None = None
+    wal_bytes: int | None = None
+    wal_buffers_full: int | None = None
+    stats_reset: datetime | None = Field(
+        default=None, description="None: never reset, so counting since initdb or the last crash"
+    )
+
+
+class SlotStats(FactModel):
+    """``pg_stat_replication_slots`` (14+): what decoding a logical slot has cost."""
+
+    slot_name: str
+    spill_txns: int | None = None
+    spill_count: int | None = None
+    spill_bytes: int | None = None
+    stream_txns: int | None = None
+    stream_count: int | None = None
+    stream_bytes: int | None = None
+    total_txns: int | None = None
+    total_bytes: int | None = None
+    stats_reset: datetime | None = None
+
+
+class Sender(FactModel):
+    """A WAL sender (``pg_stat_replication``): a standby or a CDC client streaming now."""
+
+    pid: int
+    user: str | None = None
+    application_name: str | None = None
+    client_addr: str | None = None
+    state: str | None = None
+    slot_name: str | None = None
+    sent_lsn: str | None = None
+    write_lsn: str | None = None
+    flush_lsn: str | None = None
+    replay_lsn: str | None = None
+    write_lag_seconds: float | None = None
+    flush_lag_seconds: float | None = None
+    replay_lag_seconds: float | None = None
+    sync_state: str | None = None
+    backend_start: datetime | None = None
+    reply_time: datetime | None = None
+
+
+class PublicationTable(FactModel):
+    """A table a publication publishes, with its column list and row filter (15+)."""
+
+    qualified_name: str
+    columns: list[str] | None = Field(default=None, description="None: every column")
+    row_filter: str | None = None
+
+
+class Publication(FactModel):
+    """A publication and what it publishes."""
+
+    name: str
+    owner: str | None = None
+    all_tables: bool = False
+    insert: bool = True
+    update: bool = True
+    delete: bool = True
+    truncate: bool = True
+    via_root: bool | None = None
+    generated_columns: str | None = Field(
+        default=None, description="pubgencols (18+): 'n' none, 's' stored"
+    )
+    schemas: list[str] | None = Field(
+        default=None, description="FOR TABLES IN SCHEMA (15+), quoted; None before 15"
+    )
+    tables: list[PublicationTable] = Field(
+        default_factory=list, description="member tables; empty for FOR ALL TABLES"
+    )
+
+
+class Extension(FactModel):
+    """An extension installed in the database, or available and relevant to CDC."""
+
+    name: str
+    installed_version: str | None = None
+    default_version: str | None = None
+    schema_name: str | None = None
+
+
+class SessionActivity(FactModel):
+    """A session with an open transaction or an xmin horizon (``pg_stat_activity``)."""
+
+    pid: int
+    user: str | None = None
+    application_name: str | None = None
+    database: str | None = None
+    backend_type: str | None = None
+    state: str | None = None
+    xact_started_at: datetime | None = None
+    xact_age_seconds: float | None = None
+    state_age_seconds: float | None = None
+    backend_xmin_age: int | None = None
+    wait_event_type: str | None = None
+    wait_event: str | None = None
+
+
+class PreparedXact(FactModel):
+    """A prepared (two-phase) transaction: it holds back the xmin horizon until resolved."""
+
+    gid: str
+    database: str | None = None
+    owner: str | None = None
+    prepared_at: datetime | None = None
+    xid_age: int | None = None
+
+
+class Sequence(FactModel):
+    """A sequence: logical decoding does not replicate sequence values."""
+
+    qualified_name: str
+    data_type: str | None = None
+    owned_by: str | None = Field(default=None, description="quoted schema.table.column")
+    identity: bool = Field(default=False, description="backs an identity column")
+
+
+class EventTrigger(FactModel):
+    """An event trigger (DDL capture tools install these)."""
+
+    name: str
+    event: str
+    enabled: str = Field(description="origin | replica | always | disabled")
+    function: str | None = None
+    owner: str | None = None
+    tags: list[str] | None = None
+
+
+class OtherRelation(FactModel):
+    """A relation logical decoding does not capture: foreign tables and materialized views."""
+
+    qualified_name: str
+    kind: str = Field(description="foreign_table | materialized_view")
 
 
 class Facts(FactModel):
@@ -226,7 +447,25 @@ class Facts(FactModel):
     slots: list[Slot] | None = None
     role: Role | None = None
     sampling: Sampling | None = None
+    walinspect: WalInspect | None = None
+    read_probe: ReadProbe | None = None
     current_wal_lsn: str | None = None
+    databases: list[Database] | None = None
+    wal_stats: WalStats | None = None
+    slot_stats: list[SlotStats] | None = None
+    senders: list[Sender] | None = None
+    publications: list[Publication] | None = None
+    extensions: list[Extension] | None = None
+    sessions: list[SessionActivity] | None = Field(
+        default=None,
+        description="other sessions with an open transaction for 10 s or more, idle in "
+        "transaction, or holding an xmin horizon",
+    )
+    prepared_xacts: list[PreparedXact] | None = None
+    large_objects: int | None = None
+    sequences: list[Sequence] | None = None
+    event_triggers: list[EventTrigger] | None = None
+    other_relations: list[OtherRelation] | None = None
     aws: AwsFacts | None = None
     labels: dict[str, str] = Field(
         default_factory=dict, description="free-form labels, e.g. scenario=demo, simulated=aws"

@@ -29,6 +29,7 @@ TEMPLATE_PACKAGE = "report_templates"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 _INLINE_CODE = re.compile(r"`([^`]+)`")
+_FENCE = re.compile(r"(^```.*?^```[ \t]*$)", re.S | re.M)
 _URL = re.compile(r"^https?://[^\s\"'<>]+$")
 
 
@@ -67,12 +68,26 @@ def md_escape(value: Any) -> str:
 
 
 def prose(value: str) -> Markup:
-    """Rule documentation (a Markdown subset) as HTML: paragraphs, bullet lists, inline code.
+    """Rule documentation (a Markdown subset) as HTML: paragraphs, bullet lists, inline code
+    and fenced code blocks.
 
     The text is escaped first; only the markup this function adds is trusted.
     """
     blocks: list[str] = []
-    for block in re.split(r"\n\s*\n", value.strip()):
+    for part in _FENCE.split(value.strip()):
+        if part.startswith("```"):
+            code = part.split("\n", 1)[1] if "\n" in part else ""
+            blocks.append(
+                f"<pre><code>{escape(code.rstrip().removesuffix('```').rstrip())}</code></pre>"
+            )
+        else:
+            blocks.extend(_prose_blocks(part))
+    return Markup("".join(blocks))
+
+
+def _prose_blocks(text: str) -> list[str]:
+    blocks: list[str] = []
+    for block in re.split(r"\n\s*\n", text.strip()):
         lines = [line.strip() for line in block.splitlines() if line.strip()]
         if not lines:
             continue
@@ -81,7 +96,7 @@ def prose(value: str) -> Markup:
             blocks.append(f"<ul>{items}</ul>")
         else:
             blocks.append(f"<p>{_inline(' '.join(lines))}</p>")
-    return Markup("".join(blocks))
+    return blocks
 
 
 def _inline(text: str) -> str:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
+import jinja2
+from markupsafe import Markup
+
+from audit.report.css import inline_custom_properties
 from audit.report.environment import environment
 from audit.report.model import Report
 from audit.report.view import Medium, context
 
 HTML_TEMPLATE = "report.html.j2"
 MARKDOWN_TEMPLATE = "report.md.j2"
+STYLESHEETS: dict[Medium, tuple[str, ...]] = {
+    "html": ("report.css", "brand.css"),
+    "pdf": ("report.css", "print.css", "brand.css"),
+}
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -35,19 +47,42 @@ def render_markdown(report: Report, template_dir: Path | None = None) -> str:
 def render_pdf(report: Report, template_dir: Path | None = None) -> bytes:
     """The HTML template with the print stylesheet, laid out by WeasyPrint (A4).
 
-    Deterministic: WeasyPrint 70 writes no file identifier unless asked and takes the
-    creation date from ``<meta name=dcterms.created>``, which the template fills from
-    ``generated_at``. Nothing is fetched: only ``data:`` URLs are allowed.
+    Deterministic: WeasyPrint 70 writes no file identifier unless asked and takes the PDF
+    dates from ``<meta name=dcterms.created>``, which the template fills from
+    ``generated_at``. Embedded font subsets carry a timestamp when fontTools makes them
+    (without libharfbuzz-subset): it honours ``SOURCE_DATE_EPOCH``, so that is pinned to
+    ``generated_at`` while rendering unless the caller has set it. Nothing is fetched: only
+    ``data:`` URLs are allowed.
     """
     import weasyprint
 
     html = _render_page(report, "pdf", template_dir)
     fetcher = weasyprint.URLFetcher(allowed_protocols=("data",))
-    document = weasyprint.HTML(string=html, url_fetcher=fetcher)
-    pdf: bytes = document.write_pdf(pdf_identifier=False)
+    with _source_date_epoch(report.generated_at):
+        document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
+        pdf: bytes = document.write_pdf(pdf_identifier=False)
     return pdf
 
 
 def _render_page(report: Report, medium: Medium, template_dir: Path | None) -> str:
-    template = environment(template_dir).get_template(HTML_TEMPLATE)
-    return template.render(context(report, medium))
+    env = environment(template_dir)
+    css = _stylesheet(env, medium)
+    template = env.get_template(HTML_TEMPLATE)
+    return template.render(context(report, medium), stylesheet=Markup(css))
+
+
+def _stylesheet(env: jinja2.Environment, medium: Medium) -> str:
+    css = "\n".join(env.get_template(name).render() for name in STYLESHEETS[medium])
+    return inline_custom_properties(css) if medium == "pdf" else css
+
+
+@contextmanager
+def _source_date_epoch(when: datetime) -> Iterator[None]:
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(max(0, int(when.timestamp())))
+    try:
+        yield
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]

@@ -21,6 +21,12 @@ DEFAULT_TITLE = "CDC readiness report"
 #: the PDF says how many, of which severity, and where they are.
 PDF_FINDINGS_CAP = 200
 
+#: Characters of the target shown in the PDF's running header.
+HEADER_LIMIT = 84
+
+#: Characters of the title shown in the PDF's running footer.
+FOOTER_LIMIT = 60
+
 #: Critical and high findings listed in the Markdown summary before "and N more".
 MD_TABLE_CAP = 50
 
@@ -94,6 +100,14 @@ def target_label(report: Report) -> str:
     return f"{host}{port}{dbname}"
 
 
+def shorten(text: str, limit: int = HEADER_LIMIT) -> str:
+    """``text`` cut in the middle to ``limit`` characters: both ends of a name say most."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 3
+    return f"{text[:head]}…{text[len(text) - (limit - 1 - head) :]}"
+
+
 def verdict_summary(report: Report) -> str:
     counts = report.counts
     active = sum(counts.get(s.value, 0) for s in Severity)
@@ -106,6 +120,8 @@ def verdict_summary(report: Report) -> str:
         text = f"No blockers; {_plural(n, 'high or medium finding')} carry risk."
     elif active:
         text = f"No blockers or risks; {_plural(active, 'low or informational finding')}."
+    elif counts.get("waived", 0):
+        text = f"No unwaived findings; {_plural(counts['waived'], 'finding')} waived."
     else:
         text = "No findings."
     if unchecked:
@@ -182,6 +198,8 @@ def context(report: Report, medium: Medium) -> dict[str, Any]:
         "medium": medium,
         "title": report.title or DEFAULT_TITLE,
         "target_label": target_label(report),
+        "header_label": shorten(target_label(report)),
+        "footer_label": shorten(report.title or DEFAULT_TITLE, FOOTER_LIMIT),
         "verdict_word": VERDICT_WORDS[report.verdict],
         "verdict_summary": verdict_summary(report),
         "counts": counts,

@@ -1,9 +1,13 @@
--- sample_databases.sql: instance-wide transaction and row counters, read once per sample. Feeds
--- WalSample.xact_* / tup_* (the "row_changes" method; WAL is shared by every database).
+-- sample_databases.sql: transaction and row counters of every database, read once per sample (WAL
+-- is shared by all of them). Feeds WalSample.databases and its instance-wide sums (the
+-- "row_changes" method).
 SELECT
-    sum(xact_commit)::bigint AS xact_commit,
-    sum(xact_rollback)::bigint AS xact_rollback,
-    sum(tup_inserted)::bigint AS tup_inserted,
-    sum(tup_updated)::bigint AS tup_updated,
-    sum(tup_deleted)::bigint AS tup_deleted
+    datname::text AS database,
+    xact_commit,
+    xact_rollback,
+    tup_inserted,
+    tup_updated,
+    tup_deleted
 FROM pg_stat_database
+WHERE datname IS NOT NULL
+ORDER BY datname

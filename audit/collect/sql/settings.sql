@@ -1,10 +1,12 @@
 -- settings.sql: running values of the settings the rules and estimates read (names passed in), every
 -- rds.* / aurora.* setting, and anything waiting for a restart. Feeds Facts.settings (CDC0xx, CDC4xx).
+-- A setting the audit session itself SET (idle_in_transaction_session_timeout) is reported with the
+-- value every other session gets (reset_val); where that value came from is then unknown.
 SELECT
     name,
-    setting AS value,
+    CASE WHEN source = 'session' THEN reset_val ELSE setting END AS value,
     unit,
-    source,
+    CASE WHEN source <> 'session' THEN source END AS source,
     context,
     vartype,
     boot_val AS boot_value,

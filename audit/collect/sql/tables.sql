@@ -12,7 +12,8 @@ WITH tables AS (
         c.relowner,
         c.relreplident,
         c.reltuples,
-        c.relpages
+        c.relpages,
+        c.relrowsecurity
     FROM pg_class AS c
     JOIN pg_namespace AS n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p')
@@ -95,7 +96,8 @@ SELECT
     s.n_tup_hot_upd,
     s.n_live_tup,
     greatest(s.last_analyze, s.last_autoanalyze) AS last_analyze,
-    has_table_privilege(t.oid, 'SELECT') AS can_select
+    has_table_privilege(t.oid, 'SELECT') AS can_select,
+    t.relrowsecurity AS row_security
 FROM tables AS t
 LEFT JOIN primary_keys AS pk ON pk.relid = t.oid
 LEFT JOIN identity_indexes AS ii ON ii.relid = t.oid

@@ -1,0 +1,129 @@
+"""``collect()``: one read-only session, every fact family in turn, then the sampling window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from audit import __version__
+from audit.collect import activity, instance, inventory
+from audit.collect.connection import open_session, target_of
+from audit.collect.errors import secrets_in
+from audit.collect.publications import read_publications
+from audit.collect.role import read_role
+from audit.collect.sampler import Sampler
+from audit.collect.senders import read_senders
+from audit.collect.server import read_server
+from audit.collect.session import Session
+from audit.collect.settings import read_settings
+from audit.collect.slots import WAL_LSN_GRANT, read_current_lsn, read_slot_stats, read_slots
+from audit.collect.tables import read_tables
+from audit.facts import Facts, Role
+
+MONITOR_GRANT = "GRANT pg_monitor TO the auditing role"
+STATS_VIEWS_MIN_VERSION = 140000  # pg_stat_wal, pg_stat_replication_slots
+STATS_GRANT = "GRANT pg_read_all_stats (or pg_monitor) TO the auditing role"
+
+
+def _ignore(message: str) -> None:
+    """Default progress callback."""
+
+
+def collect(
+    conninfo: str | None,
+    *,
+    sample_seconds: float = 60.0,
+    interval: float = 5.0,
+    progress: Callable[[str], None] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> Facts:
+    """Collect the facts of the database ``conninfo`` names (libpq conventions fill the rest).
+
+    ``progress`` receives one message per stage and one per sample. ``sample_seconds=0``
+    skips the sampling window. Raises :class:`CollectError` only when the audit cannot run
+    at all; anything narrower becomes an issue in ``Facts.issues``.
+    """
+    if sample_seconds < 0 or interval <= 0:
+        raise ValueError("sample_seconds must be >= 0 and interval > 0")
+    report = progress or _ignore
+    collected_at = datetime.now(UTC)
+    report("connecting")
+    with open_session(conninfo) as conn:
+        session = Session(conn, secrets=secrets_in(conninfo))
+        target = target_of(conn)
+        families = _collect_families(session, report)
+        if sample_seconds > 0:
+            report("sampling")
+            server = families["server"]
+            sampler = Sampler(session, server.version_num if server else None)
+            families["sampling"] = sampler.run(sample_seconds, interval, report)
+        else:
+            session.record("sampling", "sampling was skipped (sample_seconds = 0)")
+    report("done")
+    return Facts(
+        tool_version=__version__,
+        collected_at=collected_at,
+        target=target,
+        labels=dict(labels or {}),
+        issues=session.issues,
+        **families,
+    )
+
+
+def _collect_families(session: Session, report: Callable[[str], None]) -> dict[str, Any]:
+    """Every fact family but sampling, in order; a family that fails is None with an issue."""
+    f: dict[str, Any] = {}
+    attempt = session.attempt
+    report("server")
+    f["server"] = attempt("server", lambda: read_server(session), grant=MONITOR_GRANT)
+    version = f["server"].version_num if f["server"] else None
+    has_stats_views = version is None or version >= STATS_VIEWS_MIN_VERSION
+    report("settings")
+    f["settings"] = attempt("settings", lambda: read_settings(session))
+    report("tables")
+    f["tables"] = attempt("tables", lambda: read_tables(session), grant=MONITOR_GRANT)
+    report("slots")
+    lsn = attempt("current_wal_lsn", lambda: read_current_lsn(session), grant=WAL_LSN_GRANT)
+    f["current_wal_lsn"] = lsn
+    f["slots"] = attempt("slots", lambda: read_slots(session, lsn))
+    if has_stats_views:
+        f["slot_stats"] = attempt("slot_stats", lambda: read_slot_stats(session))
+    else:
+        session.record("slot_stats", "pg_stat_replication_slots exists from PostgreSQL 14 on")
+    f["senders"] = attempt("senders", lambda: read_senders(session), grant=STATS_GRANT)
+    report("publications")
+    f["publications"] = attempt("publications", lambda: read_publications(session, version))
+    report("role")
+    f["role"] = attempt("role", lambda: read_role(session))
+    report("databases")
+    f["databases"] = attempt("databases", lambda: instance.read_databases(session))
+    if has_stats_views:
+        f["wal_stats"] = attempt("wal_stats", lambda: instance.read_wal_stats(session))
+    else:
+        session.record("wal_stats", "pg_stat_wal exists from PostgreSQL 14 on")
+    report("activity")
+    f["sessions"] = attempt("sessions", lambda: activity.read_sessions(session))
+    f["prepared_xacts"] = attempt("prepared_xacts", lambda: activity.read_prepared_xacts(session))
+    _note_hidden_activity(session, f["role"])
+    report("inventory")
+    f["extensions"] = attempt("extensions", lambda: inventory.read_extensions(session))
+    f["large_objects"] = attempt("large_objects", lambda: inventory.read_large_objects(session))
+    f["sequences"] = attempt("sequences", lambda: inventory.read_sequences(session))
+    f["event_triggers"] = attempt("event_triggers", lambda: inventory.read_event_triggers(session))
+    f["other_relations"] = attempt(
+        "other_relations", lambda: inventory.read_other_relations(session)
+    )
+    return f
+
+
+def _note_hidden_activity(session: Session, role: Role | None) -> None:
+    """pg_stat_activity and pg_stat_replication hide other roles' details from most roles."""
+    if role is None or role.superuser or "pg_read_all_stats" in role.member_of:
+        return
+    for family in ("sessions", "senders"):
+        session.record(
+            f"{family}.other_roles",
+            "only the auditing role's own sessions are visible without pg_read_all_stats",
+            STATS_GRANT,
+        )

@@ -1,0 +1,157 @@
+"""The sampler: WAL position, WAL counters and row changes read at a fixed interval over a window.
+
+Three methods, each kept only while it works (its first failure is recorded as an issue and
+the method is not tried again in the window):
+
+- ``lsn``: ``pg_current_wal_lsn()``; fails on Aurora until logical replication is on.
+- ``pg_stat_wal``: WAL records, full-page images and bytes (PostgreSQL 14+, not on Aurora).
+- ``row_changes``: per-database ``pg_stat_database`` counters (and their sums) and per-table
+  ``n_tup_*`` counters, the only method that works everywhere and the input of the WAL
+  overhead model.
+
+Ctrl-C ends the window early: what was sampled is kept and ``interrupted`` is set.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from audit.collect.session import Session
+from audit.facts import Sampling, WalSample
+from audit.facts.models import DatabaseCounters
+
+SLEEP_STEP = 0.1
+TABLE_COUNTERS = ("n_tup_ins", "n_tup_upd", "n_tup_del", "n_tup_hot_upd")
+PG_STAT_WAL_MIN_VERSION = 140000
+METHODS = ("lsn", "pg_stat_wal", "row_changes")
+
+_CONSEQUENCE = {
+    "lsn": "the WAL rate comes from the other sampling methods",
+    "pg_stat_wal": "WAL records and full-page images are not sampled",
+    "row_changes": "no row-change rates for this window",
+}
+_GRANT = {
+    "lsn": "GRANT EXECUTE ON FUNCTION pg_current_wal_lsn() TO the auditing role (on Aurora the "
+    "function works only once rds.logical_replication is on)",
+    "pg_stat_wal": "GRANT pg_monitor TO the auditing role",
+    "row_changes": "GRANT pg_monitor TO the auditing role",
+}
+
+# relid -> (qualified name, n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd)
+TableCounters = dict[int, tuple[Any, ...]]
+
+
+def sample_offsets(seconds: float, interval: float) -> list[float]:
+    """When to sample, in seconds from the start: every ``interval``, and at the very end."""
+    if interval <= 0:
+        raise ValueError("the sampling interval must be positive")
+    offsets: list[float] = []
+    k = 0
+    while k * interval < seconds:
+        offsets.append(k * interval)
+        k += 1
+    offsets.append(seconds)
+    return offsets
+
+
+class Sampler:
+    """Takes one sample at a time; :meth:`run` samples a whole window."""
+
+    def __init__(self, session: Session, version_num: int | None) -> None:
+        self.session = session
+        self.active = list(METHODS)
+        self.worked: list[str] = []
+        self.first_tables: TableCounters | None = None
+        self.last_tables: TableCounters | None = None
+        if version_num is not None and version_num < PG_STAT_WAL_MIN_VERSION:
+            self.active.remove("pg_stat_wal")
+            session.record("sampling.pg_stat_wal", "pg_stat_wal exists from PostgreSQL 14 on")
+
+    def take(self) -> WalSample:
+        values: dict[str, Any] = {"at": datetime.now(UTC)}
+        readers: dict[str, Callable[[], dict[str, Any]]] = {
+            "lsn": lambda: self.session.row("wal_lsn"),
+            "pg_stat_wal": lambda: self.session.row("sample_wal_stats"),
+            "row_changes": self._row_changes,
+        }
+        for method in list(self.active):
+            values.update(self._try(method, readers[method]))
+        return WalSample.model_validate(values)
+
+    def _row_changes(self) -> dict[str, Any]:
+        databases = {
+            row.pop("database"): DatabaseCounters.model_validate(row)
+            for row in self.session.rows("sample_databases")
+        }
+        tables = {row[0]: row[1:] for row in self.session.tuples("sample_tables")}
+        if self.first_tables is None:
+            self.first_tables = tables
+        self.last_tables = tables
+        totals = {
+            name: sum(getattr(c, name) or 0 for c in databases.values())
+            for name in DatabaseCounters.model_fields
+        }
+        return {**totals, "databases": databases}
+
+    def _try(self, method: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        issues_before = len(self.session.issues)
+        values = self.session.attempt(
+            f"sampling.{method}", read, grant=_GRANT[method], consequence=_CONSEQUENCE[method]
+        )
+        if len(self.session.issues) > issues_before:
+            self.active.remove(method)
+            return {}
+        if values and any(v is not None for v in values.values()) and method not in self.worked:
+            self.worked.append(method)
+        return values or {}
+
+    def table_deltas(self) -> dict[str, dict[str, int]]:
+        """Per-table counter changes from the first to the last sample, unchanged ones left out."""
+        return dict(_deltas(self.first_tables or {}, self.last_tables or {}))
+
+    def run(self, seconds: float, interval: float, progress: Callable[[str], None]) -> Sampling:
+        offsets = sample_offsets(seconds, interval)
+        started_at = datetime.now(UTC)
+        start = time.monotonic()
+        samples: list[WalSample] = []
+        interrupted = False
+        try:
+            for number, offset in enumerate(offsets, start=1):
+                _sleep_until(start + offset)
+                samples.append(self.take())
+                progress(
+                    f"sampling: {number}/{len(offsets)} samples, {offset:.0f} s of {seconds:.0f} s"
+                )
+        except KeyboardInterrupt:
+            interrupted = True
+        return Sampling(
+            started_at=samples[0].at if samples else started_at,
+            ended_at=samples[-1].at if samples else datetime.now(UTC),
+            interval_seconds=interval,
+            requested_seconds=seconds,
+            interrupted=interrupted,
+            methods=[m for m in METHODS if m in self.worked],
+            samples=samples,
+            table_deltas=self.table_deltas(),
+        )
+
+
+def _deltas(first: TableCounters, last: TableCounters) -> Iterator[tuple[str, dict[str, int]]]:
+    """Counter changes per table; a table whose counters went down was reset, so counts from 0."""
+    for relid, (name, *now_raw) in last.items():
+        now = [v or 0 for v in now_raw]
+        before = first.get(relid)
+        then = [v or 0 for v in before[1:]] if before is not None else [0] * len(now)
+        if any(n < t for n, t in zip(now, then, strict=True)):
+            then = [0] * len(now)
+        changes = [n - t for n, t in zip(now, then, strict=True)]
+        if any(changes):
+            yield name, dict(zip(TABLE_COUNTERS, changes, strict=True))
+
+
+def _sleep_until(deadline: float) -> None:
+    while (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(SLEEP_STEP, left))

@@ -1,0 +1,82 @@
+"""The settings family: running values from pg_settings, and staged values not yet applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.collect.session import Session
+from audit.facts import Setting
+
+# Every setting a rule or an estimate reads; rds.* and aurora.* settings and anything pending a
+# restart are collected as well (see settings.sql).
+NEEDED_SETTINGS = (
+    "aurora.enhanced_logical_replication",
+    "archive_mode",
+    "block_size",
+    "checkpoint_timeout",
+    "full_page_writes",
+    "hot_standby_feedback",
+    "idle_in_transaction_session_timeout",
+    "idle_replication_slot_timeout",
+    "logical_decoding_work_mem",
+    "max_connections",
+    "max_locks_per_transaction",
+    "max_logical_replication_workers",
+    "max_prepared_transactions",
+    "max_replication_slots",
+    "max_slot_wal_keep_size",
+    "max_wal_senders",
+    "max_wal_size",
+    "max_worker_processes",
+    "rds.logical_replication",
+    "rds.logical_wal_cache",
+    "server_version_num",
+    "shared_buffers",
+    "shared_preload_libraries",
+    "superuser_reserved_connections",
+    "synchronized_standby_slots",
+    "synchronous_standby_names",
+    "track_commit_timestamp",
+    "track_counts",
+    "wal_compression",
+    "wal_keep_size",
+    "wal_level",
+    "wal_log_hints",
+    "wal_segment_size",
+    "wal_sender_timeout",
+)
+
+PENDING_GRANT = (
+    "connect as a superuser, or GRANT SELECT ON pg_file_settings and GRANT EXECUTE ON FUNCTION "
+    "pg_show_all_file_settings() TO the auditing role; without them a setting changed with "
+    "ALTER SYSTEM shows only after a reload (pg_settings.pending_restart)"
+)
+
+
+def read_settings(session: Session) -> dict[str, Setting]:
+    rows = session.models("settings", Setting, {"names": list(NEEDED_SETTINGS)})
+    settings = {s.name: s for s in rows}
+    lines = session.attempt(
+        "settings.pending", lambda: session.rows("settings_pending"), grant=PENDING_GRANT
+    )
+    for line in lines or []:
+        current = settings.get(line["name"])
+        if current is not None and not line["applied"]:
+            settings[current.name] = _with_pending(current, line)
+    return settings
+
+
+def _with_pending(setting: Setting, line: dict[str, Any]) -> Setting:
+    """``setting`` with the unapplied configuration-file ``line`` staged for it.
+
+    For a setting that needs a restart, the server marks the line "setting could not be
+    applied" whether or not the value is valid, so an error is kept only for the others.
+    """
+    error = line["error"] if setting.context != "postmaster" else None
+    return setting.model_copy(
+        update={
+            "pending_value": line["value"],
+            "pending_source": line["source"],
+            "pending_error": error,
+        }
+    )

@@ -1,0 +1,199 @@
+"""The WAL rate now: p50 / p95 / max / mean over the sample intervals, and a long-term average.
+
+The rate comes from the first method that has data, in this order:
+
+1. ``lsn``: ``pg_current_wal_lsn()`` deltas between consecutive samples (exact WAL bytes);
+2. ``pg_stat_wal``: ``wal_bytes`` deltas (record bytes, without WAL page headers);
+3. ``cloudwatch``: the ``TransactionLogsGeneration`` series (RDS; not published for Aurora);
+4. ``row_changes``: the window's row counters times record sizes (Aurora before logical
+   replication is on); full-page images are invisible there, so this one carries a wide range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the test extras
+
+from audit.estimate.result import Range, ok, unavailable
+from audit.facts import Facts, WalSample
+
+# row_changes method: WAL record sizes of a replica-mode server (wal_overhead.md §2.3)
+INSERT_RECORD_FIXED = 31  # XLogRecord 24 + block ref 20 + xl_heap_header 5 + main data 2 + 3 - 23
+HOT_UPDATE_RECORD = 72  # one small column changed, prefix/suffix compressed, 8-byte aligned
+UPDATE_RECORD_FIXED = 42  # 65 - 23: whole new tuple logged on a cross-page update
+DELETE_RECORD = 56  # 54 B aligned
+COMMIT_RECORD = 40  # 34 B aligned
+INDEX_ENTRY_RECORD = 72  # Btree INSERT_LEAF of a small key, measured 64-72 B
+# Full-page images are 0-97% of WAL in the lab runs (wal_overhead.md §2.1): the row-change
+# method multiplies its record bytes by 1 / (1 - FPI share).
+ROW_CHANGES_FPI_SHARE = Range(0.0, 0.5, 0.9)
+
+
+def parse_lsn(text: str) -> int:
+    """``'16/B374D848'`` -> byte position."""
+    high, _, low = text.partition("/")
+    return (int(high, 16) << 32) + int(low, 16)
+
+
+def _interval_rates(samples: Sequence[WalSample], field: str) -> pd.Series:
+    points = [
+        (s.at, parse_lsn(s.lsn) if field == "lsn" and s.lsn else getattr(s, field)) for s in samples
+    ]
+    frame = pd.DataFrame(
+        [(at, value) for at, value in points if value is not None], columns=["at", "value"]
+    )
+    if len(frame) < 2:
+        return pd.Series(dtype="float64")
+    seconds = frame["at"].diff().dt.total_seconds()
+    delta = frame["value"].astype("float64").diff()
+    rates = (delta / seconds)[(seconds > 0) & (delta >= 0)]
+    return rates.dropna()
+
+
+def _summary(rates: pd.Series) -> dict[str, float]:
+    quantiles = rates.quantile([0.5, 0.95])
+    return {
+        "p50": float(quantiles.loc[0.5]),
+        "p95": float(quantiles.loc[0.95]),
+        "max": float(rates.max()),
+        "mean": float(rates.mean()),
+    }
+
+
+def _window_mean(samples: Sequence[WalSample], field: str) -> float | None:
+    """Bytes over the whole window / its seconds (the rate that matches the row deltas)."""
+    usable = [s for s in samples if (s.lsn if field == "lsn" else getattr(s, field)) is not None]
+    if len(usable) < 2:
+        return None
+    first, last = usable[0], usable[-1]
+    seconds = (last.at - first.at).total_seconds()
+    if seconds <= 0:
+        return None
+    if field == "lsn":
+        assert first.lsn is not None and last.lsn is not None
+        return (parse_lsn(last.lsn) - parse_lsn(first.lsn)) / seconds
+    return float(getattr(last, field) - getattr(first, field)) / seconds
+
+
+def _long_term(facts: Facts, samples: Sequence[WalSample]) -> tuple[float | None, dict[str, Any]]:
+    """``pg_stat_wal.wal_bytes`` since the statistics were reset, per second."""
+    first = next((s for s in samples if s.wal_bytes is not None), None)
+    reset: datetime | None = facts.server.stats_reset if facts.server else None
+    if first is None or first.wal_bytes is None or reset is None:
+        return None, {}
+    seconds = (first.at - reset).total_seconds()
+    if seconds <= 0:
+        return None, {}
+    return first.wal_bytes / seconds, {
+        "sampling.samples[0].wal_bytes": first.wal_bytes,
+        "server.stats_reset": reset.isoformat(),
+    }
+
+
+def window_seconds(facts: Facts) -> float | None:
+    sampling = facts.sampling
+    if sampling is None:
+        return None
+    seconds = (sampling.ended_at - sampling.started_at).total_seconds()
+    return seconds if seconds > 0 else None
+
+
+def current_wal_rate(facts: Facts, row_change_bytes: Range | None) -> dict[str, Any]:
+    """``estimates.wal.current_bytes_per_s``; ``row_change_bytes`` is the row-change method's
+    replica-mode record bytes over the window (see :func:`row_change_record_bytes`)."""
+    sampling = facts.sampling
+    samples = sampling.samples if sampling else []
+    long_term, long_inputs = _long_term(facts, samples)
+    long_assumption = (
+        [
+            "long_term: pg_stat_wal.wal_bytes since pg_stat_database.stats_reset of this database "
+            "(pg_stat_wal.stats_reset is not collected; both reset together unless reset by hand)"
+        ]
+        if long_term is not None
+        else []
+    )
+    for field, method, label in (
+        ("lsn", "lsn", "pg_current_wal_lsn() deltas between samples"),
+        ("wal_bytes", "pg_stat_wal", "pg_stat_wal.wal_bytes deltas between samples"),
+    ):
+        rates = _interval_rates(samples, field)
+        if rates.empty:
+            continue
+        summary = _summary(rates)
+        window = _window_mean(samples, field)
+        assumptions = [f"{label}; p50/p95/max over {len(rates)} intervals"]
+        if method == "pg_stat_wal":
+            assumptions.append("pg_stat_wal counts record bytes: WAL page headers (0.3%) excluded")
+        return ok(
+            method,
+            {"sampling.samples": len(samples), **long_inputs},
+            assumptions + long_assumption,
+            **summary,
+            window_mean=window if window is not None else summary["mean"],
+            long_term=long_term,
+            samples=len(samples),
+            intervals=len(rates),
+        )
+    cloudwatch = _cloudwatch(facts)
+    if cloudwatch is not None:
+        return cloudwatch
+    seconds = window_seconds(facts)
+    if row_change_bytes is not None and seconds is not None:
+        rate = row_change_bytes.scale(1 / seconds)
+        return ok(
+            "row_changes",
+            {
+                "sampling.table_deltas": len(sampling.table_deltas) if sampling else 0,
+                "window_seconds": seconds,
+            },
+            [
+                "WAL rate rebuilt from row counters times replica-mode record sizes "
+                "(heap + one index entry per insert and non-HOT update + commits)",
+                "full-page images are invisible to row counters: expected assumes they are half "
+                "of the WAL, high 90% (measured 0-97% in wal_overhead.md §2.1)",
+                "one window only: p50 = p95 = max = mean",
+            ],
+            p50=rate.expected,
+            p95=rate.expected,
+            max=rate.expected,
+            mean=rate.expected,
+            window_mean=rate.expected,
+            range=rate,
+            long_term=long_term,
+            samples=len(samples),
+            intervals=1,
+        )
+    return unavailable(
+        "no WAL position, pg_stat_wal, CloudWatch or row-change data was sampled",
+        inputs={"sampling.methods": sampling.methods if sampling else None},
+    )
+
+
+def _cloudwatch(facts: Facts) -> dict[str, Any] | None:
+    series = facts.aws.series("TransactionLogsGeneration") if facts.aws else None
+    if series is None or len(series.points) == 0:
+        return None
+    values = pd.Series([float(v) for _, v in series.points], dtype="float64")
+    summary = _summary(values)
+    return ok(
+        "cloudwatch",
+        {
+            "aws.metrics.TransactionLogsGeneration": {
+                "points": len(values),
+                "period_seconds": series.period_seconds,
+                "statistic": series.statistic,
+            }
+        },
+        [
+            f"CloudWatch TransactionLogsGeneration ({series.statistic} per "
+            f"{series.period_seconds} s): each point is already an average over its period",
+        ],
+        **summary,
+        window_mean=summary["mean"],
+        long_term=summary["mean"],
+        samples=len(values),
+        intervals=len(values),
+    )

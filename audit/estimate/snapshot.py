@@ -1,0 +1,362 @@
+"""Snapshot duration for the profile, the WAL it holds, and the catch-up after it.
+
+A table is copied at the pace of its slower side: the database reading it (measured by the
+read probe, scaled by rows and bytes) or the consumer taking it (profile defaults, or
+``options``). Workers copy whole tables in parallel (Debezium ``snapshot.max.threads``, DMS
+``MaxFullLoadSubTasks``, native ``max_sync_workers_per_subscription``); a Debezium incremental
+snapshot reads one chunk at a time and pays a watermark round trip per chunk.
+
+While an initial snapshot runs, the slot already exists: WAL retained = logical WAL rate x
+(snapshot + catch-up). The catch-up drains the backlog at the consumer's spare rate.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from audit.engine.profile import Profile
+from audit.estimate import defaults as d
+from audit.estimate.result import Range, ok, unavailable
+from audit.estimate.widths import row_count
+from audit.facts import Facts, Table, TableKind
+from audit.facts.capacity import ReadProbe, ReadProbeTable
+
+# Sampling the first K chunks (chunk 0 skipped) predicted the full keyset read within ±11-16%
+# on average and -35%..+46% worst case (wal_overhead.md §5); cold caches cost keyset reads
+# 1.1-1.5x. Time factors (low, high) by the number of chunks timed:
+PROBE_TIME_SPREAD = ((50, (0.75, 1.35 * 1.3)), (20, (0.7, 1.45 * 1.3)), (1, (0.6, 1.8 * 1.3)))
+PER_TABLE_LIMIT = 10
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class ReadRate:
+    rows_per_s: Range
+    bytes_per_s: Range
+    source: str
+    inputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TableCopy:
+    name: str
+    rows: float
+    bytes: float
+    seconds: Range
+
+
+def snapshot_tables(facts: Facts) -> tuple[list[Table], list[str]]:
+    """Tables a snapshot copies (ordinary, logged, with a size) and those whose size is unknown."""
+    chosen: list[Table] = []
+    unknown: list[str] = []
+    for table in facts.tables or []:
+        if table.kind is not TableKind.ORDINARY or table.unlogged:
+            continue
+        if table.heap_bytes is None or row_count(table) is None:
+            unknown.append(table.qualified_name)
+            continue
+        chosen.append(table)
+    return chosen, unknown
+
+
+def _timed(probe_table: ReadProbeTable) -> tuple[int, float]:
+    """Rows and seconds of the chunks after chunk 0 (chunk 0 pays cold caches and planning)."""
+    counts, seconds = probe_table.chunk_row_counts, probe_table.chunk_seconds
+    if len(counts) > 1:
+        return sum(counts[1:]), sum(seconds[1:])
+    return sum(counts), sum(seconds)
+
+
+def database_read_rate(probe: ReadProbe | None, tables: Mapping[str, Table]) -> ReadRate:
+    """Rows/s and heap bytes/s of one connection reading keyset chunks."""
+    rows = seconds = heap_bytes = 0.0
+    chunks = 0
+    used: list[str] = []
+    for result in probe.tables if probe else []:
+        n, s = _timed(result)
+        table = tables.get(result.table)
+        if n == 0 or s <= 0 or table is None:
+            continue
+        per_row = ((table.heap_bytes or 0) + (table.toast_bytes or 0)) / max(
+            row_count(table) or 1, 1
+        )
+        rows += n
+        seconds += s
+        heap_bytes += n * per_row
+        chunks += max(len(result.chunk_seconds) - 1, 1)
+        used.append(result.table)
+    if seconds <= 0:
+        return ReadRate(
+            d.DEFAULT_DB_ROWS_PER_S,
+            d.DEFAULT_DB_BYTES_PER_S,
+            "lab default (read probe not run): keyset reads of 200 B rows on a 2-vCPU VM, "
+            "wal_overhead.md §5",
+            {"read_probe": None},
+        )
+    low_time, high_time = next(f for k, f in PROBE_TIME_SPREAD if chunks >= k)
+    rows_rate, bytes_rate = rows / seconds, heap_bytes / seconds
+    return ReadRate(
+        Range(rows_rate / high_time, rows_rate, rows_rate / low_time),
+        Range(bytes_rate / high_time, bytes_rate, bytes_rate / low_time),
+        f"read probe: {int(rows)} rows in {chunks} keyset chunks of {', '.join(used)} "
+        "(chunk 0 skipped)",
+        {
+            "read_probe.rows": rows,
+            "read_probe.seconds": seconds,
+            "read_probe.chunks_timed": chunks,
+            "read_probe.chunk_rows": probe.chunk_rows if probe else None,
+        },
+    )
+
+
+def _seconds(rows: float, size: float, rates: Sequence[tuple[Range, Range]]) -> Range:
+    """The slowest stage: for each (rows/s, bytes/s) pair, the larger of rows and bytes time."""
+
+    def at(pick: int) -> float:
+        worst = 0.0
+        for row_rate, byte_rate in rates:
+            r = (row_rate.high, row_rate.expected, row_rate.low)[pick]
+            b = (byte_rate.high, byte_rate.expected, byte_rate.low)[pick]
+            worst = max(worst, rows / r if r > 0 else INF, size / b if b > 0 else INF)
+        return worst
+
+    return Range(at(0), at(1), at(2))
+
+
+def _makespan(durations: Sequence[float], workers: int) -> float:
+    """Longest-processing-time-first schedule of whole tables on ``workers`` workers."""
+    loads = [0.0] * max(workers, 1)
+    for duration in sorted(durations, reverse=True):
+        least = heapq.heappop(loads)
+        heapq.heappush(loads, least + duration)
+    return max(loads)
+
+
+def _consumer(
+    profile: Profile, options: Mapping[str, Any]
+) -> tuple[d.SnapshotDefaults, Range, Range, Range, str]:
+    default = d.PROFILE_DEFAULTS.get(profile.name, d.PROFILE_DEFAULTS["generic"])
+    rows = default.rows_per_s
+    size = default.bytes_per_s
+    events = default.events_per_s
+    source = default.source
+    if "consumer_rows_per_s" in options:
+        rows = Range.exact(float(options["consumer_rows_per_s"]))
+        source = "options.consumer_rows_per_s"
+    if "consumer_bytes_per_s" in options:
+        size = Range.exact(float(options["consumer_bytes_per_s"]))
+    if "consumer_events_per_s" in options:
+        events = Range.exact(float(options["consumer_events_per_s"]))
+    return default, rows, size, events, source
+
+
+def catch_up_seconds(
+    hold: Range, event_rate: float, events_capacity: Range, wal_rate: Range, decode: Range
+) -> Range:
+    """Time to drain what piled up during ``hold``: backlog / spare capacity (inf if none)."""
+
+    def drain(backlog: float, arriving: float, capacity: float) -> float:
+        if backlog <= 0:
+            return 0.0
+        return backlog / (capacity - arriving) if capacity > arriving else INF
+
+    low = max(
+        drain(event_rate * hold.low, event_rate, events_capacity.high),
+        drain(wal_rate.low * hold.low, wal_rate.low, decode.high),
+    )
+    expected = max(
+        drain(event_rate * hold.expected, event_rate, events_capacity.expected),
+        drain(wal_rate.expected * hold.expected, wal_rate.expected, decode.expected),
+    )
+    high = max(
+        drain(event_rate * hold.high, event_rate, events_capacity.low),
+        drain(wal_rate.high * hold.high, wal_rate.high, decode.low),
+    )
+    return Range(low, max(low, expected), max(low, expected, high))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a snapshot copies and how fast each stage goes."""
+
+    tables: list[Table]
+    rates: list[tuple[Range, Range]]  # (rows/s, bytes/s): database first, then consumer
+    workers: int
+    chunk: int
+
+    def copies(self, incremental: bool) -> list[TableCopy]:
+        result = []
+        for table in self.tables:
+            rows = row_count(table) or 0.0
+            size = float((table.heap_bytes or 0) + (table.toast_bytes or 0))
+            seconds = _seconds(rows, size, self.rates)
+            if incremental:
+                chunks = math.ceil(rows / self.chunk) if rows else 0
+                seconds = seconds + d.INCREMENTAL_WINDOW_SECONDS.scale(chunks)
+            result.append(TableCopy(table.qualified_name, rows, size, seconds))
+        return result
+
+    def total(self, items: list[TableCopy], workers: int) -> Range:
+        low = _makespan([c.seconds.low for c in items], workers)
+        expected = _makespan([c.seconds.expected for c in items], workers)
+        # high end: the database side does not scale past one connection
+        db_only = sum(_seconds(c.rows, c.bytes, self.rates[:1]).high for c in items)
+        high = max(_makespan([c.seconds.high for c in items], workers), db_only)
+        return Range(low, max(low, expected), max(low, expected, high))
+
+    def hold(self, mode: str, items: list[TableCopy], seconds: Range) -> tuple[Range, str]:
+        """How long the slot holds WAL while the copy runs, and why."""
+        if mode == "debezium_incremental":
+            longest_chunk = max(
+                (
+                    _seconds(float(self.chunk), c.bytes / c.rows * self.chunk, self.rates)
+                    for c in items
+                    if c.rows
+                ),
+                key=lambda r: r.high,
+                default=Range.exact(0.0),
+            )
+            return longest_chunk + Range.exact(d.OFFSET_FLUSH_SECONDS), (
+                "incremental snapshot: streaming continues, the slot advances with each offset "
+                f"commit (offset.flush.interval.ms = {d.OFFSET_FLUSH_SECONDS:g} s): WAL is held "
+                "for about one flush interval plus one chunk"
+            )
+        if mode == "native_table_sync":
+            return max(items, key=lambda c: c.seconds.expected).seconds, (
+                "native table sync: each table's sync slot holds WAL while that table is "
+                "copied; the longest table sets the WAL held"
+            )
+        return seconds, "the slot is created before the snapshot: WAL is held for all of it"
+
+
+def _decode_rate(options: Mapping[str, Any]) -> Range:
+    if "walsender_decode_bytes_per_s" in options:
+        return Range.exact(float(options["walsender_decode_bytes_per_s"]))
+    return d.WALSENDER_DECODE_BYTES_PER_S
+
+
+def _retention(
+    values: dict[str, Any],
+    inputs: dict[str, Any],
+    assumptions: list[str],
+    *,
+    hold: Range,
+    incremental: bool,
+    logical_rate: Range | None,
+    event_rate: float | None,
+    events_capacity: Range,
+    decode: Range,
+) -> None:
+    if logical_rate is None:
+        values["retained_wal_bytes"] = None
+        assumptions.append("no WAL rate: retained WAL and catch-up are unavailable")
+        return
+    catch_up = Range.exact(0.0)
+    if event_rate is None:
+        assumptions.append("no row-change rate: catch-up time left out (0)")
+    elif not incremental:
+        catch_up = catch_up_seconds(hold, event_rate, events_capacity, logical_rate, decode)
+        assumptions.append(
+            "catch-up: backlog / (consumer events/s - change events/s), and backlog WAL / "
+            "(walsender decode rate - logical WAL rate); infinite when the consumer is slower"
+        )
+    values["catch_up_seconds"] = catch_up
+    values["hold_seconds"] = hold
+    values["retained_wal_bytes"] = (hold + catch_up).times(logical_rate)
+    inputs["logical_wal_bytes_per_s"] = logical_rate.as_dict()
+    inputs["change_events_per_s"] = event_rate
+    inputs["walsender_decode_bytes_per_s"] = decode.as_dict()
+
+
+def snapshot_estimate(
+    facts: Facts,
+    profile: Profile,
+    options: Mapping[str, Any],
+    logical_rate: Range | None,
+    event_rate: float | None,
+) -> dict[str, Any]:
+    """``estimates.snapshot`` for the profile (see the module docstring)."""
+    if facts.tables is None:
+        return unavailable("tables were not collected", method="snapshot")
+    tables, unknown = snapshot_tables(facts)
+    if not tables:
+        return unavailable("no table with a known size to copy", method="snapshot")
+    read = database_read_rate(facts.read_probe, {t.qualified_name: t for t in facts.tables})
+    default, c_rows, c_bytes, c_events, consumer_source = _consumer(profile, options)
+    mode = default.mode
+    if profile.name == "debezium" and options.get("snapshot_mode") == "incremental":
+        mode = "debezium_incremental"
+    incremental = mode == "debezium_incremental"
+    plan = Plan(
+        tables,
+        [(read.rows_per_s, read.bytes_per_s), (c_rows, c_bytes)],
+        int(options.get(default.workers_option, default.workers)),
+        int(options.get("incremental_chunk_rows", d.INCREMENTAL_CHUNK_ROWS)),
+    )
+    workers = 1 if incremental else plan.workers
+    items = plan.copies(incremental)
+    seconds = plan.total(items, workers)
+    hold, hold_note = plan.hold(mode, items, seconds)
+    inputs: dict[str, Any] = {
+        "tables": len(tables),
+        "rows": sum(c.rows for c in items),
+        "bytes (heap + TOAST)": sum(c.bytes for c in items),
+        "workers": workers,
+        "database read": {
+            "source": read.source,
+            **read.inputs,
+            "rows_per_s": read.rows_per_s.as_dict(),
+            "bytes_per_s": read.bytes_per_s.as_dict(),
+        },
+        "consumer": {
+            "source": consumer_source,
+            "rows_per_s": c_rows.as_dict(),
+            "bytes_per_s": c_bytes.as_dict(),
+            "events_per_s": c_events.as_dict(),
+        },
+    }
+    window = d.INCREMENTAL_WINDOW_SECONDS
+    assumptions = [
+        "each table goes at the pace of its slower side: database read (rows/s and bytes/s of "
+        "the read probe) or consumer (profile default or options)",
+        f"{mode}: {workers} worker(s); whole tables per worker, longest first; high end: the "
+        "database side does not scale past one connection",
+        "low/high: read probe sampling error and cold caches (wal_overhead.md §5) and the "
+        "consumer default's range",
+        hold_note,
+    ]
+    if incremental:
+        inputs["incremental_chunk_rows"] = plan.chunk
+        assumptions.append(
+            f"each chunk adds a watermark round trip of {window.low * 1000:g}-"
+            f"{window.high * 1000:g} ms"
+        )
+    if unknown:
+        assumptions.append("size unknown, left out: " + ", ".join(unknown))
+    per_table = [
+        {"table": c.name, "rows": c.rows, "bytes": c.bytes, "seconds": c.seconds.as_dict()}
+        for c in sorted(items, key=lambda c: c.seconds.expected, reverse=True)[:PER_TABLE_LIMIT]
+    ]
+    values: dict[str, Any] = {"mode": mode, "seconds": seconds, "per_table": per_table}
+    _retention(
+        values,
+        inputs,
+        assumptions,
+        hold=hold,
+        incremental=incremental,
+        logical_rate=logical_rate,
+        event_rate=event_rate,
+        events_capacity=c_events,
+        decode=_decode_rate(options),
+    )
+    if profile.name == "debezium":
+        other = "debezium_initial" if incremental else "debezium_incremental"
+        alt_workers = plan.workers if incremental else 1
+        values["alternatives"] = {
+            other: {"seconds": plan.total(plan.copies(not incremental), alt_workers).as_dict()}
+        }
+    return ok("snapshot", inputs, assumptions, **values)

@@ -1,0 +1,278 @@
+"""``estimates.wal``: the WAL rate now, and under ``wal_level=logical`` with the current and the
+recommended replica identities.
+
+The measured rate is the denominator; a predictor (pg_walinspect when it was readable, the
+statistics views otherwise) adds the extra bytes of each operation over the same window. The
+overhead ratio = extra bytes / measured bytes of that window, and the logical rate = the measured
+rate x (1 + ratio):
+
+- ``expected``: window mean x (1 + expected ratio);
+- ``low``: min(p50, mean) x (1 + low ratio); ``high``: max(p95, mean) x (1 + high ratio);
+- each ratio's low/high come from the row-width and count uncertainty of every component,
+  plus the predictor's lab error (±1% statistics, ±0.5% pg_walinspect, wal_overhead.md §4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from audit.estimate import overhead as oh
+from audit.estimate import rate as rt
+from audit.estimate import wal_bytes as wb
+from audit.estimate.result import Range, ok, unavailable
+from audit.estimate.widths import RowWidths, row_widths
+from audit.facts import Facts, ReplicaIdentity, Table
+from audit.facts.capacity import ReadProbeTable
+
+PER_TABLE_LIMIT = 25
+
+
+@dataclass(frozen=True)
+class WalResult:
+    estimates: dict[str, Any]
+    logical_rate: Range | None
+    logical_p95: float | None
+    recommended_rate: Range | None
+    widths: dict[str, RowWidths]
+    window_seconds: float | None
+
+
+def table_widths(facts: Facts, options: Mapping[str, Any]) -> dict[str, RowWidths]:
+    probes: dict[str, ReadProbeTable] = {
+        p.table: p for p in (facts.read_probe.tables if facts.read_probe else [])
+    }
+    inserted = oh.wal_insert_tuple_lengths(facts.walinspect) if facts.walinspect else {}
+    overrides: Mapping[str, Mapping[str, float]] = options.get("row_widths", {})
+    result: dict[str, RowWidths] = {}
+    for table in facts.tables or []:
+        name = table.qualified_name
+        widths = row_widths(table, probes.get(name), overrides.get(name), inserted.get(name))
+        if widths is not None:
+            result[name] = widths
+    return result
+
+
+def _fpi_share(facts: Facts) -> float | None:
+    samples = [s for s in (facts.sampling.samples if facts.sampling else []) if s.wal_records]
+    if len(samples) < 2:
+        return None
+    first, last = samples[0], samples[-1]
+    records = (last.wal_records or 0) - (first.wal_records or 0)
+    images = (last.wal_fpi or 0) - (first.wal_fpi or 0)
+    return min(1.0, images / records) if records > 0 and images >= 0 else None
+
+
+def row_change_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> Range | None:
+    """Replica-mode WAL bytes over the window rebuilt from row counters (rate method 4)."""
+    sampling = facts.sampling
+    if sampling is None or not sampling.table_deltas:
+        return None
+    records = 0.0
+    for name, delta in sampling.table_deltas.items():
+        ops = oh.Ops.from_delta(delta)
+        width = widths.get(name)
+        tuple_len = width.tuple_bytes.expected if width else 100.0
+        records += ops.ins * (rt.INSERT_RECORD_FIXED + tuple_len + rt.INDEX_ENTRY_RECORD)
+        records += ops.hot * rt.HOT_UPDATE_RECORD
+        records += (ops.upd - ops.hot) * (
+            rt.UPDATE_RECORD_FIXED + tuple_len + rt.INDEX_ENTRY_RECORD
+        )
+        records += ops.dele * rt.DELETE_RECORD
+    commits = oh.commits_in_window(
+        facts, sum(oh.Ops.from_delta(v).changes for v in sampling.table_deltas.values())
+    )
+    if commits is not None:
+        records += commits[0].expected * rt.COMMIT_RECORD
+    share = rt.ROW_CHANGES_FPI_SHARE
+    return Range(
+        records / (1 - share.low), records / (1 - share.expected), records / (1 - share.high)
+    )
+
+
+def _identities(facts: Facts, recommended: bool) -> dict[str, ReplicaIdentity]:
+    return {
+        t.qualified_name: oh.recommended_identity(t) if recommended else t.replica_identity
+        for t in facts.tables or []
+    }
+
+
+def _predict(
+    facts: Facts, widths: Mapping[str, RowWidths], recommended: bool
+) -> oh.Prediction | None:
+    identities = _identities(facts, recommended)
+    if facts.walinspect is not None:
+        tables = {t.qualified_name: t for t in facts.tables or []}
+        return oh.predict_walinspect(facts.walinspect, tables, widths, identities)
+    return oh.predict_statistics(facts, widths, identities, _fpi_share(facts))
+
+
+def _ratio(prediction: oh.Prediction, denominator: Range) -> Range:
+    """Extra bytes / measured bytes of the same window, widened by the predictor's lab error."""
+    extra = prediction.total
+    error = oh.MODEL_ERROR[prediction.predictor]
+    low = max(0.0, extra.low / denominator.high - error) if denominator.high > 0 else 0.0
+    expected = extra.expected / denominator.expected if denominator.expected > 0 else 0.0
+    high = extra.high / denominator.low + error if denominator.low > 0 else expected
+    return Range(min(low, expected), expected, max(expected, high))
+
+
+def _denominator(
+    prediction: oh.Prediction, facts: Facts, current: Mapping[str, Any], window: float | None
+) -> Range | None:
+    if prediction.predictor == "pg_walinspect" and facts.walinspect is not None:
+        return Range.exact(float(facts.walinspect.lsn_bytes))
+    if window is None:
+        return None
+    if current["method"] == "row_changes":
+        measured = current["range"]
+        return Range(measured["low"], measured["expected"], measured["high"]).scale(window)
+    return Range.exact(float(current["window_mean"]) * window)
+
+
+def _logical(current: Mapping[str, Any], ratio: Range) -> tuple[Range, float]:
+    mean = float(current["window_mean"])
+    if current["method"] == "row_changes":
+        measured = current["range"]
+        low, high = float(measured["low"]), float(measured["high"])
+    else:
+        low, high = min(float(current["p50"]), mean), max(float(current["p95"]), mean)
+    rate = Range(low * (1 + ratio.low), mean * (1 + ratio.expected), high * (1 + ratio.high))
+    p95 = max(float(current["p95"]), mean) * (1 + ratio.expected)
+    return Range(min(rate.low, rate.expected), rate.expected, max(rate.high, rate.expected)), p95
+
+
+def _per_table(
+    facts: Facts,
+    current: oh.Prediction,
+    recommended: oh.Prediction,
+    widths: Mapping[str, RowWidths],
+    window: float | None,
+) -> list[dict[str, Any]]:
+    tables: dict[str, Table] = {t.qualified_name: t for t in facts.tables or []}
+    deltas = facts.sampling.table_deltas if facts.sampling else {}
+    per_s = 1 / window if window else None
+    rows: list[dict[str, Any]] = []
+    for name in sorted(set(current.per_table) | set(recommended.per_table)):
+        now = current.per_table.get(name, Range.exact(0.0)).scale(wb.PAGE_FACTOR)
+        rec = recommended.per_table.get(name, Range.exact(0.0)).scale(wb.PAGE_FACTOR)
+        table = tables.get(name)
+        row: dict[str, Any] = {
+            "table": name,
+            "replica_identity": table.replica_identity.value if table else None,
+            "recommended_identity": oh.recommended_identity(table).value if table else None,
+            "extra_bytes_per_s": now.scale(per_s).as_dict() if per_s else None,
+            "extra_bytes_per_s_recommended": rec.scale(per_s).as_dict() if per_s else None,
+            "extra_bytes_in_window": now.as_dict(),
+        }
+        if name in deltas and per_s:
+            row["ops_per_s"] = {k: v * per_s for k, v in deltas[name].items()}
+        if name in widths:
+            row["widths"] = widths[name].describe()
+        rows.append(row)
+    rows.sort(key=lambda r: r["extra_bytes_in_window"]["expected"], reverse=True)
+    return rows[:PER_TABLE_LIMIT]
+
+
+def _predicted(
+    prediction: oh.Prediction, denominator: Range, current: Mapping[str, Any], window: float | None
+) -> dict[str, Any]:
+    ratio = _ratio(prediction, denominator)
+    logical, p95 = _logical(current, ratio)
+    per_s = 1 / window if window else None
+    components = {
+        k: v.scale(wb.PAGE_FACTOR * per_s).as_dict() if per_s else v.scale(wb.PAGE_FACTOR).as_dict()
+        for k, v in prediction.components.items()
+    }
+    return {
+        "ratio": ratio,
+        "logical": logical,
+        "p95": p95,
+        "components": components,
+    }
+
+
+def wal_estimates(facts: Facts, options: Mapping[str, Any]) -> WalResult:
+    widths = table_widths(facts, options)
+    window = rt.window_seconds(facts)
+    current = rt.current_wal_rate(facts, row_change_wal(facts, widths))
+    result: dict[str, Any] = {"current_bytes_per_s": current}
+    empty = WalResult(result, None, None, None, widths, window)
+    if current["status"] != "ok":
+        reason = "the current WAL rate is unavailable: " + current["reason"]
+        for key in ("logical_bytes_per_s", "logical_overhead_ratio", "recommended_identities"):
+            result[key] = unavailable(reason)
+        result["predictor"] = "unavailable"
+        result["per_table"] = []
+        return empty
+    now = _predict(facts, widths, recommended=False)
+    rec = _predict(facts, widths, recommended=True)
+    if now is None or rec is None:
+        reason = "no row changes were sampled and pg_walinspect was not read"
+        for key in ("logical_bytes_per_s", "logical_overhead_ratio", "recommended_identities"):
+            result[key] = unavailable(reason)
+        result["predictor"] = "unavailable"
+        result["per_table"] = []
+        return empty
+    denominator = _denominator(now, facts, current, window)
+    if denominator is None:
+        reason = "the sampling window has no duration"
+        for key in ("logical_bytes_per_s", "logical_overhead_ratio", "recommended_identities"):
+            result[key] = unavailable(reason)
+        result["predictor"] = now.predictor
+        result["per_table"] = []
+        return empty
+    inputs = {
+        "current_bytes_per_s.method": current["method"],
+        "current_bytes_per_s.window_mean": current["window_mean"],
+        "window_seconds": window,
+        "denominator_bytes": denominator.as_dict(),
+        **now.inputs,
+    }
+    cur = _predicted(now, denominator, current, window)
+    recd = _predicted(rec, denominator, current, window)
+    method = f"{now.predictor} extra bytes per operation + measured {current['method']} rate"
+    result["predictor"] = now.predictor
+    result["logical_overhead_ratio"] = ok(method, inputs, now.assumptions, **cur["ratio"].as_dict())
+    result["logical_bytes_per_s"] = ok(
+        method,
+        inputs,
+        now.assumptions,
+        **cur["logical"].as_dict(),
+        p95=cur["p95"],
+        components=cur["components"],
+    )
+    changes = [
+        {
+            "table": t.qualified_name,
+            "from": t.replica_identity.value,
+            "to": oh.recommended_identity(t).value,
+        }
+        for t in facts.tables or []
+        if oh.recommended_identity(t) is not t.replica_identity
+    ]
+    result["recommended_identities"] = ok(
+        method,
+        {"identity changes": len(changes)},
+        [
+            "the primary key where there is one, else a unique NOT NULL index "
+            "(USING INDEX), else FULL"
+        ],
+        changes=changes,
+        logical_overhead_ratio=recd["ratio"],
+        logical_bytes_per_s=recd["logical"],
+        p95=recd["p95"],
+        components=recd["components"],
+    )
+    result["per_table"] = _per_table(facts, now, rec, widths, window)
+    if facts.walinspect is not None:
+        statistics = oh.predict_statistics(
+            facts, widths, _identities(facts, recommended=False), _fpi_share(facts)
+        )
+        window_denominator = _denominator(oh.Prediction("statistics"), facts, current, window)
+        if statistics is not None and window_denominator is not None:
+            result["statistics_cross_check"] = {
+                "logical_overhead_ratio": _ratio(statistics, window_denominator).as_dict()
+            }
+    return WalResult(result, cur["logical"], cur["p95"], recd["logical"], widths, window)

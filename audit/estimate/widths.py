@@ -1,0 +1,133 @@
+"""Row widths per table, from the best source available, each with its uncertainty.
+
+Three widths matter to WAL (wal_overhead.md §4):
+
+- ``tuple_bytes``: the on-page tuple length ``t_len``, TOASTed values as 18-byte pointers; a
+  HOT update logs it whole at ``wal_level=logical``;
+- ``flat_bytes``: the row with TOASTed values pulled inline (``pg_column_size(t.*)``), what
+  ``REPLICA IDENTITY FULL`` logs as the old row;
+- ``key_bytes``: the replica identity key, logged on every DELETE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from audit.estimate.result import Range
+from audit.facts import ReplicaIdentity, Table
+from audit.facts.capacity import ReadProbeTable
+
+# pg_stats: 24 + sum(avg_width) leaves out the null bitmap and alignment padding (a few bytes
+# per row); avg_width is an ANALYZE sample average.
+PG_STATS_SPREAD = (0.9, 1.15)
+# heap bytes / reltuples counts page headers, line pointers, free space and dead rows too.
+SIZE_PER_TUPLE_FACTOR = 0.85
+SIZE_PER_TUPLE_SPREAD = (0.6 / 0.85, 1.0 / 0.85)
+# the read probe measures chunk 0 only (the rows first in key order)
+PROBE_SPREAD = (0.9, 1.1)
+# pg_walinspect INSERT records carry the exact tuple length of the rows inserted in the window
+WAL_INSERT_SPREAD = (0.98, 1.02)
+# TOAST table bytes per row include chunk tuple headers, the partly filled last chunk of every
+# value, page overhead and dead chunks: ~80% of it is value bytes (bench/accuracy.py toast_upd)
+TOAST_SPREAD = (0.6, 1.0)
+TOAST_FACTOR = 0.8
+# an unknown key: int4 / int8 keys are the common case, uuid and composite keys wider
+DEFAULT_KEY = Range(4.0, 8.0, 16.0)
+
+
+@dataclass(frozen=True)
+class RowWidths:
+    tuple_bytes: Range
+    flat_bytes: Range
+    key_bytes: Range
+    sources: dict[str, str]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "tuple_bytes": self.tuple_bytes.as_dict(),
+            "flat_bytes": self.flat_bytes.as_dict(),
+            "key_bytes": self.key_bytes.as_dict(),
+            "sources": dict(self.sources),
+        }
+
+
+def row_count(table: Table) -> float | None:
+    if table.reltuples is not None and table.reltuples >= 0:
+        return table.reltuples
+    if table.n_live_tup is not None:
+        return float(table.n_live_tup)
+    return None
+
+
+def has_identity_key(table: Table, identity: ReplicaIdentity) -> bool:
+    """Whether DELETE logs a key (not the whole row) under ``identity``."""
+    if identity is ReplicaIdentity.INDEX:
+        return True
+    return identity is ReplicaIdentity.DEFAULT and table.has_primary_key
+
+
+def _tuple_width(
+    table: Table, probe: ReadProbeTable | None, wal_insert_tuple: float | None
+) -> tuple[Range, str] | None:
+    if wal_insert_tuple is not None:
+        return Range.spread(wal_insert_tuple, *WAL_INSERT_SPREAD), "pg_walinspect INSERT records"
+    if probe is not None and probe.avg_row_bytes and table.toast_bytes == 0:
+        return Range.spread(probe.avg_row_bytes, *PROBE_SPREAD), "read probe (no TOAST data)"
+    if table.avg_row_bytes:
+        if table.row_width_source == "size/tuples":
+            expected = table.avg_row_bytes * SIZE_PER_TUPLE_FACTOR
+            return Range.spread(expected, *SIZE_PER_TUPLE_SPREAD), "heap bytes / reltuples x 0.85"
+        return Range.spread(table.avg_row_bytes, *PG_STATS_SPREAD), (
+            table.row_width_source or "tables.avg_row_bytes"
+        )
+    return None
+
+
+def _flat_width(
+    table: Table, tuple_width: Range, probe: ReadProbeTable | None
+) -> tuple[Range, str]:
+    if probe is not None and probe.avg_row_bytes:
+        return Range.spread(probe.avg_row_bytes, *PROBE_SPREAD), "read probe pg_column_size(t.*)"
+    rows = row_count(table)
+    if table.toast_bytes and rows:
+        toast = Range.spread(
+            table.toast_bytes / rows * TOAST_FACTOR, *(f / TOAST_FACTOR for f in TOAST_SPREAD)
+        )
+        return tuple_width + toast, "tuple width + toast_bytes / reltuples x 0.8"
+    return tuple_width, "tuple width (no TOAST data)"
+
+
+def _key_width(table: Table, probe: ReadProbeTable | None) -> tuple[Range, str]:
+    if probe is not None and probe.avg_key_bytes and table.has_primary_key:
+        return Range.spread(probe.avg_key_bytes, 1.0, 1.0), "read probe pg_column_size(key)"
+    return DEFAULT_KEY, "assumed 4-16 B (int4/int8/uuid key; width not collected)"
+
+
+def row_widths(
+    table: Table,
+    probe: ReadProbeTable | None = None,
+    override: Mapping[str, float] | None = None,
+    wal_insert_tuple: float | None = None,
+) -> RowWidths | None:
+    """The widths of ``table``, or None when nothing says how wide its rows are."""
+    override = override or {}
+    found = _tuple_width(table, probe, wal_insert_tuple)
+    if "tuple_bytes" in override:
+        found = (Range.exact(float(override["tuple_bytes"])), "options.row_widths")
+    if found is None:
+        return None
+    tuple_width, tuple_source = found
+    flat, flat_source = _flat_width(table, tuple_width, probe)
+    if "flat_row_bytes" in override:
+        flat, flat_source = Range.exact(float(override["flat_row_bytes"])), "options.row_widths"
+    key, key_source = _key_width(table, probe)
+    if "key_bytes" in override:
+        key, key_source = Range.exact(float(override["key_bytes"])), "options.row_widths"
+    return RowWidths(
+        tuple_width,
+        flat,
+        key,
+        {"tuple_bytes": tuple_source, "flat_bytes": flat_source, "key_bytes": key_source},
+    )

@@ -1,0 +1,75 @@
+"""What the slot rules share: how long a slot has been idle, why it looks abandoned, evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from audit.facts import Slot
+from rules._sql import sql_literal
+from rules._units import fmt_bytes, fmt_count, fmt_duration
+
+ABOUT_TO_LOSE = "unreserved"
+LOST = "lost"
+
+
+def inactive_seconds(slot: Slot, at: datetime) -> float | None:
+    """Seconds since the slot was last used (PostgreSQL 17+ ``inactive_since``)."""
+    return (at - slot.inactive_since).total_seconds() if slot.inactive_since else None
+
+
+def is_lost(slot: Slot) -> bool:
+    """The slot can never be resumed: WAL removed, or invalidated for another reason."""
+    if slot.wal_status == LOST or slot.invalidation_reason is not None:
+        return True
+    return slot.conflicting is True
+
+
+def abandonment(
+    slot: Slot,
+    at: datetime,
+    *,
+    min_bytes: int,
+    min_seconds: int,
+    min_xmin_age: int,
+) -> list[str]:
+    """The evidence that nobody is coming back for an inactive slot, as message fragments."""
+    reasons = []
+    if slot.retained_bytes is not None and slot.retained_bytes >= min_bytes:
+        reasons.append(f"retains {fmt_bytes(slot.retained_bytes)} of WAL")
+    idle = inactive_seconds(slot, at)
+    if idle is not None and idle >= min_seconds:
+        reasons.append(f"has been inactive for {fmt_duration(idle)}")
+    ages = [a for a in (slot.xmin_age, slot.catalog_xmin_age) if a is not None]
+    if ages and max(ages) >= min_xmin_age:
+        reasons.append(f"holds the xmin horizon {fmt_count(max(ages))} transactions back")
+    return reasons
+
+
+def judgeable(slot: Slot) -> bool:
+    """Enough is known to tell an abandoned slot from one whose consumer is restarting."""
+    return slot.retained_bytes is not None or slot.inactive_since is not None
+
+
+def drop_statement(slot: Slot) -> str:
+    return f"SELECT pg_drop_replication_slot({sql_literal(slot.slot_name)});"
+
+
+def slot_evidence(slot: Slot, at: datetime) -> dict[str, Any]:
+    idle = inactive_seconds(slot, at)
+    return {
+        "slot_name": slot.slot_name,
+        "slot_type": slot.slot_type,
+        "plugin": slot.plugin,
+        "database": slot.database,
+        "active": slot.active,
+        "retained_bytes": slot.retained_bytes,
+        "wal_status": slot.wal_status,
+        "safe_wal_size": slot.safe_wal_size,
+        "inactive_since": slot.inactive_since.isoformat() if slot.inactive_since else None,
+        "inactive_seconds": round(idle) if idle is not None else None,
+        "invalidation_reason": slot.invalidation_reason,
+        "conflicting": slot.conflicting,
+        "xmin_age": slot.xmin_age,
+        "catalog_xmin_age": slot.catalog_xmin_age,
+    }

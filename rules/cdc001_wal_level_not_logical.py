@@ -1,0 +1,120 @@
+"""CDC001: wal_level is not logical."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, RuleContext, Severity, rule
+from audit.facts import Facts, Server, Setting
+from rules._params import restart_server, set_parameter
+from rules._units import require_setting
+
+
+@rule(
+    code="CDC001",
+    name="wal-level-not-logical",
+    severity=Severity.CRITICAL,
+    requires=("settings",),
+)
+def wal_level_not_logical(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """The server does not write logical decoding information to WAL.
+
+    ## What it checks
+    The running value of `wal_level` must be `logical`. The rule also reads the value staged
+    in a configuration file (`ALTER SYSTEM` or `postgresql.conf`) that the server has not
+    applied yet: a staged `logical` turns the fix into "restart", and a staged downgrade from
+    `logical` is reported too, because the next restart would break CDC.
+
+    On Amazon RDS and Aurora `wal_level` cannot be set directly: the static parameter
+    `rds.logical_replication = 1` sets it to `logical` after a reboot (of the writer, on
+    Aurora). When the audit also read the AWS control plane, this rule leaves RDS and Aurora
+    to CDC402 (not configured in the parameter group) and CDC403 (configured, not applied),
+    which name the parameter group, its apply status and the instance to reboot; without the
+    control plane, this rule reports it with a generic parameter-group fix.
+
+    ## Why it matters for CDC
+    With `replica` or `minimal`, WAL lacks what logical decoding needs: creating a logical
+    slot fails with "logical decoding requires wal_level >= logical", so Debezium, AWS DMS
+    and native subscriptions cannot start. `wal_level` is a postmaster setting: changing it
+    always costs a restart, which is why it belongs in the change plan first. Switching to
+    `logical` also increases WAL volume (see the WAL estimate in the report).
+
+    ## How to fix
+    Self-managed: `ALTER SYSTEM SET wal_level = logical;` (or edit `postgresql.conf`) and
+    restart the server. RDS: set `rds.logical_replication = 1` in a custom DB parameter group
+    and reboot the instance. Aurora: set it in the custom DB cluster parameter group and reboot
+    the writer. Default parameter groups cannot be modified; attach a custom one first.
+
+    ## References
+    - https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-WAL-LEVEL
+    - https://www.postgresql.org/docs/current/logicaldecoding-explanation.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.FeatureSupport.LogicalReplication.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Replication.Logical.Configure.html
+    - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#setting-up-postgresql
+    """
+    server = facts.server
+    if server is not None and (server.is_rds or server.is_aurora) and facts.aws is not None:
+        return  # CDC402 and CDC403 report it, with the parameter group's name and state
+    wal_level = require_setting(facts, "wal_level")
+    pending = wal_level.pending_value
+    evidence = {
+        "wal_level": wal_level.value,
+        "pending_value": pending,
+        "pending_restart": wal_level.pending_restart,
+        "platform": facts.server.platform if facts.server else None,
+    }
+    rds_flag = facts.setting("rds.logical_replication")
+    if rds_flag is not None:
+        evidence["rds.logical_replication"] = rds_flag.value
+    if wal_level.value == "logical":
+        if pending is not None and pending != "logical":
+            yield Finding(
+                subject="setting:wal_level",
+                message=(
+                    f"wal_level is logical but {pending} is staged in "
+                    f"{wal_level.pending_source or 'a configuration file'}: "
+                    "the next restart turns logical decoding off"
+                ),
+                evidence=evidence,
+                fix=_keep_logical_fix(facts.server, wal_level),
+                severity=Severity.HIGH,
+            )
+        return
+    if pending == "logical":
+        yield Finding(
+            subject="setting:wal_level",
+            message=(
+                f"wal_level is {wal_level.value}; logical is staged in "
+                f"{wal_level.pending_source or 'a configuration file'} and waits for a restart"
+            ),
+            evidence=evidence,
+            fix=restart_server(facts.server, "wal_level"),
+        )
+        return
+    yield Finding(
+        subject="setting:wal_level",
+        message=f"wal_level is {wal_level.value}; logical decoding needs logical",
+        evidence=evidence,
+        fix=_enable_fix(facts.server),
+    )
+
+
+def _enable_fix(server: Server | None) -> str:
+    return set_parameter(
+        server,
+        "wal_level",
+        "logical",
+        restart=True,
+        group_name="rds.logical_replication",
+        group_value="1",
+    )
+
+
+def _keep_logical_fix(server: Server | None, wal_level: Setting) -> str:
+    where = wal_level.pending_source or "the configuration file"
+    if server is not None and (server.is_rds or server.is_aurora):
+        return "keep rds.logical_replication = 1 in the parameter group before the next reboot"
+    return (
+        f"ALTER SYSTEM SET wal_level = logical;  -- or remove the wal_level line in {where}\n"
+        "-- no restart is needed: the running value is already logical"
+    )

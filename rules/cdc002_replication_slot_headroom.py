@@ -1,0 +1,115 @@
+"""CDC002: not enough free replication slots for the planned connectors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, RuleContext, Severity, rule
+from audit.facts import Facts
+from rules._options import int_option
+from rules._params import restart_server, set_parameter
+from rules._units import as_int, pending_int, require_setting
+
+
+@rule(
+    code="CDC002",
+    name="replication-slot-headroom",
+    severity=Severity.CRITICAL,
+    requires=("settings", "slots"),
+)
+def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """Too few free replication slots for the planned connectors and a spare.
+
+    ## What it checks
+    Free slots are `max_replication_slots` minus the slots that exist now (logical, physical
+    and temporary: each occupies one). Needed slots are the planned connectors times the slots
+    each holds, plus spare slots:
+
+    - debezium: 1 slot per connector, its `slot.name` (Debezium PostgreSQL connector docs);
+    - dms: 1 slot per CDC task (AWS DMS, PostgreSQL as a source);
+    - native: 1 slot per subscription, plus 2 while its tables sync: each of the
+      `max_sync_workers_per_subscription` (default 2) table-sync workers holds a slot of its
+      own (PostgreSQL docs, logical replication configuration);
+    - generic: 1 slot per consumer.
+
+    One planned connector and one spare slot are the defaults of every profile. Set
+    `planned_connectors` and `spare_slots` under `[rules.CDC002]` to plan for more, or 0 for
+    a weekly audit of a setup that is already running. A value staged for the next restart
+    (`pending_value`) is judged too.
+
+    ## Why it matters for CDC
+    When every slot is taken, creating the connector's slot fails with "all replication slots
+    are in use" and CDC cannot start. Without a spare, a connector that must be recreated (or a
+    second one for a re-snapshot) cannot get a new slot before the old one is dropped.
+    `max_replication_slots` is a postmaster setting: raising it costs a restart.
+
+    ## How to fix
+    Raise `max_replication_slots` to the slots in use plus those needed, and restart (RDS:
+    parameter group and reboot; Aurora: cluster parameter group and writer reboot). Also drop
+    slots no consumer uses any more (see CDC201).
+
+    ## References
+    - https://www.postgresql.org/docs/current/runtime-config-replication.html#GUC-MAX-REPLICATION-SLOTS
+    - https://www.postgresql.org/docs/current/logical-replication-config.html
+    - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-property-slot-name
+    - https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Source.PostgreSQL.html
+    """
+    setting = require_setting(facts, "max_replication_slots")
+    slots = facts.slots or []
+    profile = ctx.profile
+    planned = int_option(ctx, "planned_connectors", profile.planned_connectors)
+    spare = int_option(ctx, "spare_slots", profile.spare_slots)
+    per_connector = profile.slots_per_connector + profile.sync_slots_per_connector
+    to_start = planned * per_connector
+    needed = to_start + spare
+    configured = as_int(setting)
+    free = configured - len(slots)
+    pending = pending_int(setting)
+    evidence = {
+        "max_replication_slots": configured,
+        "pending_value": pending,
+        "slots_in_use": len(slots),
+        "temporary_slots": sum(1 for s in slots if s.temporary),
+        "planned_connectors": planned,
+        "slots_per_connector": per_connector,
+        "spare_slots": spare,
+        "free": free,
+        "needed": needed,
+    }
+    target = str(len(slots) + needed)
+    arithmetic = f"{planned} connector(s) x {per_connector} slot(s) + {spare} spare"
+    if free >= needed:
+        if pending is not None and pending - len(slots) < needed:
+            yield Finding(
+                subject="setting:max_replication_slots",
+                message=(
+                    f"max_replication_slots is {configured}, but {pending} is staged: after the "
+                    f"next restart {pending - len(slots)} slot(s) are free, {needed} needed "
+                    f"({arithmetic})"
+                ),
+                evidence=evidence,
+                fix=set_parameter(facts.server, "max_replication_slots", target, restart=True),
+                severity=Severity.HIGH,
+            )
+        return
+    severity = Severity.CRITICAL if free < to_start else Severity.HIGH
+    message = (
+        f"max_replication_slots is {configured} with {len(slots)} slot(s) in use: "
+        f"{max(free, 0)} free, {needed} needed ({arithmetic})"
+    )
+    if pending is not None and pending - len(slots) >= needed:
+        yield Finding(
+            subject="setting:max_replication_slots",
+            message=f"{message}; {pending} is staged and applies at the next restart",
+            evidence=evidence,
+            fix=restart_server(facts.server, "max_replication_slots"),
+            severity=severity,
+        )
+        return
+    yield Finding(
+        subject="setting:max_replication_slots",
+        message=message,
+        evidence=evidence,
+        fix=set_parameter(facts.server, "max_replication_slots", target, restart=True),
+        severity=severity,
+    )

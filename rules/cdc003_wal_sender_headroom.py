@@ -1,0 +1,119 @@
+"""CDC003: not enough WAL senders for standbys, existing consumers and the planned connectors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, RuleContext, Severity, rule
+from audit.facts import Facts
+from rules._options import int_option
+from rules._params import restart_server, set_parameter
+from rules._units import as_int, pending_int, require_setting
+
+
+@rule(
+    code="CDC003",
+    name="wal-sender-headroom",
+    severity=Severity.CRITICAL,
+    requires=("settings", "slots"),
+)
+def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """Too few WAL senders for the standbys, the existing consumers and the planned connectors.
+
+    ## What it checks
+    Every streaming consumer holds one walsender process while it is connected: physical
+    standbys as well as logical consumers. The senders already spoken for are one per existing
+    replication slot (a physical slot's standby and a logical slot's consumer each reconnect to
+    it; slots synchronized to a standby are not counted). The senders needed on top are the
+    planned connectors times the senders each uses, plus spare ones:
+
+    - debezium: 1 sender per connector; its snapshot reads through a normal connection
+      (Debezium PostgreSQL connector docs);
+    - dms: 1 sender per CDC task (AWS DMS, PostgreSQL as a source);
+    - native: 1 sender per subscription, plus 2 while its tables sync: each table-sync worker
+      streams through a walsender of its own (PostgreSQL docs, logical replication
+      configuration);
+    - generic: 1 sender per consumer.
+
+    `planned_connectors` and `spare_senders` can be set under `[rules.CDC003]`. Standbys that
+    stream without a slot are invisible in `pg_replication_slots`; count them in
+    `spare_senders` until the collector reports live walsenders.
+
+    ## Why it matters for CDC
+    With no free sender the connector's replication connection is refused ("number of requested
+    standby connections exceeds max_wal_senders"), so CDC cannot start; a standby that
+    reconnects after a network blip can be locked out by a new connector the same way.
+    `max_wal_senders` is a postmaster setting: raising it costs a restart.
+
+    ## How to fix
+    Raise `max_wal_senders` to cover the slots in use plus the planned connectors and a spare,
+    and restart (RDS: parameter group and reboot; Aurora: cluster parameter group and writer
+    reboot). Since PostgreSQL 12 senders do not count against `max_connections`.
+
+    ## References
+    - https://www.postgresql.org/docs/current/runtime-config-replication.html#GUC-MAX-WAL-SENDERS
+    - https://www.postgresql.org/docs/current/logical-replication-config.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Replication.Logical.Configure.html
+    """
+    setting = require_setting(facts, "max_wal_senders")
+    counted = [s for s in facts.slots or [] if s.synced is not True]
+    physical = sum(1 for s in counted if s.slot_type == "physical")
+    in_use = len(counted)
+    profile = ctx.profile
+    planned = int_option(ctx, "planned_connectors", profile.planned_connectors)
+    spare = int_option(ctx, "spare_senders", profile.spare_slots)
+    per_connector = profile.slots_per_connector + profile.sync_slots_per_connector
+    to_start = planned * per_connector
+    needed = to_start + spare
+    configured = as_int(setting)
+    free = configured - in_use
+    pending = pending_int(setting)
+    evidence = {
+        "max_wal_senders": configured,
+        "pending_value": pending,
+        "physical_slots": physical,
+        "logical_slots": in_use - physical,
+        "planned_connectors": planned,
+        "senders_per_connector": per_connector,
+        "spare_senders": spare,
+        "free": free,
+        "needed": needed,
+    }
+    target = str(in_use + needed)
+    arithmetic = f"{planned} connector(s) x {per_connector} sender(s) + {spare} spare"
+    spoken_for = f"{physical} physical and {in_use - physical} logical slot(s)"
+    if free >= needed:
+        if pending is not None and pending - in_use < needed:
+            yield Finding(
+                subject="setting:max_wal_senders",
+                message=(
+                    f"max_wal_senders is {configured}, but {pending} is staged: after the next "
+                    f"restart {pending - in_use} sender(s) remain beside {spoken_for}, "
+                    f"{needed} needed ({arithmetic})"
+                ),
+                evidence=evidence,
+                fix=set_parameter(facts.server, "max_wal_senders", target, restart=True),
+                severity=Severity.HIGH,
+            )
+        return
+    severity = Severity.CRITICAL if free < to_start else Severity.HIGH
+    message = (
+        f"max_wal_senders is {configured} with {spoken_for} to serve: "
+        f"{max(free, 0)} free, {needed} needed ({arithmetic})"
+    )
+    if pending is not None and pending - in_use >= needed:
+        yield Finding(
+            subject="setting:max_wal_senders",
+            message=f"{message}; {pending} is staged and applies at the next restart",
+            evidence=evidence,
+            fix=restart_server(facts.server, "max_wal_senders"),
+            severity=severity,
+        )
+        return
+    yield Finding(
+        subject="setting:max_wal_senders",
+        message=message,
+        evidence=evidence,
+        fix=set_parameter(facts.server, "max_wal_senders", target, restart=True),
+        severity=severity,
+    )

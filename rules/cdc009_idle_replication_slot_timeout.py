@@ -1,0 +1,73 @@
+"""CDC009: idle_replication_slot_timeout invalidates slots of connectors paused for a short time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, RuleContext, Severity, rule
+from audit.facts import Facts
+from rules._options import int_option
+from rules._params import set_parameter
+from rules._units import as_milliseconds, fmt_duration, require_setting
+
+FIRST_MAJOR = 18
+DEFAULT_MIN_SECONDS = 86_400
+
+
+@rule(
+    code="CDC009",
+    name="idle-replication-slot-timeout",
+    severity=Severity.MEDIUM,
+    requires=("server", "settings"),
+)
+def idle_replication_slot_timeout(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """idle_replication_slot_timeout invalidates the slot of a connector paused for a short while.
+
+    ## What it checks
+    On PostgreSQL 18 and later, `idle_replication_slot_timeout` invalidates a slot that has been
+    inactive longer than the timeout (at the next checkpoint). The rule reports a non-zero
+    value below 24 h (option `min_seconds` under `[rules.CDC009]`): a connector stopped for a
+    maintenance window, a weekend or a failed deployment would lose its slot. `0` (the
+    default) disables the timeout; older versions have no such setting and pass.
+
+    ## Why it matters for CDC
+    An invalidated slot cannot be resumed (`invalidation_reason = idle_timeout`): the
+    connector has to create a new slot and take a new initial snapshot, and changes made
+    between the invalidation and the new snapshot reach consumers only through it. The
+    timeout is a safety net against abandoned slots; set too short, it turns every pause
+    into a re-snapshot.
+
+    ## How to fix
+    Raise the timeout above the longest planned consumer outage, or set it to 0 and bound
+    retention with `max_slot_wal_keep_size` instead (CDC005). It is a reload-level setting.
+
+    ## References
+    - https://www.postgresql.org/docs/18/runtime-config-replication.html#GUC-IDLE-REPLICATION-SLOT-TIMEOUT
+    - https://www.postgresql.org/docs/18/view-pg-replication-slots.html
+    """
+    assert facts.server is not None
+    if facts.server.major < FIRST_MAJOR:
+        return
+    minimum = int_option(ctx, "min_seconds", DEFAULT_MIN_SECONDS)
+    setting = require_setting(facts, "idle_replication_slot_timeout")
+    seconds = as_milliseconds(setting) / 1000
+    if 0 < seconds < minimum:
+        yield Finding(
+            subject="setting:idle_replication_slot_timeout",
+            message=(
+                f"idle_replication_slot_timeout is {fmt_duration(seconds)}: a slot whose "
+                f"connector pauses longer is invalidated (threshold {fmt_duration(minimum)})"
+            ),
+            evidence={
+                "idle_replication_slot_timeout": setting.value,
+                "unit": setting.unit,
+                "min_seconds": minimum,
+            },
+            fix=set_parameter(
+                facts.server,
+                "idle_replication_slot_timeout",
+                "0",
+                restart=False,
+            )
+            + "\n-- or a value above the longest planned consumer outage, e.g. '2d'",
+        )

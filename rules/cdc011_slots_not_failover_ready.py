@@ -1,0 +1,104 @@
+"""CDC011: logical slots that a failover to the standby would lose."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, RuleContext, Severity, rule
+from audit.facts import Facts
+from rules._sql import quote_ident, sql_literal
+
+FIRST_MAJOR = 17
+
+
+@rule(
+    code="CDC011",
+    name="slots-not-failover-ready",
+    severity=Severity.MEDIUM,
+    requires=("server", "slots"),
+)
+def slots_not_failover_ready(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """Logical slots would not survive a failover to the server's streaming standby.
+
+    ## What it checks
+    Only on self-managed PostgreSQL primaries with evidence of a physical standby (an active
+    physical slot), and only for existing logical slots:
+
+    - on PostgreSQL 17 and later, a logical slot created without `failover = true` is not
+      synchronized to standbys (medium, one finding per slot);
+    - before 17, no logical slot survives a failover (info, one finding).
+
+    Aurora is skipped: its slots live on the shared cluster volume (the report says so, it is
+    not verified by this rule). RDS is skipped: Multi-AZ instances replicate storage, not WAL,
+    and the audit cannot tell the deployment from SQL. Standbys without a slot are invisible.
+    HA managers that copy slots themselves (Patroni's permanent slots) make the pre-17 finding
+    moot; waive it then.
+
+    ## Why it matters for CDC
+    After a promotion the new primary has no copy of the connector's slot: the connector
+    either fails ("replication slot does not exist") or creates a new slot at the current
+    position and silently skips everything in between, unless it takes a new snapshot.
+
+    ## How to fix
+    On PostgreSQL 17+, switch the slot to failover while its consumer is stopped
+    (`ALTER_REPLICATION_SLOT name (FAILOVER true)` on a replication connection keeps the slot's
+    position; subscriptions: `ALTER SUBSCRIPTION ... SET (failover = true)`; new slots:
+    Debezium `slot.failover`, `pg_create_logical_replication_slot(..., failover => true)`),
+    list the standby's physical slot in `synchronized_standby_slots` on the primary, and turn
+    on `sync_replication_slots` and `hot_standby_feedback` on the standby. Before 17, plan a
+    re-snapshot after failover, or let the HA manager maintain the slots.
+
+    ## References
+    - https://www.postgresql.org/docs/17/logicaldecoding-explanation.html#LOGICALDECODING-REPLICATION-SLOTS-SYNCHRONIZATION
+    - https://www.postgresql.org/docs/17/runtime-config-replication.html#GUC-SYNCHRONIZED-STANDBY-SLOTS
+    - https://www.postgresql.org/docs/17/protocol-replication.html
+    """
+    assert facts.server is not None
+    server = facts.server
+    if server.is_rds or server.is_aurora or server.in_recovery:
+        return
+    slots = facts.slots or []
+    standbys = [s.slot_name for s in slots if s.slot_type == "physical" and s.active]
+    logical = [s for s in slots if s.slot_type == "logical" and not s.temporary]
+    if not standbys or not logical:
+        return
+    if server.major < FIRST_MAJOR:
+        names = ", ".join(s.slot_name for s in logical)
+        yield Finding(
+            subject="server:failover",
+            message=(
+                f"PostgreSQL {server.major} cannot keep logical slots across a failover: "
+                f"{names} would be missing on the promoted standby"
+            ),
+            evidence={"standby_slots": standbys, "logical_slots": [s.slot_name for s in logical]},
+            fix="-- plan a new snapshot after a failover, or upgrade to PostgreSQL 17+",
+            severity=Severity.INFO,
+        )
+        return
+    for slot in logical:
+        if slot.failover is not False:
+            continue
+        name = slot.slot_name
+        yield Finding(
+            subject=f"slot:{name}",
+            message=(
+                f"slot {name} is not a failover slot: a failover to the standby "
+                f"({', '.join(standbys)}) loses it"
+            ),
+            evidence={
+                "slot_name": name,
+                "failover": slot.failover,
+                "plugin": slot.plugin,
+                "database": slot.database,
+                "standby_slots": standbys,
+            },
+            fix=(
+                f"-- stop the consumer of {name}, switch the slot to failover (keeps its "
+                "position), start the consumer again\n"
+                f'psql "dbname={slot.database or "<database>"} replication=database" '
+                f'-c "ALTER_REPLICATION_SLOT {quote_ident(name)} (FAILOVER true)"\n'
+                f"ALTER SYSTEM SET synchronized_standby_slots = {sql_literal(standbys[0])};\n"
+                "SELECT pg_reload_conf();\n"
+                "-- and on the standby: sync_replication_slots = on, hot_standby_feedback = on"
+            ),
+        )

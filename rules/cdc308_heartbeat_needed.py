@@ -1,0 +1,120 @@
+"""CDC308: the captured tables are quiet while the instance writes WAL: the slot cannot advance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.facts import Facts, TableKind
+from rules._options import int_option
+from rules._units import MIB, fmt_bytes, fmt_count, fmt_duration
+from rules._window import instance_row_changes, table_row_changes, wal_bytes, window_seconds
+
+DEFAULT_MIN_WINDOW_SECONDS = 60
+DEFAULT_MIN_WAL_BYTES = 16 * MIB
+DEFAULT_MIN_OTHER_ROWS = 1000
+
+FIXES = {
+    "debezium": (
+        "CREATE TABLE IF NOT EXISTS public.debezium_heartbeat "
+        "(id int PRIMARY KEY, ts timestamptz NOT NULL);\n"
+        "-- add it to the connector's publication, then in the connector configuration:\n"
+        "--   heartbeat.interval.ms=10000\n"
+        "--   heartbeat.action.query=INSERT INTO public.debezium_heartbeat VALUES (1, now()) "
+        "ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts"
+    ),
+    "dms": (
+        "-- on the DMS source endpoint: HeartbeatEnable=true (HeartbeatFrequency in minutes)\n"
+        "aws dms modify-endpoint --endpoint-arn <source-endpoint-arn> "
+        '--postgre-sql-settings "HeartbeatEnable=true,HeartbeatFrequency=5"'
+    ),
+    "generic": (
+        "-- have the consumer confirm keepalive positions, or write to a captured table "
+        "periodically, e.g.:\n"
+        "SELECT pg_logical_emit_message(true, 'heartbeat', now()::text);"
+    ),
+}
+
+
+@rule(
+    code="CDC308",
+    name="heartbeat-needed",
+    severity=Severity.MEDIUM,
+    requires=("sampling", "tables"),
+    profiles=("debezium", "dms", "generic"),
+)
+def heartbeat_needed(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """The captured tables were quiet while the instance wrote WAL: the slot needs heartbeats.
+
+    ## What it checks
+    Over the sampling window (at least 60 s, option `min_window_seconds`), no row of the
+    tables in scope changed, while the instance did write: at least 16 MiB of WAL
+    (`min_wal_bytes`), or at least 1,000 rows changed elsewhere, in other tables or other
+    databases (`min_other_rows`); options under `[rules.CDC308]`. Native subscriptions are not
+    judged: their apply worker confirms the positions of keepalive messages by itself.
+
+    ## Why it matters for CDC
+    WAL is shared by every database of the instance, and a slot moves forward only when its
+    consumer confirms a position. A connector whose tables are quiet receives no changes to
+    confirm, so its slot retains all the WAL written elsewhere (other tables, other
+    databases, on RDS the writes to the internal `rdsadmin` database): storage fills up while
+    the connector looks healthy and idle. A heartbeat that writes to a captured table (or a
+    consumer that confirms keepalive positions) lets the slot advance.
+
+    ## How to fix
+    Debezium: `heartbeat.interval.ms` with a `heartbeat.action.query` that writes a row to a
+    table in the publication. AWS DMS: the source endpoint setting `HeartbeatEnable`. Other
+    consumers: confirm the positions of keepalive messages, or write periodically to a
+    captured table or with `pg_logical_emit_message`.
+
+    ## References
+    - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-wal-disk-space
+    - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-property-heartbeat-action-query
+    - https://docs.aws.amazon.com/dms/latest/APIReference/API_PostgreSQLSettings.html
+    - https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-REPLICATION
+    """
+    assert facts.sampling is not None
+    sampling = facts.sampling
+    min_window = int_option(ctx, "min_window_seconds", DEFAULT_MIN_WINDOW_SECONDS)
+    min_wal = int_option(ctx, "min_wal_bytes", DEFAULT_MIN_WAL_BYTES)
+    min_other = int_option(ctx, "min_other_rows", DEFAULT_MIN_OTHER_ROWS)
+    seconds = window_seconds(sampling)
+    if seconds < min_window:
+        raise NotEvaluated(
+            f"the sampling window lasted {fmt_duration(seconds)}, less than "
+            f"{fmt_duration(min_window)}: too short to call the captured tables quiet"
+        )
+    captured = [t.qualified_name for t in facts.tables or [] if t.kind is not TableKind.PARTITIONED]
+    changed = table_row_changes(sampling, captured)
+    if changed is None:
+        raise NotEvaluated("row changes per table were not sampled")
+    written = wal_bytes(sampling)
+    instance_rows = instance_row_changes(sampling)
+    elsewhere = instance_rows - changed if instance_rows is not None else None
+    if written is None and elsewhere is None:
+        raise NotEvaluated("neither the WAL written nor the instance's row changes were sampled")
+    if changed > 0 or not captured:
+        return
+    busy = []
+    if written is not None and written >= min_wal:
+        busy.append(f"the instance wrote {fmt_bytes(written)} of WAL")
+    if elsewhere is not None and elsewhere >= min_other:
+        busy.append(f"{fmt_count(elsewhere)} rows changed elsewhere")
+    if not busy:
+        return
+    yield Finding(
+        subject="scope:heartbeat",
+        message=(
+            f"the {len(captured)} captured table(s) saw no change in {fmt_duration(seconds)} "
+            f"while {' and '.join(busy)}: the slot cannot advance without heartbeats"
+        ),
+        evidence={
+            "window_seconds": round(seconds),
+            "captured_tables": len(captured),
+            "captured_row_changes": changed,
+            "instance_row_changes": instance_rows,
+            "wal_bytes": written,
+            "methods": sampling.methods,
+        },
+        fix=FIXES.get(ctx.profile.name, FIXES["generic"]),
+    )

@@ -1,0 +1,105 @@
+"""CDC403: rds.logical_replication is configured but not applied on the writer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.aws.applicability import aws_facts_for
+from audit.aws.reconcile import configured, running_on_writer, unapplied
+from audit.aws.remediation import reboot_command, writer_reboot_impact
+from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.facts import Facts
+
+PARAMETER = "rds.logical_replication"
+
+
+@rule(
+    code="CDC403",
+    name="logical-replication-pending-reboot",
+    severity=Severity.CRITICAL,
+    requires=(),
+)
+def logical_replication_pending_reboot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """rds.logical_replication is configured but the writer has not been rebooted to apply it.
+
+    ## What it checks
+    When the effective parameter group sets `rds.logical_replication = 1`, the rule
+    reconciles it with what the writer runs and with what the control plane says. The running
+    values decide when they are known: `SHOW rds.logical_replication` is `off`/`0`, or `SHOW
+    wal_level` is not `logical`, fails even if every status field claims `in-sync`; both on
+    passes even if a status is pending (then another parameter waits for the reboot). When the
+    running values are unknown (no SQL settings, or the audit connected to a reader), any
+    writer status other than `in-sync` fails: `DBClusterParameterGroupStatus` or a
+    `ParameterApplyStatus` of its DB parameter groups (`pending-reboot`, `applying`,
+    `failed-to-apply`, ...); with every status `in-sync` the rule is not evaluated. On a
+    self-managed server with no AWS target the rule passes: there is no control plane to check.
+
+    ## Why it matters for CDC
+    `rds.logical_replication` is static. Until the writer reboots, `wal_level` stays
+    `replica`: slot creation fails, and on Aurora `pg_current_wal_lsn()` and `pg_stat_wal`
+    are not available either. AWS does not reboot for you: a `pending-reboot` status is not
+    applied in the next maintenance window.
+
+    ## How to fix
+    Reboot the writer in a window the change board approves:
+    `aws rds reboot-db-instance --db-instance-identifier <writer>`. It causes a brief outage
+    of the writer. On Aurora PostgreSQL 15.2+, 14.7+, 13.10+ and 12.14+ the readers are not
+    rebooted with it (reboot them separately to apply cluster parameter changes); on older
+    versions they are. A `failed-to-apply` status needs the parameter value fixed first.
+    After the reboot, `SHOW wal_level` must say `logical`.
+
+    ## References
+    - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Replication.Logical.Configure.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_RebootInstance.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-mysql-survivable-replicas.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBClusterMember.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBParameterGroupStatus.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RebootInstance.html
+    """
+    aws = aws_facts_for(facts)
+    if aws is None:
+        return
+    writer = aws.writer
+    if writer is None:
+        raise NotEvaluated("the AWS facts name no writer instance")
+    where = configured(facts, aws, PARAMETER, writer)
+    if not where.is_on:
+        return  # CDC402 reports it
+    pending = unapplied(writer)
+    running = running_on_writer(facts)
+    decoding = running.logical_decoding
+    if decoding is True:
+        return
+    if decoding is None and not pending:
+        unknown = running.unknown_reason or "unknown: rds.logical_replication and wal_level missing"
+        raise NotEvaluated(
+            f"the writer's status fields say in-sync; its running values are {unknown}"
+        )
+    reasons = [f"{field}={status}" for field, status in pending.items()]
+    if decoding is False:
+        reasons.append(
+            f"the writer runs rds.logical_replication={running.logical_replication}, "
+            f"wal_level={running.wal_level}"
+        )
+    failed = [field for field, status in pending.items() if status == "failed-to-apply"]
+    first_step = ""
+    if failed:
+        first_step = (
+            f"# {', '.join(failed)} is failed-to-apply: correct the parameter values in that "
+            "group (see its RDS events), then reboot\n"
+        )
+    yield Finding(
+        subject=f"instance:{writer.instance_id}",
+        message=(
+            f"{PARAMETER}=1 is configured in {where.group} but not applied on the writer "
+            f"{writer.instance_id}: {'; '.join(reasons)}"
+        ),
+        evidence={
+            **where.evidence(),
+            **running.evidence(),
+            "writer": writer.instance_id,
+            "status": pending or "in-sync",
+            "engine_version": aws.engine_version,
+        },
+        fix=f"{first_step}{reboot_command(aws, writer.instance_id)}\n# {writer_reboot_impact(aws)}",
+    )

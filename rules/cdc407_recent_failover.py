@@ -1,0 +1,95 @@
+"""CDC407: the cluster or instance failed over during the look-back window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.aws.applicability import aws_facts_for, known
+from audit.aws.reconcile import major_of
+from audit.engine import Finding, RuleContext, Severity, rule
+from audit.facts import Facts
+from audit.facts.aws import AwsEvent
+
+FAILOVER_SLOTS_SINCE = 17
+
+
+def is_failover(event: AwsEvent) -> bool:
+    """Category ``failover`` or ``global failover``; the message as a fallback (no event IDs
+    in DescribeEvents)."""
+    categories = {c.lower() for c in event.categories}
+    return bool(categories & {"failover", "global failover"}) or "failover" in event.message.lower()
+
+
+@rule(
+    code="CDC407",
+    name="recent-failover",
+    severity=Severity.MEDIUM,
+    requires=(),
+)
+def recent_failover(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """The cluster or instance failed over during the look-back window.
+
+    ## What it checks
+    RDS events of the cluster and its instances in the look-back window (24 hours unless
+    configured) whose category is `failover` or `global failover` (RDS-EVENT-0069 to 0073,
+    0181 to 0187), or whose message mentions a failover. One finding with every such event.
+    On a self-managed server with no AWS target the rule passes: there is no control plane to
+    check.
+
+    ## Why it matters for CDC
+    Logical replication slots live on the writer. Before PostgreSQL 17 there is no failover
+    slot synchronisation: after a failover the connector may find its slot missing or behind
+    on the new writer, and changes made around the failover can be lost or replayed. A
+    failover also means the instance you audited may not be the writer now. Frequent
+    failovers are a reason to plan for slot recreation and re-snapshots.
+
+    ## How to fix
+    On the current writer, check that every slot the connectors use exists and is
+    advancing: `SELECT slot_name, active, confirmed_flush_lsn, wal_status FROM
+    pg_replication_slots;` (and on Aurora `SELECT aurora_db_instance_identifier();` to see
+    which instance you are on). Recreate a missing slot and re-snapshot the affected tables.
+    Find out why the failover happened before CDC goes live.
+
+    ## References
+    - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Messages.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html
+    - https://www.postgresql.org/docs/17/logicaldecoding-explanation.html#LOGICALDECODING-REPLICATION-SLOTS-SYNCHRONIZATION
+    """
+    aws = aws_facts_for(facts)
+    if aws is None:
+        return
+    events = [e for e in known(facts, aws.events, "aws.events") if is_failover(e)]
+    if not events:
+        return
+    major = facts.server.major if facts.server else major_of(aws.engine_version)
+    target = aws.cluster.identifier if aws.cluster else (aws.writer and aws.writer.instance_id)
+    latest = events[-1]
+    if major is not None and major >= FAILOVER_SLOTS_SINCE:
+        consequence = "check that the connectors' slots exist and advance on the current writer"
+    else:
+        consequence = (
+            f"on PostgreSQL {major or '< 17'} slots are not synchronised to the new writer: "
+            "re-check every slot"
+        )
+    hours = aws.window_hours
+    window = f"in the last {hours:g} h" if hours is not None else "in the look-back window"
+    yield Finding(
+        subject=f"{'cluster' if aws.is_cluster else 'instance'}:{target}",
+        message=(
+            f"{target} had {len(events)} failover event(s) {window} "
+            f"(latest {latest.date:%Y-%m-%d %H:%M} UTC: {latest.message}); {consequence}"
+        ),
+        evidence={
+            "events": [
+                {"date": e.date.isoformat(), "source": e.source_id, "message": e.message}
+                for e in events
+            ],
+            "server_major": major,
+        },
+        fix=(
+            "SELECT slot_name, slot_type, active, confirmed_flush_lsn, wal_status\n"
+            "  FROM pg_replication_slots;\n"
+            + ("SELECT aurora_db_instance_identifier();\n" if aws.is_cluster else "")
+        ),
+    )

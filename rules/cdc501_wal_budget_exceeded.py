@@ -1,0 +1,85 @@
+"""CDC501: logical decoding would add more WAL than the budget allows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, RuleContext, Severity, rule
+from audit.estimate.lookup import estimates_for, option, require_estimate
+from audit.facts import Facts
+from rules._units import fmt_bytes
+
+DEFAULT_MAX_OVERHEAD = 0.20
+
+
+@rule(
+    code="CDC501",
+    name="wal-budget-exceeded",
+    severity=Severity.MEDIUM,
+    requires=("sampling",),
+)
+def wal_budget_exceeded(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """wal_level=logical would add more WAL than the budget allows.
+
+    ## What it checks
+    The capacity estimate `wal.logical_overhead_ratio`: the extra WAL that `wal_level=logical`
+    and the current replica identities add, as a share of the WAL measured during the sampling
+    window. It fails when the expected ratio is above the option `max_wal_overhead` (default
+    0.20, +20%). The ratio comes from a model of how PostgreSQL writes WAL (pg_walinspect
+    records when readable, statistics views otherwise), not from a flat percentage; the
+    evidence names the predictor, the range and the tables that add the most.
+
+    ## Why it matters for CDC
+    At `wal_level=logical` every HOT update logs its whole new row instead of the changed
+    bytes, every delete logs its key, `REPLICA IDENTITY FULL` logs the whole old row (TOASTed
+    values included) on every update and delete, and catalog changes log extra records. For
+    update-heavy tables of wide rows the WAL volume can grow by several times: more disk I/O,
+    more WAL archiving and backup volume, more network to standbys, and more for every
+    walsender to decode.
+
+    ## How to fix
+    Look at the tables in the evidence. Switch tables with `REPLICA IDENTITY FULL` to their
+    primary key or a unique index (`ALTER TABLE t REPLICA IDENTITY USING INDEX t_key;`); move
+    a small, often-updated column of a wide table into its own narrow table; enable
+    `wal_compression` (it shrinks full-page images, not the extra row bytes). If the volume is
+    acceptable, raise `max_wal_overhead` for this rule.
+
+    ## References
+    - https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-WAL-LEVEL
+    - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-REPLICA-IDENTITY
+    - https://github.com/postgres/postgres/blob/master/src/backend/access/heap/heapam.c
+    - docs/capacity.md and docs/accuracy.md in this repository
+    """
+    estimates = estimates_for(facts, ctx)
+    ratio = require_estimate(estimates, "wal.logical_overhead_ratio")
+    logical = require_estimate(estimates, "wal.logical_bytes_per_s")
+    limit = option(ctx.options, "max_wal_overhead", DEFAULT_MAX_OVERHEAD)
+    expected = float(ratio["expected"])
+    if expected <= limit:
+        return
+    wal = estimates["wal"]
+    top = [
+        {"table": row["table"], "extra_bytes_per_s": row.get("extra_bytes_per_s")}
+        for row in wal.get("per_table", [])[:5]
+    ]
+    yield Finding(
+        subject="wal",
+        message=(
+            f"wal_level=logical adds {expected:+.0%} WAL (range {ratio['low']:+.0%} to "
+            f"{ratio['high']:+.0%}), above the budget of {limit:+.0%}: "
+            f"{fmt_bytes(float(logical['expected']))}/s instead of "
+            f"{fmt_bytes(float(wal['current_bytes_per_s']['window_mean']))}/s"
+        ),
+        evidence={
+            "logical_overhead_ratio": {k: ratio[k] for k in ("low", "expected", "high")},
+            "logical_bytes_per_s": {k: logical[k] for k in ("low", "expected", "high")},
+            "predictor": wal.get("predictor"),
+            "max_wal_overhead": limit,
+            "top_tables": top,
+        },
+        fix=(
+            "-- tables with REPLICA IDENTITY FULL and a key: use the key instead\n"
+            "ALTER TABLE <table> REPLICA IDENTITY DEFAULT;  -- or USING INDEX <unique_index>\n"
+            "-- or accept the volume: set the rule option max_wal_overhead"
+        ),
+    )

@@ -1,0 +1,73 @@
+"""CDC503: a stalled slot would be invalidated, or fill the disk, within hours."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, RuleContext, Severity, rule
+from audit.estimate.lookup import estimates_for, option, require_estimate
+from audit.facts import Facts
+from rules._units import fmt_bytes, fmt_duration
+
+DEFAULT_MIN_HOURS = 24.0
+
+
+@rule(
+    code="CDC503",
+    name="slot-runway-short",
+    severity=Severity.HIGH,
+    requires=("sampling",),
+)
+def slot_runway_short(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """A stalled slot would be invalidated, or fill the disk, too soon.
+
+    ## What it checks
+    The capacity estimate `runway.hours`: how long a slot whose consumer has stopped can hold
+    WAL, at the p95 logical WAL rate, before it reaches `max_slot_wal_keep_size` (the slot is
+    invalidated) or the free disk (the server stops). It fails when the expected runway is
+    shorter than the option `min_runway_hours` (default 24 hours: a consumer that fails on a
+    Friday evening must survive until someone looks).
+
+    ## Why it matters for CDC
+    Consumers stop: a connector crashes, a Kafka cluster is down, credentials expire. The slot
+    then holds WAL from that moment. When the limit is `max_slot_wal_keep_size`, the slot is
+    invalidated and CDC has to be rebuilt with a new snapshot; when it is the disk, the whole
+    database stops.
+
+    ## How to fix
+    Give the runway room: raise `max_slot_wal_keep_size` within the free disk, add storage, or
+    lower the WAL rate (see CDC501). Alert on slot lag well before the runway ends, e.g. on
+    `pg_replication_slots.safe_wal_size` or CloudWatch `OldestReplicationSlotLag`.
+
+    ## References
+    - https://www.postgresql.org/docs/current/view-pg-replication-slots.html
+    - https://www.postgresql.org/docs/current/runtime-config-replication.html#GUC-MAX-SLOT-WAL-KEEP-SIZE
+    - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html
+    """
+    estimates = estimates_for(facts, ctx)
+    runway = require_estimate(estimates, "runway")
+    minimum = option(ctx.options, "min_runway_hours", DEFAULT_MIN_HOURS)
+    hours = runway["hours"]
+    if float(hours["expected"]) >= minimum:
+        return
+    limit = runway["limits"][runway["limit"]]
+    yield Finding(
+        subject=f"runway:{runway['limit']}",
+        message=(
+            f"a stalled slot reaches {runway['limit']} ({fmt_bytes(float(limit['limit_bytes']))}) "
+            f"in {fmt_duration(float(hours['expected']) * 3600)} at the p95 logical WAL rate, "
+            f"less than {minimum:g} h"
+        ),
+        evidence={
+            "hours": hours,
+            "limit": runway["limit"],
+            "limit_bytes": limit["limit_bytes"],
+            "p95_logical_bytes_per_s": runway["inputs"].get("p95_logical_bytes_per_s"),
+            "min_runway_hours": minimum,
+        },
+        fix=(
+            "ALTER SYSTEM SET max_slot_wal_keep_size = '<larger, within free disk>';\n"
+            "SELECT pg_reload_conf();\n"
+            "-- and alert on pg_replication_slots.safe_wal_size"
+        ),
+    )

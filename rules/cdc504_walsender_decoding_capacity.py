@@ -1,0 +1,74 @@
+"""CDC504: the WAL rate is near what one walsender can decode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, RuleContext, Severity, rule
+from audit.estimate.lookup import estimates_for, option, require_estimate
+from audit.facts import Facts
+from rules._units import fmt_bytes
+
+DEFAULT_MAX_UTILISATION = 0.7
+
+
+@rule(
+    code="CDC504",
+    name="walsender-decoding-capacity",
+    severity=Severity.MEDIUM,
+    requires=("sampling",),
+)
+def walsender_decoding_capacity(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """The WAL rate is near what one walsender can decode.
+
+    ## What it checks
+    The capacity estimate `decoding.utilisation`: the logical WAL rate divided by the rate at
+    which one walsender decodes WAL (measured by bench/accuracy.py, or the option
+    `walsender_decode_bytes_per_s`). It fails when the expected utilisation is above the
+    option `max_decoding_utilisation` (default 0.7), and reports high severity above 1.
+
+    ## Why it matters for CDC
+    A logical walsender is one process on one core. It reads and decodes every WAL record of
+    the whole server, whatever tables its publication selects. When WAL arrives faster than it
+    decodes, the slot's lag grows without bound, WAL piles up, and latency grows until the
+    slot is invalidated or the disk fills. More connectors do not help: each decodes all WAL.
+
+    ## How to fix
+    Measure the decode rate on the real server (a test slot and
+    `pg_logical_slot_get_binary_changes`) and pass it as `walsender_decode_bytes_per_s`. Lower
+    the WAL rate (see CDC501: FULL identities, wide HOT-updated rows), keep
+    `logical_decoding_work_mem` large enough to avoid spilling, and use streaming of large
+    transactions (pgoutput `streaming = on`, PostgreSQL 14+).
+
+    ## References
+    - https://www.postgresql.org/docs/current/logicaldecoding-explanation.html
+    - https://www.postgresql.org/docs/current/runtime-config-resource.html#GUC-LOGICAL-DECODING-WORK-MEM
+    - https://www.enterprisedb.com/blog/performance-limits-logical-replication-solutions
+    """
+    estimates = estimates_for(facts, ctx)
+    decoding = require_estimate(estimates, "decoding")
+    limit = option(ctx.options, "max_decoding_utilisation", DEFAULT_MAX_UTILISATION)
+    utilisation = decoding["utilisation"]
+    expected = float(utilisation["expected"])
+    if expected <= limit:
+        return
+    capacity = decoding["capacity_bytes_per_s"]
+    logical = decoding["inputs"]["logical_bytes_per_s"]
+    yield Finding(
+        subject="walsender",
+        message=(
+            f"the logical WAL rate {fmt_bytes(float(logical['expected']))}/s is {expected:.0%} of "
+            f"one walsender's decoding rate ({fmt_bytes(float(capacity['expected']))}/s)"
+        ),
+        evidence={
+            "utilisation": utilisation,
+            "logical_bytes_per_s": logical,
+            "walsender_decode_bytes_per_s": capacity,
+            "max_decoding_utilisation": limit,
+        },
+        fix=(
+            "-- measure the real decode rate on a test slot, then pass it as the option\n"
+            "-- walsender_decode_bytes_per_s; lower the WAL rate (see CDC501)"
+        ),
+        severity=Severity.HIGH if expected > 1 else None,
+    )

@@ -1,0 +1,95 @@
+"""Proof from the server's own log that an audit sends nothing that writes, locks or creates."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from collect_schema import create_schema
+
+from audit.facts import Facts
+from audit.localpg import LocalPostgres
+
+pytestmark = pytest.mark.pg
+
+LOGGING = {
+    "wal_level": "replica",
+    "log_statement": "all",
+    "log_destination": "stderr",
+    "logging_collector": "off",
+    "log_line_prefix": "%a ",
+}
+# A log entry starts with the prefix (application name, possibly empty) and a severity.
+ENTRY = re.compile(r"^(?P<app>\S*) (?P<level>[A-Z]+\d?):  (?P<text>.*)$")
+STATEMENT = re.compile(r"^(?:statement|execute [^:]*): (?P<sql>.*)$", re.DOTALL)
+ALLOWED_FIRST_WORDS = {"SELECT", "WITH", "SHOW", "SET"}
+FORBIDDEN = re.compile(
+    r"\b(INSERT|UPDATE|DELETE|MERGE|CREATE|ALTER|DROP|LOCK|COPY|TRUNCATE|GRANT|REVOKE|VACUUM"
+    r"|ANALYZE|CLUSTER|REINDEX|REFRESH|COMMENT|SECURITY|FOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)"
+    r"|pg_create_\w+|pg_drop_\w+|pg_switch_wal|pg_logical_emit_message|nextval|setval"
+    r"|pg_advisory\w*|pg_terminate_backend|pg_cancel_backend|set_config)\b",
+    re.IGNORECASE,
+)
+
+
+def log_entries(text: str) -> list[dict[str, Any]]:
+    """Log entries with their continuation lines (multi-line statements) joined back."""
+    entries: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        match = ENTRY.match(line)
+        if match:
+            entries.append(match.groupdict())
+        elif entries:
+            entries[-1]["text"] += "\n" + line
+    return entries
+
+
+def without_comments_and_literals(sql: str) -> str:
+    sql = re.sub(r"--[^\n]*", " ", sql)
+    return re.sub(r"'(?:[^']|'')*'", "''", sql)
+
+
+def our_statements(server: LocalPostgres, offset: int) -> list[str]:
+    with server.log_path.open(encoding="utf-8", errors="replace") as log:
+        log.seek(offset)
+        entries = log_entries(log.read())
+    statements = []
+    for entry in entries:
+        if entry["app"] != "cdc-preflight":
+            continue
+        match = STATEMENT.match(entry["text"])
+        assert entry["level"] != "ERROR", entry
+        if match:
+            statements.append(without_comments_and_literals(match["sql"]).strip())
+    return statements
+
+
+@pytest.fixture
+def logging_server(server_pool: Any, pg_major: int) -> LocalPostgres:
+    server: LocalPostgres = server_pool.get(pg_major, LOGGING)
+    return server
+
+
+def test_a_full_audit_only_reads(
+    logging_server: LocalPostgres,
+    make_db: Callable[[LocalPostgres], str],
+    collect_from: Callable[..., Facts],
+) -> None:
+    dbname = make_db(logging_server)
+    create_schema(logging_server, dbname)
+    offset = logging_server.log_path.stat().st_size
+
+    facts = collect_from(logging_server, dbname, sample_seconds=2.0, interval=0.5)
+
+    assert facts.sampling is not None
+    assert len(facts.sampling.samples) == 5
+    statements = our_statements(logging_server, offset)
+    # the session setup, the families, and every sample: the audit did log its statements
+    assert len(statements) >= 4 + 8 + 5 * 4
+    for sql in statements:
+        first_word = sql.split(None, 1)[0].upper()
+        assert first_word in ALLOWED_FIRST_WORDS, sql
+        assert FORBIDDEN.search(sql) is None, sql
+    assert sum(sql.startswith("SET ") for sql in statements) == 4

@@ -1,0 +1,91 @@
+"""CDC001 wal-level-not-logical: the one setting without which CDC cannot start."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.engine import Severity, Status
+from audit.facts.aws import AwsFacts
+from rules.cdc001_wal_level_not_logical import wal_level_not_logical as RULE
+from tests.factories import aurora, facts, rds, run, setting, settings
+
+
+def test_pass_logical() -> None:
+    assert run(RULE, facts()).status is Status.PASS
+
+
+@pytest.mark.parametrize("level", ["replica", "minimal"])
+def test_fail_below_logical_is_critical(level: str) -> None:
+    result = run(RULE, facts(settings=settings(wal_level=level)))
+    assert result.status is Status.FAIL
+    [finding] = result.findings
+    assert finding.subject == "setting:wal_level"
+    assert result.severity_of(finding) is Severity.CRITICAL
+    assert finding.message == f"wal_level is {level}; logical decoding needs logical"
+    assert finding.fix is not None
+    assert "ALTER SYSTEM SET wal_level = logical;" in finding.fix
+    assert "restart" in finding.fix
+
+
+def test_fail_rds_fix_is_the_parameter_group() -> None:
+    """On RDS wal_level cannot be set; rds.logical_replication and a reboot are the fix."""
+    the_facts = facts(
+        server=rds(),
+        settings=settings({"rds.logical_replication": "off"}, wal_level="replica"),
+    )
+    [finding] = run(RULE, the_facts).findings
+    assert finding.fix is not None
+    assert "ParameterName=rds.logical_replication,ParameterValue=1" in finding.fix
+    assert "modify-db-parameter-group" in finding.fix
+    assert "ALTER SYSTEM" not in finding.fix
+    assert finding.evidence["rds.logical_replication"] == "off"
+
+
+def test_fail_aurora_fix_is_the_cluster_parameter_group_and_writer_reboot() -> None:
+    [finding] = run(RULE, facts(server=aurora(), settings=settings(wal_level="replica"))).findings
+    assert finding.fix is not None
+    assert "modify-db-cluster-parameter-group" in finding.fix
+    assert "reboot the writer" in finding.fix
+
+
+def test_edge_staged_logical_asks_for_a_restart_not_a_change() -> None:
+    staged = setting(
+        "wal_level", "replica", pending_value="logical", pending_source="postgresql.auto.conf:3"
+    )
+    [finding] = run(RULE, facts(settings=settings(wal_level=staged))).findings
+    assert "logical is staged in postgresql.auto.conf:3" in finding.message
+    assert finding.fix is not None
+    assert finding.fix.startswith("restart the server")
+    assert "ALTER SYSTEM" not in finding.fix
+
+
+def test_edge_staged_downgrade_is_reported_before_the_restart_breaks_cdc() -> None:
+    staged = setting("wal_level", "logical", pending_value="replica")
+    result = run(RULE, facts(settings=settings(wal_level=staged)))
+    [finding] = result.findings
+    assert result.severity_of(finding) is Severity.HIGH
+    assert "the next restart turns logical decoding off" in finding.message
+
+
+def test_edge_managed_server_with_control_plane_facts_is_left_to_cdc402_and_cdc403() -> None:
+    """One problem, one finding: the AWS rules know the parameter group and its state."""
+    the_facts = facts(
+        server=aurora(), aws=AwsFacts(region="eu-west-1"), settings=settings(wal_level="replica")
+    )
+    assert run(RULE, the_facts).status is Status.PASS
+
+
+def test_edge_unknown_platform_mentions_the_parameter_group() -> None:
+    [finding] = run(RULE, facts(server=None, settings=settings(wal_level="replica"))).findings
+    assert finding.fix is not None
+    assert "rds.logical_replication = 1" in finding.fix
+
+
+def test_not_evaluated_without_settings() -> None:
+    assert run(RULE, facts(settings=None)).status is Status.NOT_EVALUATED
+
+
+def test_not_evaluated_when_wal_level_was_not_read() -> None:
+    result = run(RULE, facts(settings=settings(wal_level=None)))
+    assert result.status is Status.NOT_EVALUATED
+    assert result.reason == "setting wal_level was not collected"

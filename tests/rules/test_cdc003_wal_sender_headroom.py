@@ -1,0 +1,60 @@
+"""CDC003 wal-sender-headroom: senders for standbys, existing consumers and new connectors."""
+
+from __future__ import annotations
+
+from audit.engine import Severity, Status
+from rules.cdc003_wal_sender_headroom import wal_sender_headroom as RULE
+from tests.factories import facts, physical_slot, run, setting, settings, slot
+
+
+def test_pass_defaults_leave_room() -> None:
+    assert run(RULE, facts(slots=[physical_slot(), slot()])).status is Status.PASS
+
+
+def test_fail_standbys_take_every_sender_is_critical() -> None:
+    slots = [physical_slot("standby1"), physical_slot("standby2", active=False)]
+    result = run(RULE, facts(settings=settings(max_wal_senders="2"), slots=slots))
+    [finding] = result.findings
+    assert result.severity_of(finding) is Severity.CRITICAL
+    assert finding.message == (
+        "max_wal_senders is 2 with 2 physical and 0 logical slot(s) to serve: 0 free, "
+        "2 needed (1 connector(s) x 1 sender(s) + 1 spare)"
+    )
+    assert finding.fix is not None
+    assert "ALTER SYSTEM SET max_wal_senders = 4;" in finding.fix
+
+
+def test_fail_no_spare_is_high() -> None:
+    result = run(RULE, facts(settings=settings(max_wal_senders="2"), slots=[physical_slot()]))
+    [finding] = result.findings
+    assert result.severity_of(finding) is Severity.HIGH
+
+
+def test_edge_synced_slots_on_a_standby_hold_no_sender() -> None:
+    slots = [slot("copy", active=False, synced=True)]
+    assert run(RULE, facts(settings=settings(max_wal_senders="2"), slots=slots)).status is (
+        Status.PASS
+    )
+
+
+def test_edge_staged_value_that_suffices_asks_for_a_restart() -> None:
+    staged = setting("max_wal_senders", "1", pending_value="8")
+    result = run(RULE, facts(settings=settings(max_wal_senders=staged), slots=[physical_slot()]))
+    [finding] = result.findings
+    assert finding.fix is not None
+    assert finding.fix.startswith("restart the server")
+
+
+def test_edge_spare_senders_option() -> None:
+    the_facts = facts(settings=settings(max_wal_senders="2"), slots=[physical_slot()])
+    assert run(RULE, the_facts, spare_senders=0).status is Status.PASS
+
+
+def test_not_evaluated_without_slots() -> None:
+    assert run(RULE, facts(slots=None)).status is Status.NOT_EVALUATED
+
+
+def test_not_evaluated_without_the_setting() -> None:
+    assert run(RULE, facts(settings=settings(max_wal_senders=None))).status is (
+        Status.NOT_EVALUATED
+    )

@@ -1,0 +1,63 @@
+"""CDC005 slot-wal-keep-size-unlimited: a stalled slot must not be able to fill the disk."""
+
+from __future__ import annotations
+
+from audit.engine import Severity, Status
+from rules.cdc005_slot_wal_keep_size_unlimited import slot_wal_keep_size_unlimited as RULE
+from tests.factories import aurora, facts, rds, run, server, settings
+
+
+def test_pass_bounded() -> None:
+    assert run(RULE, facts()).status is Status.PASS
+
+
+def test_fail_unlimited() -> None:
+    result = run(RULE, facts(settings=settings(max_slot_wal_keep_size="-1")))
+    [finding] = result.findings
+    assert finding.subject == "setting:max_slot_wal_keep_size"
+    assert result.severity_of(finding) is Severity.MEDIUM
+    assert finding.message == (
+        "max_slot_wal_keep_size is -1 (unlimited): a stalled slot retains WAL until the disk "
+        "is full"
+    )
+    assert finding.fix is not None
+    assert finding.fix.startswith("ALTER SYSTEM SET max_slot_wal_keep_size = '<size")
+    assert "pg_reload_conf()" in finding.fix
+
+
+def test_fail_rds_fix_is_the_parameter_group_without_reboot() -> None:
+    the_facts = facts(server=rds(), settings=settings(max_slot_wal_keep_size="-1"))
+    [finding] = run(RULE, the_facts).findings
+    assert finding.fix is not None
+    assert "ApplyMethod=immediate" in finding.fix
+    assert "reboot" not in finding.fix
+
+
+def test_fail_postgresql_12_has_no_limit_at_all() -> None:
+    the_facts = facts(
+        server=server(version="12.20", version_num=120020),
+        settings=settings(max_slot_wal_keep_size=None),
+    )
+    [finding] = run(RULE, the_facts).findings
+    assert finding.message.startswith("PostgreSQL 12 has no max_slot_wal_keep_size")
+
+
+def test_edge_aurora_costs_storage_not_an_outage() -> None:
+    result = run(RULE, facts(server=aurora(), settings=settings(max_slot_wal_keep_size="-1")))
+    [finding] = result.findings
+    assert result.severity_of(finding) is Severity.LOW
+    assert "cluster volume grows" in finding.message
+
+
+def test_edge_zero_is_a_limit() -> None:
+    """0 keeps no extra WAL for slots; it is not 'unlimited'."""
+    assert run(RULE, facts(settings=settings(max_slot_wal_keep_size="0"))).status is Status.PASS
+
+
+def test_not_evaluated_without_the_setting_on_13_plus() -> None:
+    result = run(RULE, facts(settings=settings(max_slot_wal_keep_size=None)))
+    assert result.status is Status.NOT_EVALUATED
+
+
+def test_not_evaluated_without_server() -> None:
+    assert run(RULE, facts(server=None)).status is Status.NOT_EVALUATED
