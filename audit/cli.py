@@ -22,6 +22,7 @@ from audit.engine import Severity, all_rules, find_rule, get_profile
 from audit.facts import Facts, FactsFileError, dump_facts, read_facts
 from audit.facts.io import facts_sha256
 from audit.files import write_atomic
+from audit.gather import AwsRequest, gather, with_iam_token
 from audit.pipeline import DocumentInfo
 from audit.pipeline import analyze as run_analysis
 from audit.progress import Progress
@@ -94,6 +95,20 @@ FailOnOpt = Annotated[
     FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity.")
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logging.")]
+AwsClusterOpt = Annotated[
+    str | None, typer.Option("--aws-cluster-id", help="Aurora cluster to read from the RDS API.")
+]
+AwsInstanceOpt = Annotated[
+    str | None, typer.Option("--aws-instance-id", help="RDS instance to read from the RDS API.")
+]
+AwsRegionOpt = Annotated[str | None, typer.Option("--aws-region", help="AWS region.")]
+AwsProfileOpt = Annotated[
+    str | None, typer.Option("--aws-profile", help="Profile of the AWS credential chain.")
+]
+IamAuthOpt = Annotated[
+    bool,
+    typer.Option("--iam-auth", help="Connect with an RDS IAM token (signed locally) as password."),
+]
 TitleOpt = Annotated[str | None, typer.Option("--title", help="Document title on the cover.")]
 CustomerOpt = Annotated[
     str | None, typer.Option("--customer", help="Who the audit is for (cover, approval block).")
@@ -153,14 +168,46 @@ def _setup_logging(debug: bool) -> None:
     )
 
 
-def _collect(dsn: str | None, sample_seconds: float, interval: float) -> Facts:
-    from audit.collect import CollectError, collect
+@dataclass(frozen=True)
+class Source:
+    """What to collect from: the database and, optionally, its AWS control plane."""
 
-    progress = Progress(total_seconds=sample_seconds)
+    dsn: str | None
+    sample_seconds: float
+    interval: float
+    aws: AwsRequest | None = None
+    iam_auth: bool = False
+
+
+def aws_request(
+    cluster_id: str | None, instance_id: str | None, region: str | None, profile: str | None
+) -> AwsRequest:
+    from audit.aws import AwsOptions
+
+    explicit = any(v is not None for v in (cluster_id, instance_id, region, profile))
+    return AwsRequest(AwsOptions(cluster_id, instance_id, region, profile), explicit=explicit)
+
+
+def _collect(source: Source) -> Facts:
+    from audit.aws import IamAuthError
+    from audit.collect import CollectError
+
+    dsn = source.dsn
+    if source.iam_auth:
+        assert source.aws is not None
+        try:
+            dsn = with_iam_token(dsn, source.aws.options)
+        except (IamAuthError, ValueError) as exc:
+            fail(f"cannot audit: IAM authentication: {exc}")
+    progress = Progress(total_seconds=source.sample_seconds)
     try:
         with progress:
-            return collect(
-                dsn, sample_seconds=sample_seconds, interval=interval, progress=progress.update
+            return gather(
+                dsn,
+                sample_seconds=source.sample_seconds,
+                interval=source.interval,
+                progress=progress.update,
+                aws=source.aws,
             )
     except CollectError as exc:
         fail(f"cannot audit: {exc}")
@@ -229,10 +276,16 @@ def audit(
     customer: CustomerOpt = None,
     prepared_by: PreparedByOpt = None,
     template_dir: TemplateDirOpt = None,
+    aws_cluster_id: AwsClusterOpt = None,
+    aws_instance_id: AwsInstanceOpt = None,
+    aws_region: AwsRegionOpt = None,
+    aws_profile: AwsProfileOpt = None,
+    iam_auth: IamAuthOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Collect facts from a live server, then analyze them and write the report."""
     _setup_logging(debug)
+    aws = aws_request(aws_cluster_id, aws_instance_id, aws_region, aws_profile)
     output = Output(
         out,
         parse_formats(fmt),
@@ -242,7 +295,7 @@ def audit(
         DocumentInfo(title, customer, prepared_by),
     )
     _load_config(config)  # a bad config fails before the database is touched
-    facts = _collect(dsn, sample_seconds, interval)
+    facts = _collect(Source(dsn, sample_seconds, interval, aws, iam_auth))
     sha = _write_facts(facts, out / "facts.json")
     report = _report(facts, sha, output)
     raise typer.Exit(exit_code_for(report, fail_on))
@@ -254,11 +307,17 @@ def collect(
     dsn: DsnOpt = None,
     sample_seconds: SampleOpt = 60.0,
     interval: IntervalOpt = 5.0,
+    aws_cluster_id: AwsClusterOpt = None,
+    aws_instance_id: AwsInstanceOpt = None,
+    aws_region: AwsRegionOpt = None,
+    aws_profile: AwsProfileOpt = None,
+    iam_auth: IamAuthOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Only talk to the database: write the facts document for a later `analyze`."""
+    """Only talk to the database (and AWS): write the facts document for a later `analyze`."""
     _setup_logging(debug)
-    facts = _collect(dsn, sample_seconds, interval)
+    aws = aws_request(aws_cluster_id, aws_instance_id, aws_region, aws_profile)
+    facts = _collect(Source(dsn, sample_seconds, interval, aws, iam_auth))
     _write_facts(facts, output)
     typer.echo(f"Facts written to {output}")
     if facts.issues:
@@ -306,6 +365,14 @@ def demo(
         float, typer.Option("--sample-seconds", min=1, help="Sampling window of the demo.")
     ] = 20.0,
     interval: Annotated[float, typer.Option("--interval", min=0.2)] = 2.0,
+    aurora: Annotated[
+        bool,
+        typer.Option(
+            "--aurora",
+            help="Add a simulated Aurora control plane (moto on 127.0.0.1) with the writer "
+            "in pending-reboot; every output is labelled simulated.",
+        ),
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Start a throwaway PostgreSQL with a realistic workload and audit it."""
@@ -313,13 +380,34 @@ def demo(
     from audit.demo import DEMO_CONFIG, DemoError, run_demo
 
     try:
-        facts = run_demo(sample_seconds=sample_seconds, interval=interval, log=typer.echo)
+        if aurora:
+            facts = _aurora_demo(sample_seconds, interval)
+        else:
+            facts = run_demo(sample_seconds=sample_seconds, interval=interval, log=typer.echo)
     except DemoError as exc:
         fail(f"demo failed: {exc}")
     sha = _write_facts(facts, out / "facts.json")
     config = out / "cdc-preflight.toml"
     write_atomic(config, DEMO_CONFIG.read_bytes())
     _report(facts, sha, Output(out, list(REPORT_FORMATS), "debezium", config))
+
+
+def _aurora_demo(sample_seconds: float, interval: float) -> Facts:
+    from audit.demo import run_demo
+
+    try:
+        from audit.aws.simulate import simulated_aurora
+    except ImportError:
+        fail("demo --aurora needs moto: pip install 'cdc-preflight[demo]'", EXIT_USAGE)
+    with simulated_aurora() as sim:
+        typer.echo(f"Simulated Aurora control plane (moto) on {sim.endpoint_url}: SIMULATED")
+        return run_demo(
+            sample_seconds=sample_seconds,
+            interval=interval,
+            log=typer.echo,
+            aws=AwsRequest(sim.options(), explicit=True),
+            aws_session=sim.session(),
+        )
 
 
 @rules_app.command("list")

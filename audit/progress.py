@@ -6,7 +6,7 @@ import sys
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, TaskID, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 
 
@@ -17,7 +17,7 @@ class Progress:
         self.tty = sys.stderr.isatty() if stream_is_tty is None else stream_is_tty
         self.total = total_seconds
         self._bar: RichProgress | None = None
-        self._task: int | None = None
+        self._task: TaskID | None = None
         self._last_stage: str | None = None
 
     def __enter__(self) -> Progress:

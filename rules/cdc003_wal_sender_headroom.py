@@ -35,9 +35,9 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
       configuration);
     - generic: 1 sender per consumer.
 
-    `planned_connectors` and `spare_senders` can be set under `[rules.CDC003]`. Standbys that
-    stream without a slot are invisible in `pg_replication_slots`; count them in
-    `spare_senders` until the collector reports live walsenders.
+    Senders streaming without a slot (a standby without `primary_slot_name`, a base backup)
+    are counted from `pg_stat_replication` when it was read. `planned_connectors` and
+    `spare_senders` can be set under `[rules.CDC003]`.
 
     ## Why it matters for CDC
     With no free sender the connector's replication connection is refused ("number of requested
@@ -58,7 +58,8 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     setting = require_setting(facts, "max_wal_senders")
     counted = [s for s in facts.slots or [] if s.synced is not True]
     physical = sum(1 for s in counted if s.slot_type == "physical")
-    in_use = len(counted)
+    slotless = sum(1 for s in facts.senders or [] if s.slot_name is None)
+    in_use = len(counted) + slotless
     profile = ctx.profile
     planned = int_option(ctx, "planned_connectors", profile.planned_connectors)
     spare = int_option(ctx, "spare_senders", profile.spare_slots)
@@ -72,7 +73,8 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         "max_wal_senders": configured,
         "pending_value": pending,
         "physical_slots": physical,
-        "logical_slots": in_use - physical,
+        "logical_slots": len(counted) - physical,
+        "senders_without_slot": slotless if facts.senders is not None else None,
         "planned_connectors": planned,
         "senders_per_connector": per_connector,
         "spare_senders": spare,
@@ -81,7 +83,9 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     }
     target = str(in_use + needed)
     arithmetic = f"{planned} connector(s) x {per_connector} sender(s) + {spare} spare"
-    spoken_for = f"{physical} physical and {in_use - physical} logical slot(s)"
+    spoken_for = f"{physical} physical and {len(counted) - physical} logical slot(s)"
+    if slotless:
+        spoken_for += f" and {slotless} sender(s) without a slot"
     if free >= needed:
         if pending is not None and pending - in_use < needed:
             yield Finding(

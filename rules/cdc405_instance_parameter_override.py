@@ -25,9 +25,9 @@ def instance_parameter_override(facts: Facts, ctx: RuleContext) -> Iterator[Find
     `max_worker_processes`, `wal_sender_timeout`, `logical_decoding_work_mem`, the
     `aurora.*logical_replication*` parameters, `rds.logical_wal_cache` and
     `max_slot_wal_keep_size`. One finding per group and parameter. It is medium when the
-    writer uses the group and the value differs from the cluster group's, low otherwise (a
-    reader only, or the same value). On a self-managed server with no AWS target the rule
-    passes: there is no control plane to check.
+    writer uses the group and the cluster group sets a different value, low otherwise (a
+    reader only, the same value, or nothing set in the cluster group). On a self-managed
+    server with no AWS target the rule passes: there is no control plane to check.
 
     ## Why it matters for CDC
     A value set in the DB parameter group overrides the cluster parameter group for that
@@ -61,7 +61,7 @@ def instance_parameter_override(facts: Facts, ctx: RuleContext) -> Iterator[Find
             cluster_value = cluster_parameter.value if cluster_parameter else None
             shown = cluster_value if cluster_value is not None else "default"
             on_writer = any(m.is_writer for m in users)
-            differs = cluster_value != parameter.value
+            differs = cluster_value is not None and cluster_value != parameter.value
             yield Finding(
                 subject=f"parameter:{name}/{parameter.name}",
                 message=(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from audit.aws.applicability import aws_facts_for
-from audit.aws.reconcile import configured, flag, unapplied
+from audit.aws.reconcile import configured, flag, unapplied, writer_setting
 from audit.aws.remediation import reboot_command
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
@@ -59,9 +59,8 @@ def enhanced_logical_replication_change(facts: Facts, ctx: RuleContext) -> Itera
     if where.parameter is None:
         return
     configured_on = where.is_on
-    running_setting = facts.setting(PARAMETER)
-    in_recovery = facts.server is not None and facts.server.in_recovery
-    running = None if running_setting is None or in_recovery else flag(running_setting.value)
+    running_value = writer_setting(facts, PARAMETER)
+    running = flag(running_value)
     pending = unapplied(writer)
     if running is None:
         if pending and configured_on:
@@ -82,7 +81,7 @@ def enhanced_logical_replication_change(facts: Facts, ctx: RuleContext) -> Itera
         ),
         evidence={
             **where.evidence(),
-            "running_value": running_setting.value if running_setting else None,
+            "running_value": running_value,
             "writer": writer.instance_id,
             "status": pending or "in-sync",
             "logical_slots": slots if facts.slots is not None else None,

@@ -63,7 +63,11 @@ def recent_failover(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     if not events:
         return
     major = facts.server.major if facts.server else major_of(aws.engine_version)
-    target = aws.cluster.identifier if aws.cluster else (aws.writer and aws.writer.instance_id)
+    if aws.cluster is not None:
+        subject, target = f"cluster:{aws.cluster.identifier}", aws.cluster.identifier
+    else:
+        target = aws.writer.instance_id if aws.writer else "the instance"
+        subject = f"instance:{target}"
     latest = events[-1]
     if major is not None and major >= FAILOVER_SLOTS_SINCE:
         consequence = "check that the connectors' slots exist and advance on the current writer"
@@ -75,7 +79,7 @@ def recent_failover(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     hours = aws.window_hours
     window = f"in the last {hours:g} h" if hours is not None else "in the look-back window"
     yield Finding(
-        subject=f"{'cluster' if aws.is_cluster else 'instance'}:{target}",
+        subject=subject,
         message=(
             f"{target} had {len(events)} failover event(s) {window} "
             f"(latest {latest.date:%Y-%m-%d %H:%M} UTC: {latest.message}); {consequence}"
@@ -89,7 +93,7 @@ def recent_failover(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         },
         fix=(
             "SELECT slot_name, slot_type, active, confirmed_flush_lsn, wal_status\n"
-            "  FROM pg_replication_slots;\n"
-            + ("SELECT aurora_db_instance_identifier();\n" if aws.is_cluster else "")
+            "  FROM pg_replication_slots;"
+            + ("\nSELECT aurora_db_instance_identifier();" if aws.is_cluster else "")
         ),
     )

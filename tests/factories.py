@@ -26,6 +26,13 @@ from audit.facts import (
     Target,
     WalSample,
 )
+from audit.facts.models import (
+    Database,
+    Publication,
+    PublicationTable,
+    SessionActivity,
+    SlotStats,
+)
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 GIB = 1024**3
@@ -155,6 +162,11 @@ def table(qualified_name: str = "public.t", **overrides: Any) -> Table:
         "n_live_tup": 10_000,
         "last_analyze": NOW - timedelta(days=1),
         "can_select": True,
+        "row_security": False,
+        "column_count": 5,
+        "toastable_columns": [],
+        "special_columns": [],
+        "generated_columns": [],
     }
     values.update(overrides)
     return Table(**values)
@@ -195,7 +207,12 @@ def physical_slot(name: str = "standby1", **overrides: Any) -> Slot:
 
 
 def role(**overrides: Any) -> Role:
-    values: dict[str, Any] = {"name": "cdc", "replication": True, "can_create_on_database": True}
+    values: dict[str, Any] = {
+        "name": "cdc",
+        "replication": True,
+        "bypass_rls": False,
+        "can_create_on_database": True,
+    }
     values.update(overrides)
     return Role(**values)
 
@@ -244,6 +261,52 @@ def sampling(
     )
 
 
+def publication(name: str = "dbz_publication", **overrides: Any) -> Publication:
+    """Debezium's default publication: FOR ALL TABLES, via the partition root."""
+    values: dict[str, Any] = {"owner": "postgres", "all_tables": True, "via_root": True}
+    values.update(overrides)
+    return Publication(name=name, **values)
+
+
+def published(qualified_name: str, columns: list[str] | None = None) -> PublicationTable:
+    return PublicationTable(qualified_name=qualified_name, columns=columns)
+
+
+def database(name: str = "app", **overrides: Any) -> Database:
+    values: dict[str, Any] = {"size_bytes": 2 * GIB, "connections": 12}
+    values.update(overrides)
+    return Database(name=name, **values)
+
+
+def session(pid: int = 4711, **overrides: Any) -> SessionActivity:
+    """A client session of the application, in a transaction for 20 s."""
+    values: dict[str, Any] = {
+        "user": "app",
+        "application_name": "billing",
+        "database": "app",
+        "backend_type": "client backend",
+        "state": "active",
+        "xact_started_at": NOW - timedelta(seconds=20),
+        "xact_age_seconds": 20.0,
+        "state_age_seconds": 1.0,
+    }
+    values.update(overrides)
+    return SessionActivity(pid=pid, **values)
+
+
+def slot_stats(name: str = "debezium", **overrides: Any) -> SlotStats:
+    values: dict[str, Any] = {
+        "spill_txns": 0,
+        "spill_count": 0,
+        "spill_bytes": 0,
+        "total_txns": 10_000,
+        "total_bytes": 20 * GIB,
+        "stats_reset": NOW - timedelta(days=30),
+    }
+    values.update(overrides)
+    return SlotStats(slot_name=name, **values)
+
+
 def facts(**overrides: Any) -> Facts:
     values: dict[str, Any] = {
         "tool_version": "0.1.0",
@@ -255,6 +318,17 @@ def facts(**overrides: Any) -> Facts:
         "slots": [],
         "role": role(),
         "sampling": sampling(),
+        "databases": [database(), database("postgres", connections=2)],
+        "slot_stats": [],
+        "senders": [],
+        "publications": [publication()],
+        "extensions": [],
+        "sessions": [],
+        "prepared_xacts": [],
+        "large_objects": 0,
+        "sequences": [],
+        "event_triggers": [],
+        "other_relations": [],
     }
     values.update(overrides)
     return Facts(**values)

@@ -9,6 +9,7 @@ only a failure to find the target stops the collection. See docs/aws.md for the 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -42,6 +43,7 @@ from audit.facts.aws import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 CDC_PARAMETERS = (
     "rds.logical_replication",
@@ -226,6 +228,10 @@ def collect_aws(
         facts = _collect(api, options, dsn_host, region, start, end)
     except _Stop:
         return None, api.issues
+    except Exception as exc:  # a surprise in one API answer must not sink the SQL audit
+        log.exception("AWS collection failed")
+        reason = f"AWS collection failed: {type(exc).__name__}: {exc}"
+        return None, [*api.issues, CollectionIssue(family="aws", reason=reason)]
     return facts, api.issues
 
 
@@ -244,7 +250,8 @@ def _collect(
         members, instances_known = _cluster_members(api, cluster_raw)
         source: Literal["cluster", "instance"] = "cluster"
     else:
-        members, instances_known = [_member(instance_raw or {}, None)], True
+        assert instance_raw is not None  # _discover returns one of the two
+        members, instances_known = [_member(instance_raw, None)], True
         source = "instance"
     cluster_group = _cluster_parameter_group(api, cluster.parameter_group) if cluster else None
     instance_groups = (

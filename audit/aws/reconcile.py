@@ -177,15 +177,28 @@ class Running:
         }
 
 
-def running_on_writer(facts: Facts, name: str = "rds.logical_replication") -> Running:
-    """The writer's running ``name`` and ``wal_level``, if the SQL session was on the writer."""
+def _not_the_writer(facts: Facts) -> str | None:
+    """Why the SQL settings do not describe the writer, or None when they do."""
     if facts.settings is None:
-        return Running(None, None, "unknown: settings were not collected")
+        return "unknown: settings were not collected"
     if facts.server is not None and facts.server.in_recovery:
-        return Running(None, None, "unknown: the audit connected to a reader, not the writer")
+        return "unknown: the audit connected to a reader, not the writer"
+    return None
+
+
+def writer_setting(facts: Facts, name: str) -> str | None:
+    """The writer's running value of ``name``; None when unknown or not collected."""
+    if _not_the_writer(facts) is not None:
+        return None
     setting = facts.setting(name)
-    wal_level = facts.setting("wal_level")
+    return setting.value if setting else None
+
+
+def running_on_writer(facts: Facts) -> Running:
+    """The writer's running ``rds.logical_replication`` and ``wal_level``."""
+    reason = _not_the_writer(facts)
+    if reason is not None:
+        return Running(None, None, reason)
     return Running(
-        setting.value if setting else None,
-        wal_level.value if wal_level else None,
+        writer_setting(facts, "rds.logical_replication"), writer_setting(facts, "wal_level")
     )

@@ -16,7 +16,6 @@ from audit.facts.aws import AwsMetricSeries
 MIN_POINTS = 3
 MIN_RISE_BYTES = 128 * 1024**2  # eight 16 MiB WAL segments
 NEAR_PEAK = 0.8
-GIB = 1024**3
 
 
 @dataclass(frozen=True)

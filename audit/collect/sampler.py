@@ -24,7 +24,7 @@ from audit.facts import Sampling, WalSample
 from audit.facts.models import DatabaseCounters
 
 SLEEP_STEP = 0.1
-TABLE_COUNTERS = ("n_tup_ins", "n_tup_upd", "n_tup_del", "n_tup_hot_upd")
+TABLE_COUNTERS = ("n_tup_ins", "n_tup_upd", "n_tup_del", "n_tup_hot_upd", "n_tup_newpage_upd")
 PG_STAT_WAL_MIN_VERSION = 140000
 METHODS = ("lsn", "pg_stat_wal", "row_changes")
 
@@ -40,7 +40,7 @@ _GRANT = {
     "row_changes": "GRANT pg_monitor TO the auditing role",
 }
 
-# relid -> (qualified name, n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd)
+# relid -> (qualified name, *TABLE_COUNTERS); n_tup_newpage_upd is None before PostgreSQL 16
 TableCounters = dict[int, tuple[Any, ...]]
 
 
@@ -140,16 +140,20 @@ class Sampler:
 
 
 def _deltas(first: TableCounters, last: TableCounters) -> Iterator[tuple[str, dict[str, int]]]:
-    """Counter changes per table; a table whose counters went down was reset, so counts from 0."""
+    """Counter changes per table; a table whose counters went down was reset, so counts from 0.
+
+    Counters the server does not have (None in the last sample) are left out.
+    """
     for relid, (name, *now_raw) in last.items():
-        now = [v or 0 for v in now_raw]
+        counters = [c for c, v in zip(TABLE_COUNTERS, now_raw, strict=True) if v is not None]
+        now = [v for v in now_raw if v is not None]
         before = first.get(relid)
-        then = [v or 0 for v in before[1:]] if before is not None else [0] * len(now)
-        if any(n < t for n, t in zip(now, then, strict=True)):
+        then = [v for v in before[1:] if v is not None] if before is not None else []
+        if len(then) != len(now) or any(n < t for n, t in zip(now, then, strict=True)):
             then = [0] * len(now)
         changes = [n - t for n, t in zip(now, then, strict=True)]
         if any(changes):
-            yield name, dict(zip(TABLE_COUNTERS, changes, strict=True))
+            yield name, dict(zip(counters, changes, strict=True))
 
 
 def _sleep_until(deadline: float) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from audit.facts import Facts
+from audit.gather import AwsRequest, gather
 from audit.localpg import LocalPostgres, LocalPostgresError, find_bin_dir
 
 DEMO_DATABASE = "shop"
@@ -47,8 +48,13 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def build_shop(server: LocalPostgres) -> None:
-    """Create the shop database with its problems: see schema.sql for what each table shows."""
+def build_shop(server: LocalPostgres, *, aurora_like: bool = False) -> None:
+    """Create the shop database with its problems: see schema.sql for what each table shows.
+
+    ``aurora_like`` stages nothing in postgresql.conf and instead shows Aurora's running
+    ``rds.logical_replication = off`` (a custom setting here): the change waits in the
+    simulated cluster parameter group for a writer reboot.
+    """
     with server.connect() as conn:
         conn.execute(f"CREATE DATABASE {DEMO_DATABASE}")
     with server.connect(DEMO_DATABASE) as conn:
@@ -58,14 +64,28 @@ def build_shop(server: LocalPostgres) -> None:
         conn.execute(_sql("seed.sql"))
         conn.execute("ANALYZE")
         conn.execute("CHECKPOINT")
-        # Someone staged logical decoding but the restart has not happened yet.
-        conn.execute("ALTER SYSTEM SET wal_level = 'logical'")
+        if aurora_like:
+            conn.execute("ALTER SYSTEM SET rds.logical_replication = 'off'")
+        else:
+            # Someone staged logical decoding but the restart has not happened yet.
+            conn.execute("ALTER SYSTEM SET wal_level = 'logical'")
         conn.execute("SELECT pg_reload_conf()")
 
 
-def run_demo(*, sample_seconds: float, interval: float, log: Callable[[str], None]) -> Facts:
-    """Run the demo and return the facts it collected (the caller writes the report)."""
-    from audit.collect import CollectError, collect
+def run_demo(
+    *,
+    sample_seconds: float,
+    interval: float,
+    log: Callable[[str], None],
+    aws: AwsRequest | None = None,
+    aws_session: object | None = None,
+) -> Facts:
+    """Run the demo and return the facts it collected (the caller writes the report).
+
+    With ``aws`` (a simulated control plane), the server plays an Aurora writer whose
+    ``rds.logical_replication`` change waits for a reboot.
+    """
+    from audit.collect import CollectError
     from audit.demo.workload import ShopWorkload
 
     try:
@@ -82,17 +102,18 @@ def run_demo(*, sample_seconds: float, interval: float, log: Callable[[str], Non
                 f"PostgreSQL {server.version_num // 10000} on 127.0.0.1:{server.port}; "
                 "building the demo shop database ..."
             )
-            build_shop(server)
+            build_shop(server, aurora_like=aws is not None)
             workload = ShopWorkload(server.conninfo(DEMO_DATABASE))
             workload.start()
             log(f"Workload running; sampling for {sample_seconds:g} s ...")
             try:
-                facts = collect(
+                facts = gather(
                     server.conninfo(DEMO_DATABASE),
                     sample_seconds=sample_seconds,
                     interval=interval,
-                    progress=lambda message: None,
-                    labels={"scenario": "demo"},
+                    labels={"scenario": "demo-aurora" if aws else "demo"},
+                    aws=aws,
+                    aws_session=aws_session,
                 )
             finally:
                 workload.stop()

@@ -20,13 +20,25 @@ class Profile:
     # subscriptions sync tables with max_sync_workers_per_subscription (default 2) workers,
     # each with its own slot and walsender
     sync_slots_per_connector: int = 0
+    # ordinary connections a connector opens for its initial snapshot or full load
+    snapshot_connections: int = 1
+    # the publication a connector uses unless configured otherwise (None: no default name)
+    default_publication: str | None = None
 
 
 PROFILES: dict[str, Profile] = {
-    "debezium": Profile(name="debezium", title="Debezium PostgreSQL connector (pgoutput)"),
-    "dms": Profile(name="dms", title="AWS DMS (PostgreSQL source, CDC)"),
+    "debezium": Profile(
+        name="debezium",
+        title="Debezium PostgreSQL connector (pgoutput)",
+        snapshot_connections=2,
+        default_publication="dbz_publication",
+    ),
+    "dms": Profile(name="dms", title="AWS DMS (PostgreSQL source, CDC)", snapshot_connections=9),
     "native": Profile(
-        name="native", title="PostgreSQL native logical replication", sync_slots_per_connector=2
+        name="native",
+        title="PostgreSQL native logical replication",
+        sync_slots_per_connector=2,
+        snapshot_connections=0,
     ),
     "generic": Profile(name="generic", title="Generic logical decoding consumer"),
 }

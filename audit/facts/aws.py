@@ -19,8 +19,9 @@ IN_SYNC = "in-sync"
 AWS_FAMILIES = {
     "aws": "the whole AWS collection (region, credentials, discovery)",
     "aws.instances": "rds:DescribeDBInstances for the cluster members",
-    "aws.cluster_parameters": "the DB cluster parameter group and its parameters",
-    "aws.instance_parameters": "the DB (instance) parameter groups and their parameters",
+    "aws.parameter_groups": "the families of the parameter groups (Describe*ParameterGroups)",
+    "aws.cluster_parameters": "the DB cluster parameter group's parameters",
+    "aws.instance_parameters": "the DB (instance) parameter groups' parameters",
     "aws.events": "rds:DescribeEvents over the look-back window",
     "aws.metrics": "cloudwatch:GetMetricData over the look-back window",
 }
@@ -82,10 +83,6 @@ class AwsMember(FactModel):
     )
     endpoint: str | None = None
     port: int | None = None
-
-    @property
-    def is_serverless_v2(self) -> bool:
-        return self.instance_class == "db.serverless"
 
 
 class AwsServerlessV2(FactModel):

@@ -162,6 +162,9 @@ class Table(FactModel):
     n_tup_upd: int | None = None
     n_tup_del: int | None = None
     n_tup_hot_upd: int | None = None
+    n_tup_newpage_upd: int | None = Field(
+        default=None, description="non-HOT updates that moved the row to another page (16+)"
+    )
     n_live_tup: int | None = None
     last_analyze: datetime | None = None
     can_select: bool | None = None

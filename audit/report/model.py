@@ -7,11 +7,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from audit import __version__
 from audit.engine import Evaluation, Profile, Severity, Status
 from audit.facts import Facts
+from audit.report.base import ReportModel
+from audit.report.inventory import Inventory, build_inventory
+from audit.report.series import Series, build_series
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -20,10 +23,6 @@ class Verdict(StrEnum):
     READY = "ready"
     READY_WITH_RISKS = "ready_with_risks"
     NOT_READY = "not_ready"
-
-
-class ReportModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Tool(ReportModel):
@@ -82,6 +81,13 @@ class Report(ReportModel):
     title: str | None = Field(default=None, description="document title (--title)")
     customer: str | None = Field(default=None, description="who the audit is for (--customer)")
     prepared_by: str | None = Field(default=None, description="author (--prepared-by)")
+    series: Series = Field(
+        default_factory=Series, description="per-interval rates of the sampling window (charts)"
+    )
+    inventory: Inventory = Field(
+        default_factory=Inventory,
+        description="tables, settings, slots, publications and AWS resources, from the facts",
+    )
 
 
 def verdict_for(findings: list[ReportFinding]) -> Verdict:
@@ -162,6 +168,8 @@ def build_report(
         collection_issues=[i.model_dump() for i in facts.issues],
         estimates=estimates or {},
         labels=facts.labels,
+        series=build_series(facts),
+        inventory=build_inventory(facts, estimates),
         title=title,
         customer=customer,
         prepared_by=prepared_by,

@@ -15,6 +15,7 @@ from botocore.stub import ANY, Stubber
 
 from audit.aws import AwsOptions, collect_aws
 from audit.engine import Status, find_rule
+from audit.facts.aws import AWS_FAMILIES
 from tests.factories import aurora, facts, run, settings
 
 REGION = "eu-west-1"
@@ -403,6 +404,7 @@ def test_access_denied_on_one_call_is_an_issue_and_collection_goes_on(
         aws, issues = collect(session)
     assert aws is not None and aws.cluster is not None  # the rest was still collected
     assert [(i.family, i.reason) for i in issues] == [(family, reason)]
+    assert family in AWS_FAMILIES
     assert issues[0].hint is not None and "docs/aws.md" in issues[0].hint
     if empty is not None:
         value: Any = aws
@@ -469,3 +471,14 @@ def test_throttling_that_outlasts_the_retries_is_named_as_such() -> None:
         aws, issues = collect(session)
     assert aws is None
     assert issues[0].reason == "rds:DescribeDBClusters still throttled after 8 attempts"
+
+
+def test_an_unexpected_answer_becomes_an_issue_not_a_crash() -> None:
+    with StubbedSession() as session:
+        session.add(
+            "rds", "describe_db_clusters", {"DBClusters": [{"Engine": "aurora-postgresql"}]}
+        )
+        aws, issues = collect(session)
+    assert aws is None
+    assert issues[-1].family == "aws"
+    assert issues[-1].reason.startswith("AWS collection failed: KeyError")

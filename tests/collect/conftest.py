@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from collect_schema import create_schema
+from collect_support import OBSERVED_SERVER_SETTINGS, create_schema
 
 from audit.collect import collect
 from audit.facts import Facts
@@ -89,3 +89,11 @@ def collect_from() -> Callable[..., Facts]:
         return collect(server.conninfo(dbname, user=user, password=password), **kwargs)
 
     return run
+
+
+@pytest.fixture
+def observed_server(server_pool: Any, pg_major: int) -> LocalPostgres:
+    """A server that logs every statement (prefix: application name) and allows prepared
+    transactions; see OBSERVED_SERVER_SETTINGS."""
+    server: LocalPostgres = server_pool.get(pg_major, OBSERVED_SERVER_SETTINGS)
+    return server

@@ -203,6 +203,12 @@ def test_databases_and_long_term_wal_counters(
     assert (databases["template0"].allow_connections, databases["template0"].is_template) == (
         False, True,
     )  # fmt: skip
+    if pg_server.version_num < 140000:
+        assert facts.wal_stats is None
+        issue = facts.issue_for("wal_stats")
+        assert issue is not None
+        assert issue.reason == "pg_stat_wal exists from PostgreSQL 14 on"
+        return
     assert facts.wal_stats is not None
     assert facts.wal_stats.wal_bytes is not None
     assert facts.wal_stats.wal_bytes > 0

@@ -7,20 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from collect_schema import create_schema
+from collect_support import create_schema
 
 from audit.facts import Facts
 from audit.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 
-LOGGING = {
-    "wal_level": "replica",
-    "log_statement": "all",
-    "log_destination": "stderr",
-    "logging_collector": "off",
-    "log_line_prefix": "%a ",
-}
 # A log entry starts with the prefix (application name, possibly empty) and a severity.
 ENTRY = re.compile(r"^(?P<app>\S*) (?P<level>[A-Z]+\d?):  (?P<text>.*)$")
 STATEMENT = re.compile(r"^(?:statement|execute [^:]*): (?P<sql>.*)$", re.DOTALL)
@@ -46,9 +39,12 @@ def log_entries(text: str) -> list[dict[str, Any]]:
     return entries
 
 
-def without_comments_and_literals(sql: str) -> str:
+def without_comments_literals_and_names(sql: str) -> str:
+    """``sql`` with comments, string literals and quoted identifiers (e.g. ``AS "insert"``)
+    blanked: what is left are the keywords and unquoted names the server acts on."""
     sql = re.sub(r"--[^\n]*", " ", sql)
-    return re.sub(r"'(?:[^']|'')*'", "''", sql)
+    sql = re.sub(r"'(?:[^']|'')*'", "''", sql)
+    return re.sub(r'"(?:[^"]|"")*"', '""', sql)
 
 
 def our_statements(server: LocalPostgres, offset: int) -> list[str]:
@@ -62,30 +58,24 @@ def our_statements(server: LocalPostgres, offset: int) -> list[str]:
         match = STATEMENT.match(entry["text"])
         assert entry["level"] != "ERROR", entry
         if match:
-            statements.append(without_comments_and_literals(match["sql"]).strip())
+            statements.append(without_comments_literals_and_names(match["sql"]).strip())
     return statements
 
 
-@pytest.fixture
-def logging_server(server_pool: Any, pg_major: int) -> LocalPostgres:
-    server: LocalPostgres = server_pool.get(pg_major, LOGGING)
-    return server
-
-
 def test_a_full_audit_only_reads(
-    logging_server: LocalPostgres,
+    observed_server: LocalPostgres,
     make_db: Callable[[LocalPostgres], str],
     collect_from: Callable[..., Facts],
 ) -> None:
-    dbname = make_db(logging_server)
-    create_schema(logging_server, dbname)
-    offset = logging_server.log_path.stat().st_size
+    dbname = make_db(observed_server)
+    create_schema(observed_server, dbname)
+    offset = observed_server.log_path.stat().st_size
 
-    facts = collect_from(logging_server, dbname, sample_seconds=2.0, interval=0.5)
+    facts = collect_from(observed_server, dbname, sample_seconds=2.0, interval=0.5)
 
     assert facts.sampling is not None
     assert len(facts.sampling.samples) == 5
-    statements = our_statements(logging_server, offset)
+    statements = our_statements(observed_server, offset)
     # the session setup, the families, and every sample: the audit did log its statements
     assert len(statements) >= 4 + 8 + 5 * 4
     for sql in statements:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from audit.engine import Severity, Status
+from audit.facts.models import Sender
 from rules.cdc003_wal_sender_headroom import wal_sender_headroom as RULE
 from tests.factories import facts, physical_slot, run, setting, settings, slot
 
@@ -28,6 +29,15 @@ def test_fail_no_spare_is_high() -> None:
     result = run(RULE, facts(settings=settings(max_wal_senders="2"), slots=[physical_slot()]))
     [finding] = result.findings
     assert result.severity_of(finding) is Severity.HIGH
+
+
+def test_fail_standby_streaming_without_a_slot_counts() -> None:
+    senders = [Sender(pid=1, application_name="replica2", slot_name=None)]
+    the_settings = settings(max_wal_senders="3")
+    the_facts = facts(settings=the_settings, slots=[physical_slot()], senders=senders)
+    [finding] = run(RULE, the_facts).findings
+    assert "and 1 sender(s) without a slot" in finding.message
+    assert finding.evidence["senders_without_slot"] == 1
 
 
 def test_edge_synced_slots_on_a_standby_hold_no_sender() -> None:

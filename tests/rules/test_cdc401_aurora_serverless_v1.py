@@ -44,7 +44,6 @@ def test_edge_serverless_v2_passes() -> None:
     )
     aws = with_member(aws, WRITER, instance_class="db.serverless")
     aws = with_member(aws, READER, instance_class="db.serverless")
-    assert aws.writer is not None and aws.writer.is_serverless_v2
     assert run(rule, aurora_facts(aws)).status is Status.PASS
 
 

@@ -72,6 +72,15 @@ def test_edge_same_value_on_the_writer_is_low() -> None:
     assert result.severity_of(result.findings[0]) is Severity.LOW
 
 
+def test_edge_writer_override_of_an_unset_cluster_value_is_low() -> None:
+    aws = with_instance_parameters(
+        aurora_aws(), INSTANCE_GROUP, parameter("logical_decoding_work_mem", "131072")
+    )
+    result = run(rule, aurora_facts(aws))
+    assert result.status is Status.FAIL
+    assert result.severity_of(result.findings[0]) is Severity.LOW
+
+
 def test_edge_rds_instance_group_is_the_only_group() -> None:
     assert run(rule, rds_facts()).status is Status.PASS
 

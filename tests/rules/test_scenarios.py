@@ -16,23 +16,30 @@ import pytest
 from audit.engine import Status, all_rules
 from audit.facts import Facts, TableKind
 from audit.facts import ReplicaIdentity as RI
+from audit.facts.models import OtherRelation, PreparedXact, SpecialColumn
 from tests.factories import (
     GIB,
     MIB,
     NOW,
+    database,
     facts,
     physical_slot,
+    publication,
+    published,
     role,
     run,
     sampling,
     server,
+    session,
     setting,
     settings,
     slot,
+    slot_stats,
     table,
 )
 
 OWN_RULES = [r for r in all_rules() if r.code < "CDC4"]
+COMPOSITE = SpecialColumn(name="addr", type="address", kinds=["composite"])
 
 
 def _broken() -> Facts:
@@ -51,6 +58,21 @@ def _broken() -> Facts:
         ),
         table("public.m", kind=TableKind.PARTITIONED, primary_key=None, unique_candidates=[]),
         table("public.m_1", parent="public.m", primary_key=None, unique_candidates=[]),
+        table("public.orders", generated_columns=["total"]),
+        table("public.books", special_columns=[COMPOSITE]),
+        table("public.accounts", row_security=True),
+        table("public.narrow"),
+    ]
+    publications = [
+        publication(
+            all_tables=False,
+            via_root=False,
+            tables=[
+                published(t.qualified_name, ["name"] if t.name == "narrow" else None)
+                for t in tables
+                if t.name not in ("big", "cache")
+            ],
+        )
     ]
     slots = [
         slot("abandoned", active=False, active_pid=None, retained_bytes=30 * GIB),
@@ -75,6 +97,18 @@ def _broken() -> Facts:
         tables=tables,
         slots=slots,
         role=role(replication=False),
+        publications=publications,
+        large_objects=12,
+        other_relations=[OtherRelation(qualified_name="public.mv", kind="materialized_view")],
+        slot_stats=[slot_stats("stuck", spill_txns=10, spill_bytes=8 * GIB, total_bytes=20 * GIB)],
+        sessions=[
+            session(1, xact_age_seconds=5000.0),
+            session(2, state="idle in transaction", state_age_seconds=900.0),
+        ],
+        prepared_xacts=[
+            PreparedXact(gid="orphan", database="app", prepared_at=NOW - timedelta(days=1))
+        ],
+        databases=[database(connections=96)],
         sampling=sampling(
             wal=200 * MIB, instance_rows=80_000, table_deltas={"other.t": {"n_tup_ins": 80_000}}
         ),
@@ -90,6 +124,13 @@ EXPECTED = {
     "CDC007": 1,  # wal_sender_timeout 5 s
     "CDC011": 1,  # PostgreSQL 13 with a streaming standby and logical slots
     "CDC101": 2,  # public.no_key, and the partitioned public.m
+    "CDC108": 1,  # public.books has a composite column
+    "CDC109": 1,  # public.orders has a generated column (PostgreSQL 13)
+    "CDC110": 1,  # 12 large objects
+    "CDC112": 1,  # a materialized view
+    "CDC113": 1,  # public.accounts has row-level security
+    "CDC114": 1,  # the publication lacks publish_via_partition_root
+    "CDC115": 1,  # the column list of public.narrow lacks the key
     "CDC102": 1,  # public.full_busy
     "CDC103": 1,  # public.cache
     "CDC104": 1,  # public.docs
@@ -101,7 +142,13 @@ EXPECTED = {
     "CDC203": 1,  # stuck
     "CDC204": 1,  # old_standby
     "CDC205": 1,  # the debezium slot belongs to database reporting
+    "CDC206": 1,  # slot stuck spilled 40%
     "CDC301": 1,  # no REPLICATION
+    "CDC303": 1,  # pid 1, 83 min
+    "CDC304": 1,  # orphan
+    "CDC305": 1,  # pid 2
+    "CDC306": 1,  # 96 of 100 connections in use
+    "CDC307": 1,  # public.big is left out (public.cache is unlogged: CDC103's)
     "CDC308": 1,  # captured tables quiet, instance busy
     "CDC309": 1,  # signal table debezium.signal missing
 }

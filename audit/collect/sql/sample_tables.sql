@@ -1,10 +1,14 @@
--- sample_tables.sql: row-change counters of every user table in this database, read once per sample.
--- Feeds Sampling.table_deltas (the "row_changes" method, and the WAL overhead model's per-table input).
+-- sample_tables.sql: row-change counters of every table of this database, system catalogs included
+-- (catalog churn such as temporary tables costs extra WAL under wal_level=logical), read once per
+-- sample. n_tup_newpage_upd exists from PostgreSQL 16 on (NULL before). Feeds
+-- Sampling.table_deltas (the "row_changes" method, and the WAL overhead model's per-table input).
 SELECT
-    relid::bigint AS relid,
-    format('%I.%I', schemaname, relname) AS qualified_name,
-    n_tup_ins,
-    n_tup_upd,
-    n_tup_del,
-    n_tup_hot_upd
-FROM pg_stat_user_tables
+    s.relid::bigint AS relid,
+    format('%I.%I', s.schemaname, s.relname) AS qualified_name,
+    s.n_tup_ins,
+    s.n_tup_upd,
+    s.n_tup_del,
+    s.n_tup_hot_upd,
+    (to_jsonb(s) ->> 'n_tup_newpage_upd')::bigint AS n_tup_newpage_upd
+FROM pg_stat_all_tables AS s
+WHERE s.schemaname <> 'information_schema' AND s.schemaname !~ '^pg_(toast|temp_|toast_temp_)'

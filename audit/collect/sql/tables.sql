@@ -94,6 +94,7 @@ SELECT
     s.n_tup_upd,
     s.n_tup_del,
     s.n_tup_hot_upd,
+    (to_jsonb(s) ->> 'n_tup_newpage_upd')::bigint AS n_tup_newpage_upd,
     s.n_live_tup,
     greatest(s.last_analyze, s.last_autoanalyze) AS last_analyze,
     has_table_privilege(t.oid, 'SELECT') AS can_select,

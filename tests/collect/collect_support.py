@@ -1,8 +1,23 @@
-"""The schema the collector tests audit: one table per property the collector must report."""
+"""Support for the collector tests: the schema they audit, and statistics flushing."""
 
 from __future__ import annotations
 
-from audit.localpg import LocalPostgres
+from typing import Any
+
+import psycopg
+
+from audit.localpg import LocalPostgres, available_majors
+
+# A server of the collector tests' own: it logs every statement with the application name
+# first (the read-only proof) and allows prepared transactions.
+OBSERVED_SERVER_SETTINGS = {
+    "wal_level": "replica",
+    "log_statement": "all",
+    "log_destination": "stderr",
+    "logging_collector": "off",
+    "log_line_prefix": "%a ",
+    "max_prepared_transactions": "2",
+}
 
 # One table per property the collector must report; the expected facts are in
 # test_collect_tables.py. Autovacuum is off where a test relies on a table not being analyzed.
@@ -62,4 +77,24 @@ def create_schema(server: LocalPostgres, dbname: str) -> None:
         for statement in SCHEMA_SQL.split(";\n"):
             if statement.strip():
                 conn.execute(statement)
+        flush_stats(conn)
+
+
+def expected_methods(server: LocalPostgres) -> list[str]:
+    """The sampling methods that work for a role allowed to run them: pg_stat_wal is 14+."""
+    if server.version_num >= 140000:
+        return ["lsn", "pg_stat_wal", "row_changes"]
+    return ["lsn", "row_changes"]
+
+
+def client_program(server: LocalPostgres, name: str) -> str:
+    """The server's ``name`` (pgbench, pg_recvlogical), or another major's if it has none."""
+    candidates = [server.bin_dir, *available_majors().values()]
+    return str(next(d / name for d in candidates if (d / name).is_file()))
+
+
+def flush_stats(conn: psycopg.Connection[Any]) -> None:
+    """Ask the backend to publish its pending statistics soon (15+; 13 and 14 send them at
+    the end of each transaction, with a delay of up to 0.5 s)."""
+    if conn.info.server_version >= 150000:
         conn.execute("SELECT pg_stat_force_next_flush()")

@@ -1,0 +1,78 @@
+"""Collect from every source the target has: PostgreSQL first, then the AWS control plane.
+
+The AWS side is read only when the user names an AWS target or the server says it is RDS or
+Aurora; a self-managed server is never sent to AWS.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import psycopg.conninfo
+
+from audit.aws import AwsOptions, collect_aws, iam_auth_token
+from audit.collect import collect
+from audit.facts import Facts
+
+
+@dataclass(frozen=True)
+class AwsRequest:
+    """The AWS options of the command line."""
+
+    options: AwsOptions
+    explicit: bool = False  # an --aws-* option was given: read AWS even if SQL cannot tell
+
+    def wanted_for(self, facts: Facts) -> bool:
+        server = facts.server
+        return self.explicit or (server is not None and (server.is_rds or server.is_aurora))
+
+
+def with_iam_token(conninfo: str | None, options: AwsOptions) -> str:
+    """The connection string with an RDS IAM authentication token as its password."""
+    params = psycopg.conninfo.conninfo_to_dict(conninfo or "")
+    host = str(params.get("host") or os.environ.get("PGHOST") or "")
+    port = int(params.get("port") or os.environ.get("PGPORT") or 5432)
+    user = str(params.get("user") or os.environ.get("PGUSER") or "")
+    if not host or not user:
+        raise ValueError("--iam-auth needs the host and user in --dsn or PGHOST/PGUSER")
+    token = iam_auth_token(host, port, user, options.region, options.profile)
+    params["password"] = token
+    params.setdefault("sslmode", "require")
+    return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in params.items()})
+
+
+def gather(
+    conninfo: str | None,
+    *,
+    sample_seconds: float,
+    interval: float,
+    progress: Callable[[str], None] | None = None,
+    labels: Mapping[str, str] | None = None,
+    aws: AwsRequest | None = None,
+    aws_session: object | None = None,
+) -> Facts:
+    """Collect the PostgreSQL facts, then the AWS facts when the target is on AWS."""
+    facts = collect(
+        conninfo,
+        sample_seconds=sample_seconds,
+        interval=interval,
+        progress=progress,
+        labels=labels,
+    )
+    if aws is None or not aws.wanted_for(facts):
+        return facts
+    if progress is not None:
+        progress("aws")
+    aws_facts, issues = collect_aws(
+        aws.options,
+        dsn_host=facts.target.host,
+        session=aws_session,
+    )
+    labels_out = dict(facts.labels)
+    if aws_facts is not None and aws_facts.simulated:
+        labels_out["simulated"] = "aws"
+    return facts.model_copy(
+        update={"aws": aws_facts, "issues": [*facts.issues, *issues], "labels": labels_out}
+    )

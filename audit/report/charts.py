@@ -1,0 +1,365 @@
+"""Geometry for the report's charts; ``_charts.html.j2`` draws it as inline SVG.
+
+No chart library: a chart here is a few rectangles, paths and labels whose coordinates are
+computed in Python (where they can be tested) and written out by jinja2 macros, so the HTML
+file and the PDF show the same picture. Coordinates are in SVG user units of a 680-unit wide
+view box; on A4 (176 mm of text width) 11 units print at 8 pt.
+
+Colours come from the Okabe-Ito palette (distinguishable with the common colour-vision
+deficiencies), and no series is told apart by colour alone: lines also differ in dash
+pattern and carry a text label.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+WIDTH = 680
+BLUE = "#0072B2"
+VERMILION = "#D55E00"
+ORANGE = "#E69F00"
+INK = "#1d2939"
+MUTED = "#5d6b82"
+GRID = "#dfe3ea"
+BAR = "#1f4e79"
+
+_BYTE_UNITS = (
+    ("B", 1.0),
+    ("KiB", 1024.0),
+    ("MiB", 1024.0**2),
+    ("GiB", 1024.0**3),
+    ("TiB", 1024.0**4),
+)
+_TIME_UNITS = (("s", 1.0), ("min", 60.0), ("h", 3600.0), ("d", 86400.0))
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Values are divided by ``divisor`` and shown in ``unit`` on an axis."""
+
+    unit: str
+    divisor: float
+
+
+def byte_scale(maximum: float) -> Scale:
+    chosen = _BYTE_UNITS[0]
+    for unit in _BYTE_UNITS:
+        if maximum >= unit[1]:
+            chosen = unit
+    return Scale(*chosen)
+
+
+def time_scale(maximum: float) -> Scale:
+    chosen = _TIME_UNITS[0]
+    for unit, divisor in _TIME_UNITS:
+        if maximum >= 3 * divisor:
+            chosen = (unit, divisor)
+    return Scale(*chosen)
+
+
+def nice_step(maximum: float, count: int = 5) -> float:
+    """The smallest 1, 2, 2.5 or 5 x 10^k step that covers ``maximum`` in ``count`` ticks."""
+    if maximum <= 0 or not math.isfinite(maximum):
+        return 1.0
+    rough = maximum / count
+    power = 10 ** math.floor(math.log10(rough))
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * power >= rough:
+            return factor * power
+    return 10 * power
+
+
+def tick_values(maximum: float, count: int = 5) -> list[float]:
+    step = nice_step(maximum, count)
+    n = max(1, math.ceil(maximum / step - 1e-9))
+    return [i * step for i in range(n + 1)]
+
+
+def tick_label(value: float, step: float) -> str:
+    decimals = 0
+    while decimals < 4 and abs(round(step, decimals) - step) > step * 1e-6:
+        decimals += 1
+    return f"{value:,.{decimals}f}"
+
+
+@dataclass(frozen=True)
+class Tick:
+    pos: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    title: str
+    y: float
+    height: float
+    x0: float
+    x1: float
+    low_x: float | None
+    high_x: float | None
+    value_text: str
+    text_x: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Horizontal bars, one per row, with an optional low-high whisker."""
+
+    id: str
+    title: str
+    desc: str
+    height: float
+    left: float
+    right: float
+    top: float
+    bottom: float
+    ticks: list[Tick]
+    axis_label: str
+    bars: list[Bar]
+    width: int = WIDTH
+    kind: str = "bars"
+
+
+@dataclass(frozen=True)
+class BarRow:
+    label: str
+    expected: float
+    low: float | None = None
+    high: float | None = None
+
+
+def shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 3
+    return f"{text[:head]}…{text[len(text) - (limit - 1 - head) :]}"
+
+
+def bar_chart(
+    chart_id: str,
+    title: str,
+    desc: str,
+    rows: Sequence[BarRow],
+    *,
+    scale: Scale,
+    axis_label: str,
+    value_text: Callable[[float], str],
+    label_chars: int = 32,
+) -> BarChart:
+    left, right, top = 215.0, WIDTH - 105.0, 8.0
+    row, bar = 22.0, 13.0
+    bottom = top + row * len(rows)
+    maximum = max((max(r.expected, r.high or 0.0) for r in rows), default=0.0) / scale.divisor
+    values = tick_values(maximum)
+    span = values[-1] or 1.0
+    step = values[1] - values[0] if len(values) > 1 else 1.0
+
+    def x(value: float) -> float:
+        return round(left + (right - left) * (value / scale.divisor) / span, 2)
+
+    bars = []
+    for i, r in enumerate(rows):
+        y = top + i * row + (row - bar) / 2
+        low_x = x(r.low) if r.low is not None and r.high is not None else None
+        high_x = x(r.high) if r.low is not None and r.high is not None else None
+        end = max(x(r.expected), high_x or 0.0)
+        bars.append(
+            Bar(
+                label=shorten(r.label, label_chars),
+                title=r.label,
+                y=round(y, 2),
+                height=bar,
+                x0=left,
+                x1=x(r.expected),
+                low_x=low_x,
+                high_x=high_x,
+                value_text=value_text(r.expected),
+                text_x=round(end + 5, 2),
+            )
+        )
+    ticks = [Tick(pos=x(v * scale.divisor), label=tick_label(v, step)) for v in values]
+    return BarChart(
+        id=chart_id,
+        title=title,
+        desc=desc,
+        height=round(bottom + 42, 2),
+        left=left,
+        right=right,
+        top=top,
+        bottom=round(bottom, 2),
+        ticks=ticks,
+        axis_label=axis_label,
+        bars=bars,
+    )
+
+
+@dataclass(frozen=True)
+class Line:
+    path: str
+    colour: str
+    dash: str | None
+    width: float
+    label: str
+    label_x: float
+    label_y: float
+    anchor: str = "end"
+
+
+@dataclass(frozen=True)
+class Marker:
+    x: float
+    y: float
+    title: str
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """Lines over a time axis, with labelled horizontal and vertical reference lines."""
+
+    id: str
+    title: str
+    desc: str
+    height: float
+    left: float
+    right: float
+    top: float
+    bottom: float
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    x_label: str
+    y_label: str
+    lines: list[Line]
+    markers: list[Marker] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    width: int = WIDTH
+    kind: str = "lines"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A horizontal line at ``value`` (``vertical``: at that x instead), with its label."""
+
+    value: float
+    label: str
+    colour: str
+    dash: str | None
+    vertical: bool = False
+
+
+@dataclass(frozen=True)
+class Trace:
+    points: list[tuple[float, float]]
+    colour: str
+    dash: str | None
+    label: str
+    width: float = 2.0
+    step: bool = False
+
+
+class Plot:
+    """Maps data to the plot area of a line chart."""
+
+    left, right, top = 62.0, WIDTH - 16.0, 12.0
+
+    def __init__(self, x_max: float, y_max: float, x_scale: Scale, y_scale: Scale, height: float):
+        self.bottom = height - 46.0
+        self.x_scale, self.y_scale = x_scale, y_scale
+        self.x_values = tick_values(x_max / x_scale.divisor, 6)
+        self.y_values = tick_values(y_max / y_scale.divisor, 4)
+        self.x_span = self.x_values[-1] or 1.0
+        self.y_span = self.y_values[-1] or 1.0
+
+    def x(self, value: float) -> float:
+        ratio = value / self.x_scale.divisor / self.x_span
+        return round(self.left + (self.right - self.left) * ratio, 2)
+
+    def y(self, value: float) -> float:
+        ratio = value / self.y_scale.divisor / self.y_span
+        return round(self.bottom - (self.bottom - self.top) * ratio, 2)
+
+    def ticks(
+        self, values: list[float], at: Callable[[float], float], divisor: float
+    ) -> list[Tick]:
+        step = values[1] - values[0] if len(values) > 1 else 1.0
+        return [Tick(pos=at(v * divisor), label=tick_label(v, step)) for v in values]
+
+
+def line_chart(
+    chart_id: str,
+    title: str,
+    desc: str,
+    traces: Sequence[Trace],
+    *,
+    x_scale: Scale,
+    y_scale: Scale,
+    x_label: str,
+    y_label: str,
+    references: Sequence[Reference] = (),
+    notes: Sequence[str] = (),
+    height: float = 250.0,
+    markers: bool = False,
+) -> LineChart:
+    xs = [x for t in traces for x, _ in t.points] + [r.value for r in references if r.vertical]
+    ys = [y for t in traces for _, y in t.points] + [r.value for r in references if not r.vertical]
+    plot = Plot(max(xs, default=1.0), max(ys, default=1.0) * 1.08, x_scale, y_scale, height)
+    lines: list[Line] = []
+    dots: list[Marker] = []
+    for trace in traces:
+        if not trace.points:
+            continue
+        coords = [(plot.x(x), plot.y(y)) for x, y in trace.points]
+        path = f"M{coords[0][0]} {coords[0][1]}"
+        for (x0, y0), (x1, y1) in zip(coords, coords[1:], strict=False):
+            path += f" H{x1} V{y1}" if trace.step and y0 != y1 else f" L{x1} {y1}"
+        end_x, end_y = coords[-1]
+        lines.append(
+            Line(path, trace.colour, trace.dash, trace.width, trace.label, end_x - 4, end_y - 6)
+        )
+        if markers:
+            dots += [Marker(cx, cy, "") for cx, cy in coords]
+    label_ys: list[float] = []
+    for ref in sorted(references, key=lambda r: (r.vertical, -r.value)):
+        if ref.vertical:
+            x = plot.x(ref.value)
+            path = f"M{x} {plot.top} V{plot.bottom}"
+            lines.append(
+                Line(path, ref.colour, ref.dash, 1.2, ref.label, x + 4, plot.top + 10, "start")
+            )
+            continue
+        y = plot.y(ref.value)
+        label_y = y - 4
+        for other in label_ys:
+            if abs(label_y - other) < 12:
+                label_y = other + 12
+        label_ys.append(label_y)
+        lines.append(
+            Line(
+                f"M{plot.left} {y} H{plot.right}",
+                ref.colour,
+                ref.dash,
+                1.2,
+                ref.label,
+                plot.right - 4,
+                label_y,
+            )
+        )
+    return LineChart(
+        id=chart_id,
+        title=title,
+        desc=desc,
+        height=height,
+        left=plot.left,
+        right=plot.right,
+        top=plot.top,
+        bottom=plot.bottom,
+        x_ticks=plot.ticks(plot.x_values, plot.x, x_scale.divisor),
+        y_ticks=plot.ticks(plot.y_values, plot.y, y_scale.divisor),
+        x_label=x_label,
+        y_label=y_label,
+        lines=lines,
+        markers=dots,
+        notes=list(notes),
+    )

@@ -1,0 +1,419 @@
+"""The inventory: what the audited database holds, restated from the facts for the report.
+
+Tables (every one: the CSV is the full matrix), settings beside the value CDC needs, slots,
+publications and, for RDS and Aurora, the cluster, its members and their parameter groups.
+Per-table capacity figures (changes per second, extra WAL under logical, snapshot time) are
+joined from the estimates where the estimate lists the table. Pure: facts in, models out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from audit.facts import Facts, Setting, Table, TableKind
+from audit.facts.aws import AwsCluster, AwsFacts, AwsMember
+from audit.facts.models import Publication
+from audit.report.base import ReportModel, rounded
+
+#: The value CDC needs where one value is right on every platform. Floors that depend on the
+#: connectors (slots, senders, retention) come from the estimates' recommendations.
+REQUIRED_SETTINGS: dict[str, str] = {
+    "wal_level": "logical",
+    "rds.logical_replication": "on",
+}
+
+
+class Band(ReportModel):
+    """A low / expected / high estimate."""
+
+    low: float
+    expected: float
+    high: float
+
+
+class InventoryTable(ReportModel):
+    """One row of the per-table matrix (tables.csv has every column)."""
+
+    name: str = Field(description="quoted qualified name")
+    kind: str
+    parent: str | None = None
+    scope: str = Field(description="what a connector would capture of it")
+    unlogged: bool = False
+    primary_key: list[str] | None = None
+    replica_identity: str
+    identity_index: str | None = None
+    rows: float | None = None
+    heap_bytes: int | None = None
+    toast_bytes: int | None = None
+    index_bytes: int | None = None
+    total_bytes: int | None = None
+    n_tup_ins: int | None = None
+    n_tup_upd: int | None = None
+    n_tup_del: int | None = None
+    update_share: float | None = Field(default=None, description="updates / all row changes")
+    delete_share: float | None = Field(default=None, description="deletes / all row changes")
+    changes_per_s: float | None = Field(
+        default=None, description="rows changed per second over the sampling window"
+    )
+    extra_wal_bytes_per_s: float | None = Field(
+        default=None, description="extra WAL under wal_level=logical (expected), when estimated"
+    )
+    snapshot_seconds: Band | None = Field(
+        default=None, description="time to copy the table, when the estimate lists it"
+    )
+    toastable_columns: list[str] | None = None
+    special_columns: list[str] | None = None
+    can_select: bool | None = None
+    row_security: bool | None = None
+
+
+class InventorySetting(ReportModel):
+    """A server setting: what runs, what is staged, and what CDC needs."""
+
+    name: str
+    value: str
+    unit: str | None = None
+    configured: str | None = Field(
+        default=None, description="a staged value the running server has not applied"
+    )
+    configured_source: str | None = None
+    required: str | None = Field(default=None, description="the value CDC needs, where known")
+    pending_restart: bool = False
+    context: str | None = None
+    source: str | None = None
+
+
+class InventorySlot(ReportModel):
+    name: str
+    slot_type: str
+    plugin: str | None = None
+    database: str | None = None
+    temporary: bool = False
+    active: bool = False
+    wal_status: str | None = None
+    retained_bytes: int | None = None
+    inactive_since: datetime | None = None
+    xmin_age: int | None = None
+    catalog_xmin_age: int | None = None
+    failover: bool | None = None
+    invalidation_reason: str | None = None
+
+
+class InventoryPublication(ReportModel):
+    name: str
+    owner: str | None = None
+    all_tables: bool = False
+    operations: list[str]
+    via_root: bool | None = None
+    schemas: list[str] | None = None
+    tables: int = Field(description="member tables listed (FOR TABLE)")
+
+
+class InventoryAwsParameter(ReportModel):
+    group: str
+    level: str = Field(description="cluster | instance")
+    name: str
+    value: str | None = None
+    apply_type: str | None = None
+    apply_method: str | None = None
+    source: str | None = None
+
+
+class InventoryAws(ReportModel):
+    simulated: bool = False
+    region: str | None = None
+    source: str | None = None
+    discovered_by: str | None = None
+    cluster: AwsCluster | None = None
+    members: list[AwsMember] | None = None
+    parameters: list[InventoryAwsParameter] | None = None
+
+
+class Inventory(ReportModel):
+    """Each part is None when its facts were not collected (the reason is a collection issue)."""
+
+    tables: list[InventoryTable] | None = None
+    settings: list[InventorySetting] | None = None
+    slots: list[InventorySlot] | None = None
+    publications: list[InventoryPublication] | None = None
+    aws: InventoryAws | None = None
+
+
+def build_inventory(facts: Facts, estimates: Mapping[str, Any] | None = None) -> Inventory:
+    estimates = estimates or {}
+    return Inventory(
+        tables=_tables(facts, estimates) if facts.tables is not None else None,
+        settings=_settings(facts, estimates) if facts.settings is not None else None,
+        slots=[
+            InventorySlot(
+                name=s.slot_name,
+                slot_type=s.slot_type,
+                plugin=s.plugin,
+                database=s.database,
+                temporary=s.temporary,
+                active=s.active,
+                wal_status=s.wal_status,
+                retained_bytes=s.retained_bytes,
+                inactive_since=s.inactive_since,
+                xmin_age=s.xmin_age,
+                catalog_xmin_age=s.catalog_xmin_age,
+                failover=s.failover,
+                invalidation_reason=s.invalidation_reason,
+            )
+            for s in sorted(facts.slots, key=lambda s: s.slot_name)
+        ]
+        if facts.slots is not None
+        else None,
+        publications=[_publication(p) for p in sorted(facts.publications, key=lambda p: p.name)]
+        if facts.publications is not None
+        else None,
+        aws=_aws(facts.aws) if facts.aws is not None else None,
+    )
+
+
+# -- estimates -----------------------------------------------------------------------------
+
+
+def dig(estimates: Mapping[str, Any], *path: str) -> Any:
+    """``estimates[a][b]...`` or None: the estimates evolve, the report must not break."""
+    node: Any = estimates
+    for part in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def band(value: Any) -> Band | None:
+    """A ``{low, expected, high}`` mapping as a Band, or None when it is not one."""
+    if not isinstance(value, Mapping):
+        return None
+    parts = [number(value.get(k)) for k in ("low", "expected", "high")]
+    if any(p is None for p in parts):
+        return None
+    low, expected, high = (p or 0.0 for p in parts)
+    return Band(low=low, expected=expected, high=high)
+
+
+def _per_table(estimates: Mapping[str, Any], *path: str) -> dict[str, Mapping[str, Any]]:
+    rows = dig(estimates, *path)
+    if not isinstance(rows, list):
+        return {}
+    return {
+        row["table"]: row
+        for row in rows
+        if isinstance(row, Mapping) and isinstance(row.get("table"), str)
+    }
+
+
+def _ok(estimates: Mapping[str, Any], *path: str) -> bool:
+    return dig(estimates, *path, "status") == "ok"
+
+
+# -- tables --------------------------------------------------------------------------------
+
+
+def _rows(table: Table) -> float | None:
+    if table.reltuples is not None and table.reltuples >= 0:
+        return table.reltuples
+    return float(table.n_live_tup) if table.n_live_tup is not None else None
+
+
+def _shares(table: Table) -> tuple[float | None, float | None]:
+    counts = (table.n_tup_ins, table.n_tup_upd, table.n_tup_del)
+    if any(c is None for c in counts):
+        return None, None
+    total = sum(c or 0 for c in counts)
+    if total == 0:
+        return 0.0, 0.0
+    return rounded((table.n_tup_upd or 0) / total, 4), rounded((table.n_tup_del or 0) / total, 4)
+
+
+class _Publications:
+    """Which publications publish a table (directly, by schema, or through its parent)."""
+
+    def __init__(self, publications: list[Publication] | None) -> None:
+        self.known = publications is not None
+        self.entries = [
+            (
+                p.name,
+                p.all_tables,
+                tuple(f"{s}." for s in p.schemas or []),
+                {t.qualified_name for t in p.tables},
+            )
+            for p in sorted(publications or [], key=lambda p: p.name)
+        ]
+
+    def of(self, table: Table) -> list[str]:
+        names = []
+        for name, all_tables, schemas, members in self.entries:
+            if (
+                all_tables
+                or table.qualified_name in members
+                or (table.parent is not None and table.parent in members)
+                or table.qualified_name.startswith(schemas)
+            ):
+                names.append(name)
+        return names
+
+
+def _scope(table: Table, publications: _Publications) -> str:
+    if table.unlogged:
+        return "not captured: unlogged"
+    if table.kind is TableKind.PARTITIONED:
+        return "partitioned: captured through its partitions"
+    if not publications.known or not publications.entries:
+        return "captured"
+    names = publications.of(table)
+    return "published: " + ", ".join(names) if names else "not in a publication"
+
+
+def _tables(facts: Facts, estimates: Mapping[str, Any]) -> list[InventoryTable]:
+    publications = _Publications(facts.publications)
+    changes = _per_table(estimates, "change_stream", "per_table")
+    changes_known = _ok(estimates, "change_stream")
+    extra = _per_table(estimates, "wal", "per_table")
+    snapshot = _per_table(estimates, "snapshot", "per_table")
+    out: list[InventoryTable] = []
+    for table in sorted(facts.tables or [], key=lambda t: t.qualified_name):
+        name = table.qualified_name
+        update_share, delete_share = _shares(table)
+        change = changes.get(name)
+        events = number(change.get("events_per_s")) if change else None
+        if events is None and changes_known and table.kind is TableKind.ORDINARY:
+            events = 0.0
+        wal = band(extra[name].get("extra_bytes_per_s")) if name in extra else None
+        out.append(
+            InventoryTable(
+                name=name,
+                kind=table.kind.value,
+                parent=table.parent,
+                scope=_scope(table, publications),
+                unlogged=table.unlogged,
+                primary_key=table.primary_key,
+                replica_identity=table.replica_identity.value,
+                identity_index=table.identity_index,
+                rows=_rows(table),
+                heap_bytes=table.heap_bytes,
+                toast_bytes=table.toast_bytes,
+                index_bytes=table.index_bytes,
+                total_bytes=table.total_bytes,
+                n_tup_ins=table.n_tup_ins,
+                n_tup_upd=table.n_tup_upd,
+                n_tup_del=table.n_tup_del,
+                update_share=update_share,
+                delete_share=delete_share,
+                changes_per_s=rounded(events) if events is not None else None,
+                extra_wal_bytes_per_s=wal.expected if wal else None,
+                snapshot_seconds=band(snapshot[name].get("seconds")) if name in snapshot else None,
+                toastable_columns=[c.name for c in table.toastable_columns]
+                if table.toastable_columns is not None
+                else None,
+                special_columns=[f"{c.name} ({', '.join(c.kinds)})" for c in table.special_columns]
+                if table.special_columns is not None
+                else None,
+                can_select=table.can_select,
+                row_security=table.row_security,
+            )
+        )
+    return out
+
+
+# -- settings ------------------------------------------------------------------------------
+
+
+def _required(name: str, setting: Setting, estimates: Mapping[str, Any]) -> str | None:
+    if name in REQUIRED_SETTINGS:
+        return REQUIRED_SETTINGS[name]
+    slots = dig(estimates, "recommendations", "slots_and_senders")
+    if name == "max_replication_slots" and number(dig(slots, "needed_slots")) is not None:
+        return f"≥ {int(dig(slots, 'needed_slots'))}"
+    if name == "max_wal_senders" and number(dig(slots, "needed_wal_senders")) is not None:
+        return f"≥ {int(dig(slots, 'needed_wal_senders'))}"
+    keep = dig(estimates, "recommendations", "max_slot_wal_keep_size")
+    if name == "max_slot_wal_keep_size" and dig(keep, "status") == "ok" and dig(keep, "value"):
+        return f"{dig(keep, 'value')} (bounded, not -1)"
+    return None
+
+
+def _settings(facts: Facts, estimates: Mapping[str, Any]) -> list[InventorySetting]:
+    return [
+        InventorySetting(
+            name=name,
+            value=setting.value,
+            unit=setting.unit,
+            configured=setting.pending_value,
+            configured_source=setting.pending_source,
+            required=_required(name, setting, estimates),
+            pending_restart=setting.pending_restart,
+            context=setting.context,
+            source=setting.source,
+        )
+        for name, setting in sorted((facts.settings or {}).items())
+    ]
+
+
+# -- publications and AWS --------------------------------------------------------------------
+
+
+def _publication(publication: Publication) -> InventoryPublication:
+    operations = [
+        op
+        for op, on in (
+            ("insert", publication.insert),
+            ("update", publication.update),
+            ("delete", publication.delete),
+            ("truncate", publication.truncate),
+        )
+        if on
+    ]
+    return InventoryPublication(
+        name=publication.name,
+        owner=publication.owner,
+        all_tables=publication.all_tables,
+        operations=operations,
+        via_root=publication.via_root,
+        schemas=publication.schemas,
+        tables=len(publication.tables),
+    )
+
+
+def _aws(aws: AwsFacts) -> InventoryAws:
+    parameters: list[InventoryAwsParameter] | None = None
+    groups = []
+    if aws.cluster_parameter_group is not None:
+        groups.append(("cluster", aws.cluster_parameter_group))
+    groups += [("instance", g) for _, g in sorted((aws.instance_parameter_groups or {}).items())]
+    if groups:
+        parameters = [
+            InventoryAwsParameter(
+                group=group.name,
+                level=level,
+                name=p.name,
+                value=p.value,
+                apply_type=p.apply_type,
+                apply_method=p.apply_method,
+                source=p.source,
+            )
+            for level, group in groups
+            for _, p in sorted((group.parameters or {}).items())
+        ]
+    return InventoryAws(
+        simulated=aws.simulated,
+        region=aws.region,
+        source=aws.source,
+        discovered_by=aws.discovered_by,
+        cluster=aws.cluster,
+        members=aws.members,
+        parameters=parameters,
+    )

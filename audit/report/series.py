@@ -1,0 +1,137 @@
+"""Per-interval rates over the sampling window, for the capacity charts.
+
+The estimates summarise the window (p50, p95, mean); the chart of the WAL rate needs each
+interval. This module rebuilds them from ``facts.sampling`` with the same method order as
+``audit.estimate.rate``: WAL positions, then ``pg_stat_wal`` bytes, then CloudWatch
+``TransactionLogsGeneration``; and, as a second series, rows changed per second (the only
+rate Aurora can show before logical replication is on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from audit.facts import Facts, WalSample
+from audit.report.base import ReportModel, rounded
+
+
+class RatePoint(ReportModel):
+    """The mean rate over one interval, placed at the interval's end."""
+
+    at: datetime
+    seconds: float
+    value: float
+
+
+class RateSeries(ReportModel):
+    quantity: str
+    method: str
+    source: str
+    unit: str
+    interval_seconds: float | None
+    points: list[RatePoint]
+
+
+class Series(ReportModel):
+    """What the capacity charts draw that the estimates do not keep."""
+
+    wal_rate: RateSeries | None = None
+    row_changes: RateSeries | None = None
+
+
+def _lsn(text: str | None) -> int | None:
+    if not text or "/" not in text:
+        return None
+    high, _, low = text.partition("/")
+    try:
+        return (int(high, 16) << 32) + int(low, 16)
+    except ValueError:
+        return None
+
+
+def _row_changes(sample: WalSample) -> int | None:
+    parts = (sample.tup_inserted, sample.tup_updated, sample.tup_deleted)
+    if any(p is None for p in parts):
+        return None
+    return sum(p or 0 for p in parts)
+
+
+def _rates(
+    samples: Sequence[WalSample], value: Callable[[WalSample], int | None], start: datetime
+) -> list[RatePoint]:
+    usable = [(s.at, v) for s in samples if (v := value(s)) is not None]
+    points: list[RatePoint] = []
+    for (at0, v0), (at1, v1) in zip(usable, usable[1:], strict=False):
+        seconds = (at1 - at0).total_seconds()
+        if seconds <= 0 or v1 < v0:
+            continue
+        points.append(
+            RatePoint(
+                at=at1,
+                seconds=rounded((at1 - start).total_seconds()),
+                value=rounded((v1 - v0) / seconds),
+            )
+        )
+    return points
+
+
+def build_series(facts: Facts) -> Series:
+    """The per-interval WAL rate and row-change rate of the sampling window (or CloudWatch)."""
+    sampling = facts.sampling
+    wal: RateSeries | None = None
+    rows: RateSeries | None = None
+    if sampling is not None and sampling.samples:
+        start = sampling.samples[0].at
+        interval = rounded(sampling.interval_seconds)
+        for method, source, getter in (
+            ("lsn", "pg_current_wal_lsn() deltas between samples", lambda s: _lsn(s.lsn)),
+            ("pg_stat_wal", "pg_stat_wal.wal_bytes deltas between samples", _wal_bytes),
+        ):
+            points = _rates(sampling.samples, getter, start)
+            if points:
+                wal = RateSeries(
+                    quantity="WAL written",
+                    method=method,
+                    source=source,
+                    unit="B/s",
+                    interval_seconds=interval,
+                    points=points,
+                )
+                break
+        changes = _rates(sampling.samples, _row_changes, start)
+        if changes:
+            rows = RateSeries(
+                quantity="rows changed",
+                method="row_changes",
+                source="pg_stat_database tup_inserted + tup_updated + tup_deleted deltas",
+                unit="rows/s",
+                interval_seconds=interval,
+                points=changes,
+            )
+    if wal is None:
+        wal = _cloudwatch(facts)
+    return Series(wal_rate=wal, row_changes=rows)
+
+
+def _wal_bytes(sample: WalSample) -> int | None:
+    return sample.wal_bytes
+
+
+def _cloudwatch(facts: Facts) -> RateSeries | None:
+    series = facts.aws.series("TransactionLogsGeneration") if facts.aws else None
+    if series is None or not series.points:
+        return None
+    start = series.points[0][0]
+    return RateSeries(
+        quantity="WAL written",
+        method="cloudwatch",
+        source=f"CloudWatch TransactionLogsGeneration ({series.statistic} per "
+        f"{series.period_seconds} s)",
+        unit="B/s",
+        interval_seconds=float(series.period_seconds),
+        points=[
+            RatePoint(at=at, seconds=rounded((at - start).total_seconds()), value=rounded(v))
+            for at, v in series.points
+        ],
+    )

@@ -1,0 +1,70 @@
+"""CDC111: sequences are not replicated, so a target that takes over needs them set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, RuleContext, Severity, rule
+from audit.facts import Facts
+
+SETVAL_GENERATOR = (
+    "-- at cutover, on the source; run the statements it prints on the target:\n"
+    "SELECT format('SELECT setval(%L, %s, true);', "
+    "quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value)\n"
+    "FROM pg_sequences WHERE last_value IS NOT NULL;"
+)
+
+
+@rule(
+    code="CDC111",
+    name="sequences-not-replicated",
+    severity=Severity.LOW,
+    requires=("sequences", "tables"),
+    profiles=("native", "dms"),
+)
+def sequences_not_replicated(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """Sequences are not replicated: a target that takes over starts them from scratch.
+
+    ## What it checks
+    Sequences owned by a table in scope (serial and identity columns) or owned by no table.
+    Only for native subscriptions and AWS DMS, whose targets typically become writable after a
+    cutover; a Debezium stream carries the generated values in its rows.
+
+    ## Why it matters for CDC
+    Logical decoding does not decode sequence changes, and subscribers and DMS copy rows,
+    not `nextval` state. After a switchover the target's sequences still stand where they
+    were created, and the first inserts collide with replicated keys ("duplicate key value
+    violates unique constraint").
+
+    ## How to fix
+    Make setting the sequences a step of the cutover runbook: read `last_value` from
+    `pg_sequences` on the source once writes have stopped, and `setval` them on the target
+    (the fix prints a query that generates the statements).
+
+    ## References
+    - https://www.postgresql.org/docs/current/logical-replication-restrictions.html
+    - https://www.postgresql.org/docs/current/view-pg-sequences.html
+    - https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Source.PostgreSQL.html
+    """
+    in_scope = {t.qualified_name for t in facts.tables or []}
+    relevant = [
+        s
+        for s in facts.sequences or []
+        if s.owned_by is None or s.owned_by.rsplit(".", 1)[0] in in_scope
+    ]
+    if not relevant:
+        return
+    names = [s.qualified_name for s in relevant]
+    yield Finding(
+        subject="scope:sequences",
+        message=(
+            f"{len(names)} sequence(s) ({', '.join(names[:5])}"
+            f"{' and more' if len(names) > 5 else ''}) are not replicated: set them on the "
+            "target at cutover"
+        ),
+        evidence={
+            "sequences": names,
+            "identity": sum(1 for s in relevant if s.identity),
+        },
+        fix=SETVAL_GENERATOR,
+    )

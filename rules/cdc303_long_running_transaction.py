@@ -1,0 +1,66 @@
+"""CDC303: a long-running transaction delays slot creation and holds back VACUUM."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, RuleContext, Severity, rule
+from audit.facts import Facts
+from rules._options import int_option
+from rules._sessions import IDLE_IN_TRANSACTION, client_sessions, evidence, who
+from rules._units import fmt_duration
+
+DEFAULT_MIN_SECONDS = 600
+
+
+@rule(
+    code="CDC303",
+    name="long-running-transaction",
+    severity=Severity.HIGH,
+    requires=("sessions",),
+)
+def long_running_transaction(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """A long-running transaction will delay the connector's start and holds back VACUUM.
+
+    ## What it checks
+    Client sessions whose current transaction has been open for at least 10 minutes (option
+    `min_seconds` under `[rules.CDC303]`; the threshold of AWS DMS' premigration assessment),
+    one finding per session. Sessions idle in a transaction are CDC305's; walsenders and
+    background workers are not judged.
+
+    ## Why it matters for CDC
+    Creating a logical slot waits until every transaction that had written something when
+    the creation started has ended (it needs a consistent starting point): Debezium, DMS or
+    `CREATE SUBSCRIPTION` hang at "creating replication slot" for as long as the transaction
+    lasts. Read-only transactions do not block it, and the facts cannot tell the two apart
+    (`backend_xid` is not collected). Either kind holds back the xmin horizon, so VACUUM
+    cannot remove dead rows behind it.
+
+    ## How to fix
+    Let the transaction finish before the connector starts, or end it after agreeing with its
+    owner (`pg_terminate_backend`). For the long term, set `idle_in_transaction_session_timeout`
+    and keep batch jobs in smaller transactions.
+
+    ## References
+    - https://www.postgresql.org/docs/current/logicaldecoding-explanation.html#LOGICALDECODING-REPLICATION-SLOTS
+    - https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ACTIVITY-VIEW
+    - https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.AssessmentReport.PG.html
+    """
+    minimum = int_option(ctx, "min_seconds", DEFAULT_MIN_SECONDS)
+    for session in client_sessions(facts.sessions or []):
+        age = session.xact_age_seconds
+        if session.state in IDLE_IN_TRANSACTION or age is None or age < minimum:
+            continue
+        yield Finding(
+            subject=f"session:{session.pid}",
+            message=(
+                f"{who(session)} has had a transaction open for {fmt_duration(age)} "
+                f"({session.state or 'state unknown'}): a new slot waits for it if it wrote, "
+                "and VACUUM cannot clean up behind it"
+            ),
+            evidence=evidence(session),
+            fix=(
+                f"-- agree with the owner of pid {session.pid}, then:\n"
+                f"SELECT pg_terminate_backend({session.pid});"
+            ),
+        )

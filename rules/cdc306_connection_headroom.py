@@ -1,0 +1,93 @@
+"""CDC306: too few free connections for the connector's snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.facts import Facts
+from rules._options import int_option
+from rules._params import set_parameter
+from rules._units import as_int, require_setting
+
+FIRST_MAJOR_SEPARATE_SENDERS = 12
+
+
+@rule(
+    code="CDC306",
+    name="connection-headroom",
+    severity=Severity.HIGH,
+    requires=("settings", "databases", "server"),
+)
+def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """Too few free connections for the connector's snapshot and metadata connections.
+
+    ## What it checks
+    Free connections are `max_connections` minus `superuser_reserved_connections`, minus
+    `reserved_connections` (16+), minus the connections open at the audit (the sum of
+    `pg_stat_database.numbackends`). Needed are the planned connectors times the ordinary
+    connections each opens:
+
+    - debezium: 2, one to read the snapshot and one for metadata and heartbeats
+      (`snapshot.max.threads` adds more; Debezium PostgreSQL connector docs);
+    - dms: 9, one per table loaded in parallel (`MaxFullLoadSubTasks`, default 8) plus one
+      (AWS DMS task settings);
+    - native: 0, table synchronization streams through walsenders (CDC003);
+    - generic: 1.
+
+    Before PostgreSQL 12 walsenders count against `max_connections` too, so the connector's
+    walsenders are added. Option `planned_connectors` under `[rules.CDC306]`. A snapshot of
+    the busy hour, not the audit's moment, is what matters: keep a margin.
+
+    ## Why it matters for CDC
+    When the snapshot cannot connect ("sorry, too many clients already" or "remaining
+    connection slots are reserved"), the connector fails after its slot exists, and the
+    application competes with it for the last connections during the copy.
+
+    ## How to fix
+    Raise `max_connections` (a restart), reduce the application's pool sizes, or put a
+    pooler in front of the application; lower the connector's parallelism.
+
+    ## References
+    - https://www.postgresql.org/docs/current/runtime-config-connection.html#GUC-MAX-CONNECTIONS
+    - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-property-snapshot-max-threads
+    - https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.CustomizingTasks.TaskSettings.FullLoad.html
+    """
+    assert facts.server is not None
+    profile = ctx.profile
+    planned = int_option(ctx, "planned_connectors", profile.planned_connectors)
+    needed = planned * profile.snapshot_connections
+    if facts.server.major < FIRST_MAJOR_SEPARATE_SENDERS:
+        needed += planned * (profile.slots_per_connector + profile.sync_slots_per_connector)
+    if needed <= 0:
+        return
+    maximum = as_int(require_setting(facts, "max_connections"))
+    reserved = as_int(require_setting(facts, "superuser_reserved_connections"))
+    extra = facts.setting("reserved_connections")
+    reserved += as_int(extra) if extra is not None else 0
+    counts = [d.connections for d in facts.databases or []]
+    if not counts or any(c is None for c in counts):
+        raise NotEvaluated("the number of open connections per database is unknown")
+    used = sum(c or 0 for c in counts)
+    free = maximum - reserved - used
+    if free >= needed:
+        return
+    target = str(maximum + needed - max(free, 0) + 10)
+    yield Finding(
+        subject="setting:max_connections",
+        message=(
+            f"max_connections is {maximum} with {reserved} reserved and {used} in use: "
+            f"{max(free, 0)} free, {needed} needed for {planned} {profile.name} connector(s)' "
+            "snapshot connections"
+        ),
+        evidence={
+            "max_connections": maximum,
+            "reserved": reserved,
+            "connections_in_use": used,
+            "free": free,
+            "needed": needed,
+            "snapshot_connections_per_connector": profile.snapshot_connections,
+        },
+        fix=set_parameter(facts.server, "max_connections", target, restart=True),
+        severity=Severity.CRITICAL if free <= 0 else None,
+    )
