@@ -95,10 +95,18 @@ def slots_not_failover_ready(facts: Facts, ctx: RuleContext) -> Iterator[Finding
             fix=(
                 f"-- stop the consumer of {name}, switch the slot to failover (keeps its "
                 "position), start the consumer again\n"
-                f'psql "dbname={slot.database or "<database>"} replication=database" '
+                f'psql "dbname={_conninfo_value(slot.database or "<database>")} '
+                'replication=database" '
                 f'-c "ALTER_REPLICATION_SLOT {quote_ident(name)} (FAILOVER true)"\n'
                 f"ALTER SYSTEM SET synchronized_standby_slots = {sql_literal(standbys[0])};\n"
                 "SELECT pg_reload_conf();\n"
                 "-- and on the standby: sync_replication_slots = on, hot_standby_feedback = on"
             ),
         )
+
+
+def _conninfo_value(value: str) -> str:
+    """A libpq connection-string value, quoted when it has spaces or quotes."""
+    if value and not any(c in value for c in " '\\\""):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -8,6 +8,7 @@ from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts, Table
 from rules._identity import identity_fix, identity_problem
 from rules._partitions import leaves_by_subject, partition_count
+from rules._stats import counters_off
 from rules._units import fmt_count
 
 
@@ -38,7 +39,7 @@ def table_without_replica_identity(facts: Facts, ctx: RuleContext) -> Iterator[F
 
     A table with no UPDATE and no DELETE since the statistics were reset is reported as medium
     instead of critical: it replicates today, and breaks at its first UPDATE or DELETE. Unknown
-    statistics keep the finding critical.
+    statistics (or `track_counts = off`, CDC015) keep the finding critical.
 
     ## Why it matters for CDC
     Once such a table is in a publication that publishes updates or deletes (Debezium's
@@ -65,14 +66,17 @@ def table_without_replica_identity(facts: Facts, ctx: RuleContext) -> Iterator[F
     tables = facts.tables or []
     stats_reset = facts.server.stats_reset if facts.server else None
     since = "since statistics reset" + (f" ({stats_reset:%Y-%m-%d})" if stats_reset else "")
+    blind = counters_off(facts)
     for subject, group in leaves_by_subject(tables).items():
         failing = [(t, problem) for t in group if (problem := identity_problem(t)) is not None]
         if not failing:
             continue
-        insert_only = all(t.n_tup_upd == 0 and t.n_tup_del == 0 for t, _ in failing)
+        insert_only = not blind and all(t.n_tup_upd == 0 and t.n_tup_del == 0 for t, _ in failing)
         updates = sum(t.n_tup_upd or 0 for t, _ in failing)
         deletes = sum(t.n_tup_del or 0 for t, _ in failing)
-        if insert_only:
+        if blind:
+            activity = "UPDATE and DELETE counts unknown (track_counts is off)"
+        elif insert_only:
             activity = f"no UPDATE or DELETE {since}"
         elif all(t.n_tup_upd is not None and t.n_tup_del is not None for t, _ in failing):
             activity = f"{fmt_count(updates)} updates and {fmt_count(deletes)} deletes {since}"

@@ -8,6 +8,7 @@ from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, ReplicaIdentity, Table
 from rules._options import int_option
 from rules._partitions import leaves_by_subject
+from rules._stats import COUNTERS_OFF, counters_off
 from rules._units import MIB, fmt_bytes, fmt_count
 
 DEFAULT_MIN_TOAST_BYTES = 64 * MIB
@@ -56,6 +57,8 @@ def replica_identity_full_with_changes(facts: Facts, ctx: RuleContext) -> Iterat
     min_toast = int_option(ctx, "min_toast_bytes", DEFAULT_MIN_TOAST_BYTES)
     tables = facts.tables or []
     full = [t for t in tables if t.replica_identity is ReplicaIdentity.FULL]
+    if full and counters_off(facts):
+        raise NotEvaluated(COUNTERS_OFF)
     unknown = [t.qualified_name for t in full if t.n_tup_upd is None or t.n_tup_del is None]
     findings: list[Finding] = []
     for subject, group in leaves_by_subject(full).items():

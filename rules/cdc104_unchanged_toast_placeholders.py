@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, ReplicaIdentity
 from rules._options import int_option
 from rules._partitions import leaves_by_subject
+from rules._stats import COUNTERS_OFF, counters_off
 from rules._units import MIB, fmt_bytes, fmt_count
 
 DEFAULT_MIN_TOAST_BYTES = 1 * MIB
@@ -49,6 +50,8 @@ def unchanged_toast_placeholders(facts: Facts, ctx: RuleContext) -> Iterator[Fin
     - https://www.postgresql.org/docs/current/protocol-logicalrep-message-formats.html
     """
     min_toast = int_option(ctx, "min_toast_bytes", DEFAULT_MIN_TOAST_BYTES)
+    if counters_off(facts) and any((t.toast_bytes or 0) >= min_toast for t in facts.tables or []):
+        raise NotEvaluated(COUNTERS_OFF)
     for subject, group in leaves_by_subject(facts.tables or []).items():
         hit = [
             t

@@ -8,6 +8,7 @@ from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts, Table
 from rules._identity import identity_problem
 from rules._partitions import leaves_by_subject
+from rules._stats import counters_off
 
 
 @rule(
@@ -48,7 +49,9 @@ def table_without_primary_key(facts: Facts, ctx: RuleContext) -> Iterator[Findin
         keyless = [t for t in group if not t.has_primary_key and identity_problem(t) is None]
         if not keyless:
             continue
-        insert_only = all(t.n_tup_upd == 0 and t.n_tup_del == 0 for t in keyless)
+        insert_only = not counters_off(facts) and all(
+            t.n_tup_upd == 0 and t.n_tup_del == 0 for t in keyless
+        )
         names = [t.qualified_name for t in keyless]
         what = subject if names == [subject] else f"{subject} ({len(names)} partitions)"
         identities = sorted({t.replica_identity.value for t in keyless})

@@ -67,6 +67,8 @@ def cannot_create_publication(facts: Facts, ctx: RuleContext) -> Iterator[Findin
     if role.can_create_on_database is None:
         raise NotEvaluated("whether the role has CREATE on the database is unknown")
     tables = captured(facts.tables or [])
+    if not tables:
+        return
     unknown_owner = [t.qualified_name for t in tables if t.owner is None]
     if unknown_owner:
         raise NotEvaluated(f"the owner of {len(unknown_owner)} table(s) is unknown")

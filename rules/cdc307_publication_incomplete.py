@@ -8,6 +8,7 @@ from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
 from rules._publications import captured, connector_publication_name, find_publication, publishes
 from rules._sql import quote_ident
+from rules._stats import counters_off
 from rules._units import fmt_count
 
 
@@ -27,7 +28,8 @@ def publication_incomplete(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     publish every logged table in the audit's scope (directly, through `FOR TABLES IN SCHEMA`,
     `FOR ALL TABLES`, or through a published partitioned parent), and must publish UPDATE and
     DELETE when those tables see them. A publication that does not exist yet is CDC302's
-    business; unlogged tables are CDC103's.
+    business; unlogged tables are CDC103's. With `track_counts = off` (CDC015) the
+    operations are not judged.
 
     ## Why it matters for CDC
     pgoutput sends only what the publication publishes. A table left out is snapshotted (or
@@ -59,6 +61,8 @@ def publication_incomplete(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     updates = sum(t.n_tup_upd or 0 for t in published)
     deletes = sum(t.n_tup_del or 0 for t in published)
     dropped = []
+    if counters_off(facts):
+        updates = deletes = 0  # unknown: the publish list is not judged on zero counters
     if not publication.insert:
         dropped.append("INSERT")
     if not publication.update and updates:

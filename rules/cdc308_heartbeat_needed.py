@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, TableKind
 from rules._options import int_option
+from rules._stats import COUNTERS_OFF, counters_off
 from rules._units import MIB, fmt_bytes, fmt_count, fmt_duration
 from rules._window import instance_row_changes, table_row_changes, wal_bytes, window_seconds
 
@@ -78,6 +79,8 @@ def heartbeat_needed(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     min_window = int_option(ctx, "min_window_seconds", DEFAULT_MIN_WINDOW_SECONDS)
     min_wal = int_option(ctx, "min_wal_bytes", DEFAULT_MIN_WAL_BYTES)
     min_other = int_option(ctx, "min_other_rows", DEFAULT_MIN_OTHER_ROWS)
+    if counters_off(facts):
+        raise NotEvaluated(COUNTERS_OFF)
     seconds = window_seconds(sampling)
     if seconds < min_window:
         raise NotEvaluated(

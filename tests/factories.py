@@ -56,6 +56,8 @@ _SETTING_META: dict[str, tuple[str | None, str]] = {
     "idle_replication_slot_timeout": ("s", "sighup"),
     "idle_in_transaction_session_timeout": ("ms", "user"),
     "hot_standby_feedback": (None, "sighup"),
+    "track_counts": (None, "superuser"),
+    "synchronous_standby_names": (None, "sighup"),
     "autovacuum_freeze_max_age": (None, "postmaster"),
     "shared_buffers": ("8kB", "postmaster"),
     "rds.logical_replication": (None, "postmaster"),
@@ -81,6 +83,8 @@ CLEAN_SETTINGS: dict[str, str] = {
     "idle_in_transaction_session_timeout": "0",
     "hot_standby_feedback": "off",
     "autovacuum_freeze_max_age": "200000000",
+    "track_counts": "on",
+    "synchronous_standby_names": "",
 }
 
 

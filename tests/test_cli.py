@@ -28,12 +28,18 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
+STAGES = {"connecting", "server", "settings", "tables", "slots", "role", "sampling", "done"}
+
+
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
+    """The error is one line on stderr; stage lines before it (no TTY) are allowed."""
     assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
+    errors = [line for line in lines if line.removeprefix("cdc-preflight: ") not in STAGES]
+    assert len(errors) == 1, result.stderr
+    assert lines[-1] == errors[0]
+    return errors[0]
 
 
 def closed_port() -> int:

@@ -97,6 +97,7 @@ class Sampler:
         return {**totals, "databases": databases}
 
     def _try(self, method: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """``read()``'s values; on failure (an issue was recorded) the method is dropped."""
         issues_before = len(self.session.issues)
         values = self.session.attempt(
             f"sampling.{method}", read, grant=_GRANT[method], consequence=_CONSEQUENCE[method]

@@ -56,32 +56,23 @@ def describe(exc: Exception) -> str:
 
 @dataclass
 class Session:
-    """One read-only connection, the issues recorded so far and the number of queries sent."""
+    """One read-only connection and the issues recorded so far."""
 
     conn: psycopg.Connection[Any]
     secrets: list[str] = field(default_factory=list)
     issues: list[CollectionIssue] = field(default_factory=list)
-    queries: int = 0
 
     # ------------------------------------------------------------------ queries
-
-    def _execute(
-        self, cur: psycopg.Cursor[Any], name: str, params: Mapping[str, Any] | None
-    ) -> None:
-        self.queries += 1
-        cur.execute(load_sql(name), params)
 
     def rows(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """All rows of ``sql/<name>.sql`` as dicts."""
         with self.conn.cursor(row_factory=dict_row) as cur:
-            self._execute(cur, name, params)
-            return cur.fetchall()
+            return cur.execute(load_sql(name), params).fetchall()
 
     def tuples(self, name: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """All rows of ``sql/<name>.sql`` as tuples (for large, short-lived results)."""
         with self.conn.cursor() as cur:
-            self._execute(cur, name, params)
-            return cur.fetchall()
+            return cur.execute(load_sql(name), params).fetchall()
 
     def row(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The single row of ``sql/<name>.sql``."""
@@ -93,8 +84,7 @@ class Session:
     def models(self, name: str, model: type[M], params: Mapping[str, Any] | None = None) -> list[M]:
         """All rows of ``sql/<name>.sql`` as ``model`` instances (columns named after fields)."""
         with self.conn.cursor(row_factory=class_row(model)) as cur:
-            self._execute(cur, name, params)
-            return cur.fetchall()
+            return cur.execute(load_sql(name), params).fetchall()
 
     # ------------------------------------------------------------------ families
 

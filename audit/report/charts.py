@@ -12,11 +12,16 @@ pattern and carry a text label.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 WIDTH = 680
+#: Vertical room one label line needs, in view-box units.
+LABEL_GAP = 13.0
+#: Average width of a character of the chart font (DejaVu Sans at 10.5 units).
+CHAR_WIDTH = 6.1
 BLUE = "#0072B2"
 VERMILION = "#D55E00"
 ORANGE = "#E69F00"
@@ -64,7 +69,7 @@ def nice_step(maximum: float, count: int = 5) -> float:
     if maximum <= 0 or not math.isfinite(maximum):
         return 1.0
     rough = maximum / count
-    power = 10 ** math.floor(math.log10(rough))
+    power = 10.0 ** math.floor(math.log10(rough))
     for factor in (1, 2, 2.5, 5, 10):
         if factor * power >= rough:
             return factor * power
@@ -72,8 +77,9 @@ def nice_step(maximum: float, count: int = 5) -> float:
 
 
 def tick_values(maximum: float, count: int = 5) -> list[float]:
+    """Ticks from 0 past ``maximum``; data up to 1 % beyond a tick ends on that tick."""
     step = nice_step(maximum, count)
-    n = max(1, math.ceil(maximum / step - 1e-9))
+    n = max(1, math.ceil(maximum / step - 0.01))
     return [i * step for i in range(n + 1)]
 
 
@@ -207,12 +213,28 @@ class Line:
     label_y: float
     anchor: str = "end"
 
+    @property
+    def label_box(self) -> tuple[float, float, float, float]:
+        """x, y, width, height of a white box behind the label, so lines do not cross it."""
+        width = CHAR_WIDTH * len(self.label) + 4
+        x = self.label_x - width + 2 if self.anchor == "end" else self.label_x - 2
+        return round(x, 2), round(self.label_y - 10, 2), round(width, 2), 13.0
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    x: float
+    y: float
+    colour: str
+    dash: str | None
+    label: str
+
 
 @dataclass(frozen=True)
 class Marker:
     x: float
     y: float
-    title: str
+    colour: str
 
 
 @dataclass(frozen=True)
@@ -232,8 +254,9 @@ class LineChart:
     x_label: str
     y_label: str
     lines: list[Line]
+    legend: list[LegendItem] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Tick] = field(default_factory=list)
     width: int = WIDTH
     kind: str = "lines"
 
@@ -307,33 +330,43 @@ def line_chart(
     plot = Plot(max(xs, default=1.0), max(ys, default=1.0) * 1.08, x_scale, y_scale, height)
     lines: list[Line] = []
     dots: list[Marker] = []
+    legend: list[LegendItem] = []
+    legend_x = plot.left + 8
     for trace in traces:
         if not trace.points:
             continue
         coords = [(plot.x(x), plot.y(y)) for x, y in trace.points]
         path = f"M{coords[0][0]} {coords[0][1]}"
-        for (x0, y0), (x1, y1) in zip(coords, coords[1:], strict=False):
+        for (_, y0), (x1, y1) in itertools.pairwise(coords):
             path += f" H{x1} V{y1}" if trace.step and y0 != y1 else f" L{x1} {y1}"
-        end_x, end_y = coords[-1]
-        lines.append(
-            Line(path, trace.colour, trace.dash, trace.width, trace.label, end_x - 4, end_y - 6)
-        )
+        lines.append(Line(path, trace.colour, trace.dash, trace.width, "", 0.0, 0.0))
+        if trace.label:
+            legend.append(
+                LegendItem(legend_x, plot.top + 10, trace.colour, trace.dash, trace.label)
+            )
+            legend_x += 34 + CHAR_WIDTH * len(trace.label)
         if markers:
-            dots += [Marker(cx, cy, "") for cx, cy in coords]
+            dots += [Marker(cx, cy, trace.colour) for cx, cy in coords]
+    note_y = plot.top + (28 if legend else 12)
+    note_ticks = []
+    for note in notes:
+        note_ticks.append(Tick(pos=note_y, label=note))
+        note_y += 14
     label_ys: list[float] = []
     for ref in sorted(references, key=lambda r: (r.vertical, -r.value)):
         if ref.vertical:
             x = plot.x(ref.value)
             path = f"M{x} {plot.top} V{plot.bottom}"
             lines.append(
-                Line(path, ref.colour, ref.dash, 1.2, ref.label, x + 4, plot.top + 10, "start")
+                Line(path, ref.colour, ref.dash, 1.2, ref.label, x + 4, plot.bottom - 6, "start")
             )
             continue
         y = plot.y(ref.value)
         label_y = y - 4
-        for other in label_ys:
-            if abs(label_y - other) < 12:
-                label_y = other + 12
+        if any(abs(label_y - other) < LABEL_GAP for other in label_ys):
+            label_y = y + 12
+        while any(abs(label_y - other) < LABEL_GAP for other in label_ys):
+            label_y += LABEL_GAP
         label_ys.append(label_y)
         lines.append(
             Line(
@@ -360,6 +393,7 @@ def line_chart(
         x_label=x_label,
         y_label=y_label,
         lines=lines,
+        legend=legend,
         markers=dots,
-        notes=list(notes),
+        notes=note_ticks,
     )

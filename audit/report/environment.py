@@ -24,6 +24,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from audit.report.units import fmt_bytes, fmt_count, fmt_rate, fmt_seconds, fmt_share
+
 TEMPLATE_PACKAGE = "report_templates"
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -51,6 +53,32 @@ def _autoescape(name: str | None) -> bool:
 def json_value(value: Any) -> str:
     """A value as compact JSON text: strings keep their quotes, so ``"10"`` differs from ``10``."""
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def brief_json(value: Any, limit: int = 240) -> str:
+    """``value`` as JSON, summarised past ``limit`` characters: the first items of a long
+    list or mapping and how many there are (the full value is in report.json)."""
+    text = json_value(value)
+    if len(text) <= limit:
+        return text
+    if isinstance(value, list | dict):
+        items = (
+            [json_value(v) for v in value]
+            if isinstance(value, list)
+            else [f"{json_value(str(k))}: {json_value(v)}" for k, v in value.items()]
+        )
+        kept: list[str] = []
+        used = 0
+        for item in items:
+            if used + len(item) + 2 > limit - 24:
+                break
+            kept.append(item)
+            used += len(item) + 2
+        noun = "items" if isinstance(value, list) else "keys"
+        opening, closing = ("[", "]") if isinstance(value, list) else ("{", "}")
+        shown = ", ".join([*kept, "…"])
+        return f"{opening}{shown}{closing} ({len(items)} {noun})"
+    return text[: limit - 1] + "…"
 
 
 def scalar(value: Any) -> str:
@@ -142,6 +170,14 @@ def build_environment(template_dir: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(json_value=json_value, scalar=scalar, md=md_escape, prose=prose, when=when)
+    env.filters.update(
+        brief_json=brief_json,
+        bytes=fmt_bytes,
+        rate=fmt_rate,
+        seconds=fmt_seconds,
+        share=fmt_share,
+        count=fmt_count,
+    )
     env.filters["columns"] = columns
     env.tests.update(url=is_url, table=is_table)
     return env

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field
 
-from audit.facts import Facts, Setting, Table, TableKind
+from audit.facts import Facts, Table, TableKind
 from audit.facts.aws import AwsCluster, AwsFacts, AwsMember
 from audit.facts.models import Publication
 from audit.report.base import ReportModel, rounded
@@ -56,6 +56,9 @@ class InventoryTable(ReportModel):
     n_tup_del: int | None = None
     update_share: float | None = Field(default=None, description="updates / all row changes")
     delete_share: float | None = Field(default=None, description="deletes / all row changes")
+    share_basis: str | None = Field(
+        default=None, description='"window" (sampling deltas) or "since statistics reset"'
+    )
     changes_per_s: float | None = Field(
         default=None, description="rows changed per second over the sampling window"
     )
@@ -178,7 +181,7 @@ def build_inventory(facts: Facts, estimates: Mapping[str, Any] | None = None) ->
 # -- estimates -----------------------------------------------------------------------------
 
 
-def dig(estimates: Mapping[str, Any], *path: str) -> Any:
+def dig(estimates: Any, *path: str) -> Any:
     """``estimates[a][b]...`` or None: the estimates evolve, the report must not break."""
     node: Any = estimates
     for part in path:
@@ -217,7 +220,7 @@ def _per_table(estimates: Mapping[str, Any], *path: str) -> dict[str, Mapping[st
 
 
 def _ok(estimates: Mapping[str, Any], *path: str) -> bool:
-    return dig(estimates, *path, "status") == "ok"
+    return bool(dig(estimates, *path, "status") == "ok")
 
 
 # -- tables --------------------------------------------------------------------------------
@@ -229,14 +232,27 @@ def _rows(table: Table) -> float | None:
     return float(table.n_live_tup) if table.n_live_tup is not None else None
 
 
-def _shares(table: Table) -> tuple[float | None, float | None]:
+def _shares(
+    table: Table, delta: Mapping[str, int] | None
+) -> tuple[float | None, float | None, str | None]:
+    """Update and delete shares of the row changes: over the sampling window when the table
+    changed in it (the workload CDC will see), else since the statistics were reset."""
+    if delta is not None:
+        ins, upd, dele = (delta.get(k, 0) for k in ("n_tup_ins", "n_tup_upd", "n_tup_del"))
+        if ins + upd + dele > 0:
+            total = ins + upd + dele
+            return rounded(upd / total, 4), rounded(dele / total, 4), "window"
     counts = (table.n_tup_ins, table.n_tup_upd, table.n_tup_del)
     if any(c is None for c in counts):
-        return None, None
+        return None, None, None
     total = sum(c or 0 for c in counts)
     if total == 0:
-        return 0.0, 0.0
-    return rounded((table.n_tup_upd or 0) / total, 4), rounded((table.n_tup_del or 0) / total, 4)
+        return 0.0, 0.0, "since statistics reset"
+    return (
+        rounded((table.n_tup_upd or 0) / total, 4),
+        rounded((table.n_tup_del or 0) / total, 4),
+        "since statistics reset",
+    )
 
 
 class _Publications:
@@ -280,6 +296,7 @@ def _scope(table: Table, publications: _Publications) -> str:
 
 def _tables(facts: Facts, estimates: Mapping[str, Any]) -> list[InventoryTable]:
     publications = _Publications(facts.publications)
+    deltas = facts.sampling.table_deltas if facts.sampling else {}
     changes = _per_table(estimates, "change_stream", "per_table")
     changes_known = _ok(estimates, "change_stream")
     extra = _per_table(estimates, "wal", "per_table")
@@ -287,7 +304,7 @@ def _tables(facts: Facts, estimates: Mapping[str, Any]) -> list[InventoryTable]:
     out: list[InventoryTable] = []
     for table in sorted(facts.tables or [], key=lambda t: t.qualified_name):
         name = table.qualified_name
-        update_share, delete_share = _shares(table)
+        update_share, delete_share, basis = _shares(table, deltas.get(name))
         change = changes.get(name)
         events = number(change.get("events_per_s")) if change else None
         if events is None and changes_known and table.kind is TableKind.ORDINARY:
@@ -313,6 +330,7 @@ def _tables(facts: Facts, estimates: Mapping[str, Any]) -> list[InventoryTable]:
                 n_tup_del=table.n_tup_del,
                 update_share=update_share,
                 delete_share=delete_share,
+                share_basis=basis,
                 changes_per_s=rounded(events) if events is not None else None,
                 extra_wal_bytes_per_s=wal.expected if wal else None,
                 snapshot_seconds=band(snapshot[name].get("seconds")) if name in snapshot else None,
@@ -332,7 +350,7 @@ def _tables(facts: Facts, estimates: Mapping[str, Any]) -> list[InventoryTable]:
 # -- settings ------------------------------------------------------------------------------
 
 
-def _required(name: str, setting: Setting, estimates: Mapping[str, Any]) -> str | None:
+def _required(name: str, estimates: Mapping[str, Any]) -> str | None:
     if name in REQUIRED_SETTINGS:
         return REQUIRED_SETTINGS[name]
     slots = dig(estimates, "recommendations", "slots_and_senders")
@@ -354,7 +372,7 @@ def _settings(facts: Facts, estimates: Mapping[str, Any]) -> list[InventorySetti
             unit=setting.unit,
             configured=setting.pending_value,
             configured_source=setting.pending_source,
-            required=_required(name, setting, estimates),
+            required=_required(name, estimates),
             pending_restart=setting.pending_restart,
             context=setting.context,
             source=setting.source,

@@ -12,10 +12,11 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from audit.report import remediation, tables_csv
 from audit.report.css import inline_custom_properties
 from audit.report.environment import environment
 from audit.report.model import Report
-from audit.report.view import Medium, context
+from audit.report.view import Medium, context, target_label
 
 HTML_TEMPLATE = "report.html.j2"
 MARKDOWN_TEMPLATE = "report.md.j2"
@@ -62,6 +63,21 @@ def render_pdf(report: Report, template_dir: Path | None = None) -> bytes:
         document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
         pdf: bytes = document.write_pdf(pdf_identifier=False)
     return pdf
+
+
+def render_csv(report: Report) -> str:
+    """tables.csv: the per-table matrix, every table."""
+    return tables_csv.render_csv(report)
+
+
+def render_remediation_sql(report: Report) -> str:
+    """remediation.sql: the remediation plan; psql stops at its first line (a runbook)."""
+    return remediation.render_sql(report, target_label(report))
+
+
+def render_remediation_aws(report: Report) -> str | None:
+    """remediation-aws.sh, or None when no step has an AWS CLI command."""
+    return remediation.render_aws_script(report, target_label(report))
 
 
 def _render_page(report: Report, medium: Medium, template_dir: Path | None) -> str:

@@ -9,6 +9,7 @@ rate Aurora can show before logical replication is on).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -62,7 +63,7 @@ def _rates(
 ) -> list[RatePoint]:
     usable = [(s.at, v) for s in samples if (v := value(s)) is not None]
     points: list[RatePoint] = []
-    for (at0, v0), (at1, v1) in zip(usable, usable[1:], strict=False):
+    for (at0, v0), (at1, v1) in itertools.pairwise(usable):
         seconds = (at1 - at0).total_seconds()
         if seconds <= 0 or v1 < v0:
             continue

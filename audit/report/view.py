@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from audit.engine import Severity
+from audit.report.capacity import build_capacity
+from audit.report.matrix import HTML_TABLES, PDF_TABLES, setting_rows, table_matrix
 from audit.report.model import Report, ReportFinding, Verdict
+from audit.report.remediation import Action, Step, build_plan
 
 Medium = Literal["html", "pdf"]
 
@@ -29,6 +32,12 @@ FOOTER_LIMIT = 60
 
 #: Critical and high findings listed in the Markdown summary before "and N more".
 MD_TABLE_CAP = 50
+
+#: Subjects shown per remediation step; remediation.sql always has all of them.
+STEP_ACTIONS_CAP: dict[str, int] = {"pdf": 10, "html": 200}
+
+#: Characters of one evidence value before it is summarised ("… 120 items").
+EVIDENCE_CHARS: dict[str, int] = {"pdf": 240, "html": 4000}
 
 VERDICT_WORDS = {
     Verdict.NOT_READY: "NOT READY",
@@ -176,6 +185,34 @@ def cap_findings(findings: list[ReportFinding], cap: int) -> tuple[list[ReportFi
     return [f for i, f in enumerate(findings) if i in kept], omitted
 
 
+@dataclass(frozen=True)
+class StepView:
+    """A remediation step with the subjects this medium shows."""
+
+    step: Step
+    actions: list[Action]
+    more: int
+
+
+def plan_view(report: Report, medium: Medium) -> dict[str, Any]:
+    plan = build_plan(report)
+    cap = STEP_ACTIONS_CAP[medium]
+    windows = [
+        (
+            window,
+            [StepView(s, s.actions[:cap], max(0, len(s.actions) - cap)) for s in window.steps],
+        )
+        for window in plan.windows
+    ]
+    aws = any(
+        line.strip().startswith("aws ")
+        for step in plan.steps
+        for action in step.actions
+        for line in action.fix.splitlines()
+    )
+    return {"plan": plan, "windows": windows, "aws": aws}
+
+
 def context(report: Report, medium: Medium) -> dict[str, Any]:
     """Everything the HTML/PDF templates use; the Markdown template uses a subset."""
     findings = report.findings
@@ -193,6 +230,7 @@ def context(report: Report, medium: Medium) -> dict[str, Any]:
         for g in group_findings([f for f in report.findings if not f.waived])
         for rg in g.rules
     ]
+    anchors = {f"rule-{g.severity}-{rg.code}" for g in groups for rg in g.rules}
     return {
         "report": report,
         "medium": medium,
@@ -206,7 +244,7 @@ def context(report: Report, medium: Medium) -> dict[str, Any]:
         "waived_count": report.counts.get("waived", 0),
         "groups": groups,
         "summary": summary,
-        "anchors": {f"rule-{g.severity}-{rg.code}" for g in groups for rg in g.rules},
+        "anchors": anchors,
         "waived": waived,
         "omitted": omitted,
         "simulated": report.labels.get("simulated"),
@@ -217,4 +255,10 @@ def context(report: Report, medium: Medium) -> dict[str, Any]:
             if not f.waived and f.severity in (Severity.CRITICAL, Severity.HIGH)
         ],
         "md_table_cap": MD_TABLE_CAP,
+        "capacity": build_capacity(report.estimates, report.series),
+        "remediation": plan_view(report, medium),
+        "matrix": table_matrix(report, PDF_TABLES if medium == "pdf" else HTML_TABLES, anchors),
+        "settings": setting_rows(report, anchors),
+        "inventory": report.inventory,
+        "evidence_chars": EVIDENCE_CHARS[medium],
     }

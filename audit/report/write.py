@@ -1,4 +1,16 @@
-"""Writing the chosen report formats into an output directory, each file atomically."""
+"""Writing the chosen report formats into an output directory, each file atomically.
+
+Beside the documents a person reads (html, pdf, md) go the files they act on:
+
+- ``tables.csv``: the per-table matrix, every table (format ``csv``);
+- ``remediation.sql``: the remediation plan as SQL (format ``sql``);
+- ``remediation-aws.sh``: the plan's AWS CLI commands, only when it has some; a stale copy from
+  an earlier run into the same directory is removed when this plan has none.
+
+They are written whenever html, pdf or md is requested (so ``--format html,pdf,json,md``, the
+CLI's default, produces them), or on their own by naming ``csv`` or ``sql``. JSON alone writes
+only report.json: that run is for machines.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +19,38 @@ from pathlib import Path
 
 from audit.files import write_atomic
 from audit.report.model import Report
-from audit.report.render import render_html, render_json, render_markdown, render_pdf
+from audit.report.render import (
+    render_csv,
+    render_html,
+    render_json,
+    render_markdown,
+    render_pdf,
+    render_remediation_aws,
+    render_remediation_sql,
+)
 
 FORMATS = ("html", "pdf", "json", "md")
+#: Formats write_reports also accepts; the documents bring them along (see the module doc).
+COMPANION_FORMATS = ("csv", "sql")
+DOCUMENTS = ("html", "pdf", "md")
 
-FILE_NAMES = {"json": "report.json", "html": "report.html", "pdf": "report.pdf", "md": "report.md"}
+FILE_NAMES = {
+    "json": "report.json",
+    "html": "report.html",
+    "pdf": "report.pdf",
+    "md": "report.md",
+    "csv": "tables.csv",
+    "sql": "remediation.sql",
+    "aws": "remediation-aws.sh",
+}
+
+
+def output_formats(formats: Sequence[str]) -> list[str]:
+    """The requested formats in order, plus the companion files the documents bring along."""
+    chosen = list(dict.fromkeys(formats))
+    if any(f in DOCUMENTS for f in chosen):
+        chosen += [f for f in COMPANION_FORMATS if f not in chosen]
+    return chosen
 
 
 def write_reports(
@@ -22,23 +61,33 @@ def write_reports(
 ) -> dict[str, Path]:
     """Render each format in ``formats`` and write it into ``out_dir``; return format -> path.
 
-    Every format is rendered before anything is written, so an unknown format or a template
-    error leaves the directory as it was.
+    Every file is rendered before anything is written, so an unknown format or a template
+    error leaves the directory as it was. The result also names the companion files
+    (``csv``, ``sql``, and ``aws`` for remediation-aws.sh when written).
     """
-    unknown = [f for f in formats if f not in FORMATS]
+    unknown = [f for f in formats if f not in FORMATS + COMPANION_FORMATS]
     if unknown:
-        raise ValueError(f"unknown report format(s) {unknown}; choose from {list(FORMATS)}")
+        raise ValueError(
+            f"unknown report format(s) {unknown}; choose from {list(FORMATS + COMPANION_FORMATS)}"
+        )
     renderers: dict[str, Callable[[], bytes]] = {
         "json": lambda: render_json(report).encode(),
         "html": lambda: render_html(report, template_dir).encode(),
         "pdf": lambda: render_pdf(report, template_dir),
         "md": lambda: render_markdown(report, template_dir).encode(),
+        "csv": lambda: render_csv(report).encode(),
+        "sql": lambda: render_remediation_sql(report).encode(),
     }
-    chosen = list(dict.fromkeys(formats))
+    chosen = output_formats(formats)
     rendered = {fmt: renderers[fmt]() for fmt in chosen}
+    script = render_remediation_aws(report) if "sql" in chosen else None
+    if script is not None:
+        rendered["aws"] = script.encode()
     paths: dict[str, Path] = {}
     for fmt, data in rendered.items():
         path = out_dir / FILE_NAMES[fmt]
         write_atomic(path, data)
         paths[fmt] = path
+    if "sql" in chosen and script is None:
+        (out_dir / FILE_NAMES["aws"]).unlink(missing_ok=True)
     return paths

@@ -1,16 +1,23 @@
 """Reports built directly from the model, for the renderer tests (fixtures in conftest.py).
 
-``make_report`` builds a realistic report: findings of every severity (several subjects for
-some rules), a waived finding, rules that could not be evaluated, a collection issue, nested
-estimates and labels. ``HOSTILE`` holds database-provided strings that must stay inert.
+``build`` makes a realistic report: findings of every severity (several subjects for some
+rules), a waived finding, rules that could not be evaluated, a collection issue, estimates in
+the shape ``estimate_all`` returns (``estimates.json``, from the demo), the sampling series and
+the inventory of ``sample_facts()``, and labels. ``HOSTILE`` holds database-provided strings
+that must stay inert.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from audit.engine import Severity
+from audit.facts import Facts, ReplicaIdentity, Sampling, TableKind, WalSample
+from audit.facts.models import SpecialColumn, ToastableColumn
+from audit.report.inventory import build_inventory
 from audit.report.model import (
     NotEvaluatedItem,
     Report,
@@ -18,6 +25,19 @@ from audit.report.model import (
     ReportTarget,
     Tool,
     verdict_for,
+)
+from audit.report.series import build_series
+from tests.factories import (
+    MIB,
+    NOW,
+    facts,
+    lsn,
+    physical_slot,
+    publication,
+    published,
+    setting,
+    settings,
+    table,
 )
 
 SCRIPT = "<script>alert(1)</script>"
@@ -96,17 +116,117 @@ def finding(
     )
 
 
+ESTIMATES_FILE = Path(__file__).with_name("estimates.json")
+#: The demo's busiest table, renamed in the estimates and the facts to a hostile name.
+BUSY = "public.events"
+
+
+def realistic_estimates() -> dict[str, Any]:
+    """estimate_all's output for the demo, with one table renamed to a hostile name."""
+    text = ESTIMATES_FILE.read_text()
+    text = text.replace(json.dumps(BUSY), json.dumps(HOSTILE["script"], ensure_ascii=False))
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def _samples(count: int = 11, step: float = 2.0) -> list[WalSample]:
+    """WAL positions 2 s apart, the rate falling from about 630 to 120 KiB/s."""
+    rates = [633, 376, 361, 266, 277, 203, 203, 161, 121, 269, 300, 280, 250]
+    position = 0x1000000
+    out = [WalSample(at=NOW - timedelta(seconds=step * (count - 1)), lsn=lsn(position))]
+    for i in range(1, count):
+        position += int(rates[(i - 1) % len(rates)] * 1024 * step)
+        out.append(
+            WalSample(
+                at=NOW - timedelta(seconds=step * (count - 1 - i)),
+                lsn=lsn(position),
+                tup_inserted=100 * i,
+                tup_updated=40 * i,
+                tup_deleted=10 * i,
+            )
+        )
+    out[0] = out[0].model_copy(update={"tup_inserted": 0, "tup_updated": 0, "tup_deleted": 0})
+    return out
+
+
+def sample_facts(**overrides: Any) -> Facts:
+    """Tables (hostile names among them), settings, a slot, a publication, 10 sample intervals."""
+    tables = [
+        table("public.order_items", primary_key=["order_id", "line_no"], heap_bytes=9 * MIB),
+        table(
+            HOSTILE["script"],
+            replica_identity=ReplicaIdentity.FULL,
+            n_tup_upd=5_000,
+            n_tup_del=1_000,
+            toast_bytes=2 * MIB,
+            toastable_columns=[ToastableColumn(name="payload", type="jsonb")],
+        ),
+        table("public.audit_log", primary_key=None, unique_candidates=[]),
+        table("public.carts", primary_key=None, unique_candidates=["carts_session_id_key"]),
+        table(
+            HOSTILE["emoji"],
+            special_columns=[
+                SpecialColumn(name="tags", type="text[]", kinds=["array"]),
+                SpecialColumn(name="price", type="money", kinds=["money"]),
+            ],
+        ),
+        table(HOSTILE["long"], unlogged=True),
+        table("public.page_views", kind=TableKind.PARTITIONED, heap_bytes=0),
+    ]
+    sampling = Sampling(
+        started_at=NOW - timedelta(seconds=20),
+        ended_at=NOW,
+        interval_seconds=2.0,
+        requested_seconds=20.0,
+        methods=["lsn", "row_changes"],
+        samples=_samples(),
+        table_deltas={
+            "public.order_items": {"n_tup_ins": 1000, "n_tup_upd": 190, "n_tup_del": 0},
+            HOSTILE["script"]: {"n_tup_ins": 400, "n_tup_upd": 176, "n_tup_del": 192},
+            "public.carts": {"n_tup_ins": 0, "n_tup_upd": 236, "n_tup_del": 0},
+        },
+    )
+    values: dict[str, Any] = {
+        "target": facts().target.model_copy(
+            update={"host": "orders-db.cluster-abc123.eu-west-1.rds.amazonaws.com"}
+        ),
+        "tables": tables,
+        "sampling": sampling,
+        "settings": settings(
+            wal_level=setting(
+                "wal_level",
+                "replica",
+                pending_value="logical",
+                pending_source="postgresql.auto.conf:3",
+                pending_restart=True,
+            ),
+            max_slot_wal_keep_size="-1",
+        ),
+        "slots": [physical_slot("standby_decommissioned", active=False, retained_bytes=77 * MIB)],
+        "publications": [
+            publication(
+                "dbz_publication", all_tables=False, tables=[published("public.order_items")]
+            )
+        ],
+    }
+    values.update(overrides)
+    return facts(**values)
+
+
 def build(
     findings: list[ReportFinding],
     *,
     labels: dict[str, str] | None = None,
     estimates: dict[str, Any] | None = None,
+    the_facts: Facts | None = None,
     not_evaluated: list[NotEvaluatedItem] | None = None,
     collection_issues: list[dict[str, str | None]] | None = None,
     host: str = "orders-db.cluster-abc123.eu-west-1.rds.amazonaws.com",
     **extra: Any,
 ) -> Report:
     findings = sorted(findings, key=lambda f: (f.severity.rank, f.code, f.subject))
+    source = the_facts if the_facts is not None else sample_facts()
+    chosen_estimates = estimates if estimates is not None else realistic_estimates()
     counts = {
         s.value: sum(1 for f in findings if f.severity is s and not f.waived) for s in Severity
     }
@@ -154,16 +274,10 @@ def build(
                 "hint": "GRANT pg_monitor TO cdc_audit",
             }
         ],
-        estimates=estimates
-        if estimates is not None
-        else {
-            "wal_rate": {"bytes_per_second": 1_843_200, "method": "lsn_delta", "window_s": 300},
-            "tables": [
-                {"name": "public.orders", "rows": 120_000},
-                {"name": HOSTILE["script"], "rows": 3},
-            ],
-        },
+        estimates=chosen_estimates,
         labels=labels if labels is not None else {"scenario": "demo"},
+        series=build_series(source),
+        inventory=build_inventory(source, chosen_estimates),
         **extra,
     )
 

@@ -149,13 +149,37 @@ def test_could_not_check_section_is_shown_even_when_empty() -> None:
     assert "Every fact family was collected." in html
 
 
-def test_estimates_render_generically_and_are_omitted_when_empty(report: Report) -> None:
+def test_capacity_plan_replaces_the_generic_estimates_dump(report: Report) -> None:
     html = render_html(report)
-    section = html[html.index('id="estimates"') : html.index('id="approval"')]
-    for text in ("wal_rate", "bytes_per_second", "1843200", "lsn_delta", "public.orders"):
-        assert text in section
-    assert '<th scope="col">rows</th>' in section
-    assert 'id="estimates"' not in render_html(build([], estimates={}))
+    section = html[html.index('id="capacity"') : html.index('id="remediation"')]
+    assert section.count("<svg") == 6
+    for title in (
+        "WAL rate over the sample window",
+        "WAL now and under wal_level=logical",
+        "Top tables by change volume",
+        "Top tables by extra WAL under logical",
+        "Snapshot duration per table",
+        "WAL retained during the snapshot, against the limit",
+    ):
+        assert title in section
+    assert section.count("<details class=\"workings\">") >= 4
+    assert 'class="values"' not in html  # the nested key/value dump is gone
+    cover = html[: html.index("</header>")]
+    for label in ("WAL now (p50)", "WAL under logical", "Logical overhead", "Snapshot duration"):
+        assert label in cover
+
+
+def test_estimates_of_an_unknown_shape_show_unavailable_and_are_named() -> None:
+    odd = {"wal": "not a mapping", "snapshot": {"status": "ok"}, "wal_rate": {"bps": 1}}
+    html = render_html(build([], estimates=odd))
+    cover = html[: html.index("</header>")]
+    assert cover.count("<span class=\"h-value\">unavailable</span>") == 6
+    section = html[html.index('id="capacity"') : html.index('id="remediation"')]
+    assert "<code>wal_rate</code>" in section
+    assert section.count("<svg") == 1  # the WAL rate chart: the series come from the facts
+    assert "None" not in section
+    assert 'id="capacity"' in render_html(build([], estimates={}))
+    assert "no capacity estimates" in render_html(build([], estimates={}))
 
 
 def test_simulated_label_is_prominent() -> None:

@@ -10,7 +10,7 @@ from audit.engine import Severity, Status
 from audit.facts import ReplicaIdentity as RI
 from audit.facts import TableKind
 from rules.cdc101_table_without_replica_identity import table_without_replica_identity as RULE
-from tests.factories import facts, run, table
+from tests.factories import facts, run, settings, table
 
 NO_KEY: dict[str, Any] = {"primary_key": None, "unique_candidates": []}
 
@@ -93,6 +93,14 @@ def test_edge_unknown_statistics_stay_critical() -> None:
     [finding] = result.findings
     assert result.severity_of(finding) is Severity.CRITICAL
     assert finding.message.endswith("UPDATE and DELETE counts unknown")
+
+
+def test_edge_zero_counters_prove_nothing_with_track_counts_off() -> None:
+    the_facts = facts(tables=[table(**NO_KEY)], settings=settings(track_counts="off"))
+    result = run(RULE, the_facts)
+    [finding] = result.findings
+    assert result.severity_of(finding) is Severity.CRITICAL
+    assert finding.message.endswith("UPDATE and DELETE counts unknown (track_counts is off)")
 
 
 def test_edge_partitioned_parent_is_not_judged_its_leaves_are_reported_once() -> None:

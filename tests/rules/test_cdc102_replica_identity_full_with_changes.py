@@ -7,7 +7,7 @@ from audit.facts import ReplicaIdentity as RI
 from rules.cdc102_replica_identity_full_with_changes import (
     replica_identity_full_with_changes as RULE,
 )
-from tests.factories import MIB, facts, run, table
+from tests.factories import MIB, facts, run, settings, table
 
 
 def test_pass_default_identity_with_changes() -> None:
@@ -67,6 +67,12 @@ def test_edge_partitions_reported_under_their_parent() -> None:
     [finding] = run(RULE, facts(tables=tables)).findings
     assert finding.subject == "public.m"
     assert finding.evidence["partitions"] == ["public.m_1", "public.m_2"]
+
+
+def test_not_evaluated_when_track_counts_is_off() -> None:
+    t = table(replica_identity=RI.FULL, n_tup_upd=0, n_tup_del=0)
+    result = run(RULE, facts(tables=[t], settings=settings(track_counts="off")))
+    assert result.status is Status.NOT_EVALUATED
 
 
 def test_not_evaluated_without_tables() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from audit.engine import Severity, Status
 from audit.facts import TableKind
 from rules.cdc105_table_never_analyzed import table_never_analyzed as RULE
 from tests.factories import MIB, facts, run, table
 
-NEVER = {"last_analyze": None, "reltuples": None}
+NEVER: dict[str, Any] = {"last_analyze": None, "reltuples": None}
 
 
 def test_pass_analyzed() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from audit.engine import Severity, Status
 from rules.cdc302_cannot_create_publication import cannot_create_publication as RULE
 from tests.factories import aurora, facts, publication, role, run, table
 
-NONE = {"publications": []}
+NONE: dict[str, Any] = {"publications": []}
 
 
 def test_pass_publication_exists() -> None:

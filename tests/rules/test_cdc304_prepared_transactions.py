@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from audit.engine import Severity, Status
 from audit.facts.models import PreparedXact
@@ -10,9 +11,9 @@ from rules.cdc304_prepared_transactions import prepared_transactions as RULE
 from tests.factories import NOW, facts, run
 
 
-def _xact(gid: str, age: timedelta | None, **kw: object) -> PreparedXact:
+def _xact(gid: str, age: timedelta | None, **kw: Any) -> PreparedXact:
     prepared_at = NOW - age if age is not None else None
-    return PreparedXact(gid=gid, database="app", prepared_at=prepared_at, **kw)  # type: ignore[arg-type]
+    return PreparedXact(gid=gid, database="app", prepared_at=prepared_at, **kw)
 
 
 def test_pass_none() -> None:

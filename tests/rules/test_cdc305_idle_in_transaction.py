@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from audit.engine import Severity, Status
 from rules.cdc305_idle_in_transaction import idle_in_transaction as RULE
 from tests.factories import facts, run, session, settings
 
-IDLE = {"state": "idle in transaction", "state_age_seconds": 1800.0, "xact_age_seconds": 1900.0}
+IDLE: dict[str, Any] = {
+    "state": "idle in transaction",
+    "state_age_seconds": 1800.0,
+    "xact_age_seconds": 1900.0,
+}
 
 
 def test_pass_none_idle() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc308_heartbeat_needed import heartbeat_needed as RULE
-from tests.factories import MIB, facts, run, sampling
+from tests.factories import MIB, facts, run, sampling, settings
 
 QUIET = {"public.other_db_table": {"n_tup_ins": 900}}
 
@@ -59,6 +59,14 @@ def test_not_evaluated_when_the_window_is_too_short() -> None:
 
 def test_not_evaluated_without_row_change_sampling() -> None:
     the_facts = facts(sampling=sampling(methods=["lsn"], table_deltas={}))
+    assert run(RULE, the_facts).status is Status.NOT_EVALUATED
+
+
+def test_not_evaluated_when_track_counts_is_off() -> None:
+    the_facts = facts(
+        settings=settings(track_counts="off"),
+        sampling=sampling(wal=120 * MIB, table_deltas={}),
+    )
     assert run(RULE, the_facts).status is Status.NOT_EVALUATED
 
 

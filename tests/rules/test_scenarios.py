@@ -8,6 +8,7 @@ by two rules) show up as a second finding.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ from tests.factories import (
     NOW,
     database,
     facts,
+    lsn,
     physical_slot,
     publication,
     published,
@@ -76,7 +78,8 @@ def _broken() -> Facts:
     ]
     slots = [
         slot("abandoned", active=False, active_pid=None, retained_bytes=30 * GIB),
-        slot("lagging", wal_status="extended", safe_wal_size=5 * GIB),
+        slot("lagging", wal_status="extended", safe_wal_size=64 * MIB),
+        slot("pinned", restart_lsn=lsn(0), confirmed_flush_lsn=lsn(6 * GIB)),
         slot("stuck", catalog_xmin_age=250_000_000),
         physical_slot("old_standby", active=False, active_pid=None, retained_bytes=8 * GIB),
         physical_slot("standby1"),
@@ -87,7 +90,9 @@ def _broken() -> Facts:
         wal_level="replica",
         max_replication_slots="6",
         max_wal_senders="6",
-        max_slot_wal_keep_size="102400",
+        max_slot_wal_keep_size="512",
+        max_wal_size="1024",
+        synchronous_standby_names="*",
         wal_sender_timeout="5000",
         max_worker_processes=setting("max_worker_processes", "8", pending_restart=True),
     )
@@ -117,12 +122,14 @@ def _broken() -> Facts:
 
 EXPECTED = {
     "CDC001": 1,  # wal_level replica
-    "CDC002": 1,  # 6 slots, 6 in use
-    "CDC003": 1,  # 6 senders, 6 slots
+    "CDC002": 1,  # 6 slots, 7 in use
+    "CDC003": 1,  # 6 senders, 7 slots
     "CDC004": 1,  # max_worker_processes pending restart
     "CDC006": 1,  # PostgreSQL 13 is past its end of life at NOW (2026)
     "CDC007": 1,  # wal_sender_timeout 5 s
     "CDC011": 1,  # PostgreSQL 13 with a streaming standby and logical slots
+    "CDC013": 1,  # synchronous_standby_names = '*'
+    "CDC014": 1,  # max_slot_wal_keep_size 512 MB < max_wal_size 1 GB
     "CDC101": 2,  # public.no_key, and the partitioned public.m
     "CDC108": 1,  # public.books has a composite column
     "CDC109": 1,  # public.orders has a generated column (PostgreSQL 13)
@@ -143,6 +150,7 @@ EXPECTED = {
     "CDC204": 1,  # old_standby
     "CDC205": 1,  # the debezium slot belongs to database reporting
     "CDC206": 1,  # slot stuck spilled 40%
+    "CDC207": 1,  # slot pinned keeps 6 GiB it confirmed
     "CDC301": 1,  # no REPLICATION
     "CDC303": 1,  # pid 1, 83 min
     "CDC304": 1,  # orphan
@@ -198,3 +206,17 @@ def test_inactive_since_makes_an_abandoned_slot_older_not_louder() -> None:
         if run(r, facts(slots=[s])).findings
     }
     assert counts == {"CDC201": 1}
+
+
+@pytest.mark.parametrize("profile", ["debezium", "dms", "native", "generic"])
+def test_findings_are_well_formed(profile: str) -> None:
+    """One line, no trailing period, a fix, and evidence that serializes to JSON."""
+    broken = _broken()
+    for rule in OWN_RULES:
+        if not rule.applies_to(profile):
+            continue
+        for finding in run(rule, broken, profile, signal_table="debezium.signal").findings:
+            assert "\n" not in finding.message, rule.code
+            assert not finding.message.endswith("."), (rule.code, finding.message)
+            assert finding.fix, rule.code
+            json.dumps(finding.evidence)

@@ -1,0 +1,949 @@
+"""The capacity plan as the report shows it: headline figures, charts and their workings.
+
+Reads ``report.estimates`` (the shape documented in docs/capacity.md) and ``report.series``.
+The estimates evolve, so every read is defensive: a missing or reshaped estimate shows as
+"unavailable" with a reason, never as an error and never as a made-up number. Keys this
+module does not know are listed, so nothing silently disappears from the document.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeGuard
+
+from audit.report.charts import (
+    BAR,
+    BLUE,
+    INK,
+    MUTED,
+    ORANGE,
+    VERMILION,
+    BarChart,
+    BarRow,
+    LineChart,
+    Reference,
+    Scale,
+    Trace,
+    bar_chart,
+    byte_scale,
+    line_chart,
+    time_scale,
+)
+from audit.report.inventory import Band, band, dig, number
+from audit.report.series import RateSeries, Series
+from audit.report.units import (
+    fmt_bytes,
+    fmt_hours,
+    fmt_per_second,
+    fmt_rate,
+    fmt_seconds,
+    fmt_share,
+    significant,
+)
+
+#: Bars per chart: the rest of the tables are in tables.csv.
+TOP_TABLES = 10
+#: Points drawn in the WAL rate chart; a longer window is averaged into this many buckets.
+MAX_POINTS = 720
+#: Rows of a chart's data table (its text equivalent) in the HTML.
+MAX_TABLE_POINTS = 60
+
+KNOWN_KEYS = (
+    "version",
+    "profile",
+    "wal",
+    "change_stream",
+    "decoding",
+    "snapshot",
+    "runway",
+    "recommendations",
+)
+
+RATE_METHODS = {
+    "lsn": "pg_current_wal_lsn() deltas",
+    "pg_stat_wal": "pg_stat_wal.wal_bytes deltas",
+    "cloudwatch": "CloudWatch TransactionLogsGeneration",
+    "row_changes": "row changes x WAL record sizes (no WAL position readable)",
+}
+
+LIMIT_LABELS = {"max_slot_wal_keep_size": "max_slot_wal_keep_size", "disk": "free disk"}
+
+COMPONENT_LABELS = {
+    "same_page_updates": "same-page updates keep the whole new row",
+    "updates_whole_tuple": "updates keep the whole new row",
+    "imaged_tuples": "new rows kept beside full-page images",
+    "delete_keys": "old keys of deletes",
+    "full_old_rows": "old rows under REPLICA IDENTITY FULL",
+    "commits": "commit records",
+    "catalog_new_cid": "catalog changes (NEW_CID)",
+    "catalog_invalidations": "cache invalidations",
+}
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure: a value, its range or context, and how it was made."""
+
+    key: str
+    label: str
+    value: str
+    detail: str
+    method: str
+    available: bool = True
+    tone: str = ""
+
+
+@dataclass(frozen=True)
+class Workings:
+    """Method, inputs and assumptions of an estimate, printed beside its figure."""
+
+    method: str
+    inputs: list[tuple[str, str]]
+    assumptions: list[str]
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    title: str
+    lead: str
+    chart: BarChart | LineChart | None = None
+    head: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    workings: list[Workings] = field(default_factory=list)
+    unavailable: str | None = None
+    more: str | None = None
+    print_table: bool = True
+    same_workings_as: int | None = None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    setting: str
+    value: str
+    method: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Capacity:
+    estimated: bool
+    profile: str | None
+    headlines: list[Headline]
+    figures: list[Figure]
+    recommendations: list[Recommendation]
+    figures_text: list[tuple[str, str]]
+    other_keys: list[str]
+
+
+# -- reading estimates -----------------------------------------------------------------------
+
+
+def _estimate(estimates: Any, *path: str) -> Mapping[str, Any] | None:
+    node = dig(estimates, *path)
+    return node if isinstance(node, Mapping) else None
+
+
+def _ok(node: Mapping[str, Any] | None) -> TypeGuard[Mapping[str, Any]]:
+    return node is not None and node.get("status") == "ok"
+
+
+def _reason(node: Mapping[str, Any] | None, what: str) -> str:
+    if node is None:
+        return f"{what} was not estimated"
+    reason = node.get("reason")
+    return str(reason) if reason else f"{what} is unavailable"
+
+
+def brief(reason: str) -> str:
+    """The first clause of a reason, for a tile on the cover (the full text is in the section)."""
+    for mark in (": ", " ("):
+        cut = reason.find(mark)
+        if cut > 12:
+            reason = reason[:cut]
+    return reason
+
+
+def _range_text(b: Band, fmt: Callable[[float], str]) -> str:
+    return f"{fmt(b.low)} – {fmt(b.high)}"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float):
+        return significant(value) if math.isfinite(value) else str(value)
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value) if value else "none"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def flatten(inputs: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """``inputs`` as (path, value) pairs; a ``{low, expected, high}`` mapping reads
+    ``expected (low - high)``."""
+    if not isinstance(inputs, Mapping):
+        return [(prefix or "value", _text(inputs))] if inputs not in (None, {}) else []
+    out: list[tuple[str, str]] = []
+    for key, value in inputs.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        b = band(value)
+        if b is not None:
+            out.append((name, f"{_text(b.expected)} ({_text(b.low)} – {_text(b.high)})"))
+        elif isinstance(value, Mapping):
+            out += flatten(value, name)
+        else:
+            out.append((name, _text(value)))
+    return out
+
+
+def workings(node: Mapping[str, Any] | None, method: str | None = None) -> list[Workings]:
+    if node is None or not (node.get("assumptions") or node.get("inputs")):
+        return []
+    assumptions = node.get("assumptions")
+    return [
+        Workings(
+            method=method or str(node.get("method") or "not stated"),
+            inputs=flatten(node.get("inputs") or {}),
+            assumptions=[str(a) for a in assumptions] if isinstance(assumptions, list) else [],
+        )
+    ]
+
+
+# -- headline figures ------------------------------------------------------------------------
+
+
+def _unavailable(key: str, label: str, reason: str, detail: str | None = None) -> Headline:
+    return Headline(key, label, "unavailable", detail or brief(reason), reason, available=False)
+
+
+def _wal_now(estimates: Mapping[str, Any]) -> Headline:
+    node = _estimate(estimates, "wal", "current_bytes_per_s")
+    p50, p95 = number(dig(node, "p50")), number(dig(node, "p95"))
+    if not _ok(node) or p50 is None or p95 is None:
+        return _unavailable("wal_now", "WAL now", _reason(node, "the WAL rate"))
+    method = str(dig(node, "method"))
+    intervals = number(dig(node, "intervals"))
+    where = f", {int(intervals)} intervals" if intervals else ""
+    return Headline(
+        "wal_now",
+        "WAL now (p50)",
+        fmt_rate(p50),
+        f"p95 {fmt_rate(p95)}",
+        RATE_METHODS.get(method, method) + where,
+    )
+
+
+def _wal_logical(estimates: Mapping[str, Any]) -> Headline:
+    node = _estimate(estimates, "wal", "logical_bytes_per_s")
+    b = band(node)
+    if not _ok(node) or b is None:
+        return _unavailable("wal_logical", "WAL under logical", _reason(node, "the logical rate"))
+    predictor = dig(estimates, "wal", "predictor")
+    return Headline(
+        "wal_logical",
+        "WAL under logical",
+        fmt_rate(b.expected),
+        _range_text(b, fmt_rate),
+        f"{predictor} predictor on the measured rate" if predictor else str(node.get("method")),
+    )
+
+
+def _overhead(estimates: Mapping[str, Any]) -> Headline:
+    node = _estimate(estimates, "wal", "logical_overhead_ratio")
+    b = band(node)
+    if not _ok(node) or b is None:
+        return _unavailable("overhead", "Logical overhead", _reason(node, "the overhead"))
+    return Headline(
+        "overhead",
+        "Logical overhead",
+        f"+{fmt_share(b.expected)}",
+        f"{_range_text(b, fmt_share)} more WAL",
+        "extra bytes per operation / WAL measured in the window",
+    )
+
+
+def _snapshot(estimates: Mapping[str, Any]) -> Headline:
+    node = _estimate(estimates, "snapshot")
+    b = band(dig(node, "seconds"))
+    if not _ok(node) or b is None:
+        return _unavailable("snapshot", "Snapshot", _reason(node, "the snapshot"))
+    tables = number(dig(node, "inputs", "tables"))
+    size = number(dig(node, "inputs", "bytes (heap + TOAST)"))
+    workers = number(dig(node, "inputs", "workers"))
+    parts = [str(node.get("mode") or "snapshot")]
+    if tables is not None:
+        parts.append(f"{int(tables)} tables")
+    if size is not None:
+        parts.append(fmt_bytes(size))
+    if workers is not None:
+        parts.append(f"{int(workers)} worker{'s' if workers != 1 else ''}")
+    return Headline(
+        "snapshot",
+        "Snapshot duration",
+        fmt_seconds(b.expected),
+        _range_text(b, fmt_seconds),
+        ", ".join(parts),
+    )
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    label: str
+    bytes: float | None
+    reason: str
+
+
+def slot_limit(estimates: Mapping[str, Any]) -> Limit:
+    """The lower of max_slot_wal_keep_size and free disk, or why neither is known."""
+    limits = _estimate(estimates, "runway", "limits") or {}
+    known = [
+        (float(limit_bytes), name)
+        for name, node in limits.items()
+        if isinstance(node, Mapping)
+        and _ok(node)
+        and (limit_bytes := number(node.get("limit_bytes"))) is not None
+    ]
+    if known:
+        value, name = min(known)
+        return Limit(name, LIMIT_LABELS.get(name, name), value, "")
+    reasons = [
+        brief(str(node.get("reason")))
+        for node in limits.values()
+        if isinstance(node, Mapping) and node.get("reason")
+    ]
+    return Limit("", "no limit", None, "; ".join(reasons) or "no slot or disk limit is known")
+
+
+def _retained(estimates: Mapping[str, Any]) -> tuple[Headline, Band | None, Limit]:
+    node = _estimate(estimates, "snapshot")
+    limit = slot_limit(estimates)
+    raw = dig(node, "retained_wal_bytes")
+    expected = number(dig(raw, "expected"))
+    if not _ok(node) or expected is None:
+        reason = (
+            _reason(node, "the snapshot")
+            if not _ok(node)
+            else "no WAL rate: the WAL held during the snapshot is unknown"
+        )
+        return _unavailable("retained", "WAL held during snapshot", reason), None, limit
+    low = number(dig(raw, "low")) or 0.0
+    high = number(dig(raw, "high"))
+    b = Band(low=low, expected=expected, high=high if high is not None else math.inf)
+    span = f"{fmt_bytes(b.low)} – {fmt_bytes(b.high) if high is not None else 'unbounded'}"
+    tone = ""
+    if limit.bytes is not None:
+        against = f"limit {fmt_bytes(limit.bytes)} ({limit.label})"
+        if b.expected > limit.bytes:
+            tone = "bad"
+        elif b.high > limit.bytes:
+            tone = "warn"
+    else:
+        against = f"no limit: {limit.reason}"
+    return (
+        Headline(
+            "retained",
+            "WAL held during snapshot",
+            fmt_bytes(b.expected),
+            f"{span}; {against}",
+            "logical WAL rate x (snapshot + catch-up)",
+            tone=tone,
+        ),
+        b,
+        limit,
+    )
+
+
+def _runway(estimates: Mapping[str, Any]) -> Headline:
+    node = _estimate(estimates, "runway")
+    b = band(dig(node, "hours"))
+    if not _ok(node) or b is None:
+        limits = _estimate(node or {}, "limits")
+        reason = _reason(node, "the runway")
+        if limits:
+            known = slot_limit(estimates).reason
+            return _unavailable(
+                "runway", "Runway of a stalled slot", f"no limit is known: {known}", known
+            )
+        return _unavailable("runway", "Runway of a stalled slot", reason)
+    limit = LIMIT_LABELS.get(str(node.get("limit")), str(node.get("limit")))
+    return Headline(
+        "runway",
+        "Runway of a stalled slot",
+        fmt_hours(b.expected),
+        f"{_range_text(b, fmt_hours)} until {limit} is reached",
+        "limit / p95 logical WAL rate",
+        tone="warn" if b.expected < 24 else "",
+    )
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+
+def _rate_method(node: Mapping[str, Any] | None) -> str | None:
+    method = dig(node, "method")
+    return f"{method}: {RATE_METHODS[method]}" if method in RATE_METHODS else None
+
+
+def _bucketed(series: RateSeries) -> list[tuple[float, float]]:
+    points = [(p.seconds, p.value) for p in series.points]
+    if len(points) <= MAX_POINTS:
+        return points
+    size = math.ceil(len(points) / MAX_POINTS)
+    out = []
+    for i in range(0, len(points), size):
+        chunk = points[i : i + size]
+        out.append((chunk[-1][0], sum(v for _, v in chunk) / len(chunk)))
+    return out
+
+
+def _rate_figure(estimates: Mapping[str, Any], series: Series) -> Figure:
+    current = _estimate(estimates, "wal", "current_bytes_per_s")
+    logical = band(_estimate(estimates, "wal", "logical_bytes_per_s"))
+    data = series.wal_rate or series.row_changes
+    title = "WAL rate over the sample window"
+    if data is None or not data.points:
+        return Figure(
+            "wal-rate",
+            title,
+            "",
+            unavailable="no per-interval rate was sampled: "
+            + (_reason(current, "the WAL rate") if not _ok(current) else "one sample only"),
+            workings=workings(current, _rate_method(current)),
+        )
+    is_wal = data.unit == "B/s"
+    points = _bucketed(data)
+    # a step line: each interval's mean rate, from the interval's start to its end
+    first = max(data.points[0].seconds - (data.interval_seconds or 0.0), 0.0)
+    # each interval's mean rate is held from the interval's start to its end
+    starts = [first] + [x for x, _ in points[:-1]]
+    trace = [(x, v) for x, (_, v) in zip(starts, points, strict=True)] + [points[-1]]
+    values = [v for _, v in points]
+    y_scale = byte_scale(max(values)) if is_wal else Scale("rows/s", 1.0)
+    references: list[Reference] = []
+    p50, p95 = number(dig(current, "p50")), number(dig(current, "p95"))
+    if is_wal and _ok(current) and p50 is not None and p95 is not None:
+        references += [
+            Reference(p50, f"p50 {fmt_rate(p50)}", MUTED, "2 3"),
+            Reference(p95, f"p95 {fmt_rate(p95)}", INK, "7 4"),
+        ]
+        if logical is not None:
+            references.append(
+                Reference(
+                    logical.expected,
+                    f"under logical {fmt_rate(logical.expected)}",
+                    VERMILION,
+                    "10 3 2 3",
+                )
+            )
+    window = points[-1][0]
+    x_scale = time_scale(window)
+    unit = f"{y_scale.unit}/s" if is_wal else "rows/s"
+    chart = line_chart(
+        "chart-wal-rate",
+        title,
+        f"{data.quantity} per second in each of {len(data.points)} intervals ({data.source})",
+        [Trace(trace, BLUE, None, "", step=True)],
+        x_scale=x_scale,
+        y_scale=y_scale,
+        x_label=f"time since sampling started ({x_scale.unit})",
+        y_label=f"{data.quantity} ({unit})",
+        references=references,
+    )
+    fmt = fmt_rate if is_wal else (lambda v: fmt_per_second(v, "rows"))
+    peak = max(values)
+    lead = (
+        f"{len(data.points)} intervals over {fmt_seconds(data.points[-1].seconds - first)}: "
+        f"{data.quantity} at {fmt(min(values))} to {fmt(peak)} per interval"
+    )
+    if is_wal and p50 is not None and p95 is not None:
+        lead += f", p50 {fmt_rate(p50)}, p95 {fmt_rate(p95)}"
+    if logical is not None and is_wal:
+        lead += (
+            f"; under wal_level=logical expect {fmt_rate(logical.expected)} "
+            f"({_range_text(logical, fmt_rate)})"
+        )
+    if not is_wal:
+        lead += "; the WAL position could not be read, so rows changed per second are shown"
+    rows = [[f"{p.seconds:,.1f}", fmt(p.value)] for p in data.points[:MAX_TABLE_POINTS]]
+    more = None
+    if len(data.points) > MAX_TABLE_POINTS:
+        more = f"{len(data.points) - MAX_TABLE_POINTS} more intervals are in report.json (series)"
+    return Figure(
+        "wal-rate",
+        title,
+        lead + ".",
+        chart=chart,
+        head=["Interval end (s)", f"{data.quantity} per second"],
+        rows=rows,
+        workings=workings(current, _rate_method(current)),
+        more=more,
+        print_table=False,
+    )
+
+
+def _logical_figure(estimates: Mapping[str, Any]) -> Figure:
+    title = "WAL now and under wal_level=logical"
+    current = _estimate(estimates, "wal", "current_bytes_per_s")
+    node = _estimate(estimates, "wal", "logical_bytes_per_s")
+    recommended = _estimate(estimates, "wal", "recommended_identities")
+    logical = band(node)
+    mean = number(dig(current, "window_mean"))
+    if not _ok(node) or logical is None or mean is None:
+        return Figure(
+            "wal-logical",
+            title,
+            "",
+            unavailable=_reason(node, "the WAL under logical"),
+            workings=workings(node),
+        )
+    rows = [
+        BarRow("now (window mean)", mean),
+        BarRow("logical, current identities", logical.expected, logical.low, logical.high),
+    ]
+    rec = band(dig(recommended, "logical_bytes_per_s"))
+    if _ok(recommended) and rec is not None:
+        rows.append(BarRow("logical, recommended identities", rec.expected, rec.low, rec.high))
+    scale = byte_scale(max(max(r.expected, r.high or 0.0) for r in rows))
+    chart = bar_chart(
+        "chart-wal-logical",
+        title,
+        "WAL bytes per second now and predicted under wal_level=logical",
+        rows,
+        scale=scale,
+        axis_label=f"WAL rate ({scale.unit}/s); whiskers: low – high",
+        value_text=fmt_rate,
+    )
+    ratio = band(_estimate(estimates, "wal", "logical_overhead_ratio"))
+    lead = (
+        f"wal_level=logical would write {fmt_rate(logical.expected)} "
+        f"({_range_text(logical, fmt_rate)})"
+    )
+    if ratio is not None:
+        lead += f", {fmt_share(ratio.expected)} more than now ({_range_text(ratio, fmt_share)})"
+    changes = dig(recommended, "changes")
+    if _ok(recommended) and rec is not None and isinstance(changes, list) and changes:
+        lead += (
+            f"; with the recommended replica identities ({len(changes)} table"
+            f"{'s' if len(changes) != 1 else ''} changed) {fmt_rate(rec.expected)}"
+        )
+    components = _estimate(node, "components") or {}
+    table = []
+    for key, value in components.items():
+        b = band(value)
+        if b is not None:
+            table.append(
+                [COMPONENT_LABELS.get(key, key), fmt_rate(b.expected), _range_text(b, fmt_rate)]
+            )
+    return Figure(
+        "wal-logical",
+        title,
+        lead + ".",
+        chart=chart,
+        head=["Extra WAL under logical", "Expected", "Low – high"],
+        rows=table,
+        workings=workings(node),
+    )
+
+
+def _table_rows(node: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    rows = dig(node, "per_table")
+    if not isinstance(rows, list):
+        return []
+    return [r for r in rows if isinstance(r, Mapping) and isinstance(r.get("table"), str)]
+
+
+def _more(shown: int, total: int, listed_by: str) -> str | None:
+    if total <= shown:
+        return None
+    return f"{total - shown} more {listed_by}: see tables.csv and report.json."
+
+
+def _changes_figure(estimates: Mapping[str, Any]) -> Figure:
+    title = "Top tables by change volume"
+    node = _estimate(estimates, "change_stream")
+    rows = [r for r in _table_rows(node) if number(r.get("events_per_s")) is not None]
+    if not _ok(node) or not rows:
+        reason = (
+            _reason(node, "the change stream")
+            if not _ok(node)
+            else "no table changed in the window"
+        )
+        return Figure("tables-changes", title, "", unavailable=reason, workings=workings(node))
+    rows.sort(key=lambda r: (-float(r["events_per_s"]), r["table"]))
+    top = rows[:TOP_TABLES]
+    bars = [BarRow(r["table"], float(r["events_per_s"])) for r in top]
+    chart = bar_chart(
+        "chart-tables-changes",
+        title,
+        "rows inserted, updated and deleted per second, by table",
+        bars,
+        scale=Scale("rows/s", 1.0),
+        axis_label="row changes per second (inserts + updates + deletes)",
+        value_text=fmt_per_second,
+    )
+    total = number(node.get("events_per_s")) if node else None
+    size = band(dig(node, "bytes_per_s"))
+    lead = f"{len(rows)} table{'s' if len(rows) != 1 else ''} changed during the window"
+    if total is not None:
+        lead += f", {fmt_per_second(total, 'change events')} in all"
+    if size is not None:
+        lead += f" ({fmt_rate(size.expected)} of pgoutput messages, {_range_text(size, fmt_rate)})"
+    lead += f"; the busiest is {top[0]['table']}"
+    table = []
+    for r in top:
+        b = band(r.get("bytes_per_s"))
+        table.append(
+            [
+                r["table"],
+                fmt_per_second(float(r["events_per_s"])),
+                fmt_rate(b.expected) if b else "unknown",
+            ]
+        )
+    return Figure(
+        "tables-changes",
+        title,
+        lead + ".",
+        chart=chart,
+        head=["Table", "Changes per second", "Change stream"],
+        rows=table,
+        workings=workings(node),
+        more=_more(len(top), len(rows), "tables changed"),
+    )
+
+
+def _extra_figure(estimates: Mapping[str, Any]) -> Figure:
+    title = "Top tables by extra WAL under logical"
+    node = _estimate(estimates, "wal", "logical_bytes_per_s")
+    rows = [r for r in _table_rows(_estimate(estimates, "wal")) if band(r.get("extra_bytes_per_s"))]
+    if not rows:
+        reason = (
+            _reason(node, "the WAL under logical")
+            if not _ok(node)
+            else "no table adds WAL under logical in the window"
+        )
+        return Figure("tables-extra-wal", title, "", unavailable=reason)
+    rows.sort(
+        key=lambda r: (
+            -(band(r["extra_bytes_per_s"]) or Band(low=0, expected=0, high=0)).expected,
+            r["table"],
+        )
+    )
+    top = rows[:TOP_TABLES]
+    bars = []
+    table = []
+    for r in top:
+        b = band(r["extra_bytes_per_s"])
+        assert b is not None
+        bars.append(BarRow(r["table"], b.expected, b.low, b.high))
+        rec = band(r.get("extra_bytes_per_s_recommended"))
+        identity = str(r.get("replica_identity") or "?")
+        target = str(r.get("recommended_identity") or identity)
+        table.append(
+            [
+                r["table"],
+                identity if target == identity else f"{identity} → {target}",
+                f"{fmt_rate(b.expected)} ({_range_text(b, fmt_rate)})",
+                fmt_rate(rec.expected) if rec else "unknown",
+            ]
+        )
+    scale = byte_scale(max(max(r.expected, r.high or 0.0) for r in bars))
+    chart = bar_chart(
+        "chart-tables-extra-wal",
+        title,
+        "extra WAL bytes per second each table would add under wal_level=logical",
+        bars,
+        scale=scale,
+        axis_label=f"extra WAL ({scale.unit}/s); whiskers: low – high",
+        value_text=fmt_rate,
+    )
+    first = band(top[0]["extra_bytes_per_s"])
+    lead = (
+        f"{top[0]['table']} adds the most WAL under logical: "
+        f"{fmt_rate(first.expected if first else None)}"
+    )
+    return Figure(
+        "tables-extra-wal",
+        title,
+        lead + "; the last column is what it adds with the recommended replica identity.",
+        chart=chart,
+        head=["Table", "Replica identity", "Extra WAL", "With recommended identity"],
+        rows=table,
+        workings=workings(node),
+        more=_more(len(top), len(rows), "tables listed by the estimate"),
+    )
+
+
+def _snapshot_figure(estimates: Mapping[str, Any]) -> Figure:
+    title = "Snapshot duration per table"
+    node = _estimate(estimates, "snapshot")
+    rows = [r for r in _table_rows(node) if band(r.get("seconds"))]
+    if not _ok(node) or not rows:
+        reason = _reason(node, "the snapshot") if not _ok(node) else "the estimate lists no table"
+        return Figure("snapshot-tables", title, "", unavailable=reason, workings=workings(node))
+    top = rows[:TOP_TABLES]
+    bars = []
+    table = []
+    for r in top:
+        b = band(r["seconds"])
+        assert b is not None
+        bars.append(BarRow(r["table"], b.expected, b.low, b.high))
+        table.append(
+            [
+                r["table"],
+                f"{number(r.get('rows')) or 0:,.0f}",
+                fmt_bytes(number(r.get("bytes"))),
+                f"{fmt_seconds(b.expected)} ({_range_text(b, fmt_seconds)})",
+            ]
+        )
+    maximum = max(max(b.expected, b.high or 0.0) for b in bars)
+    scale = time_scale(maximum)
+    chart = bar_chart(
+        "chart-snapshot-tables",
+        title,
+        "time to copy each table in the initial snapshot",
+        bars,
+        scale=scale,
+        axis_label=f"copy time ({scale.unit}); whiskers: low – high",
+        value_text=fmt_seconds,
+    )
+    total = band(node.get("seconds")) if node else None
+    lead = f"The {node.get('mode') if node else 'snapshot'} snapshot takes "
+    lead += (
+        f"{fmt_seconds(total.expected)} ({_range_text(total, fmt_seconds)})"
+        if total
+        else "an unknown time"
+    )
+    alternatives = _estimate(node or {}, "alternatives") or {}
+    for mode, alt in alternatives.items():
+        b = band(dig(alt, "seconds"))
+        if b is not None:
+            lead += f"; {mode} would take {fmt_seconds(b.expected)} ({_range_text(b, fmt_seconds)})"
+    listed = number(dig(node, "inputs", "tables"))
+    return Figure(
+        "snapshot-tables",
+        title,
+        lead + ".",
+        chart=chart,
+        head=["Table", "Rows", "Size", "Copy time"],
+        rows=table,
+        workings=workings(node),
+        more=_more(len(top), int(listed) if listed else len(rows), "tables are copied"),
+    )
+
+
+def _retention_figure(estimates: Mapping[str, Any]) -> Figure:
+    title = "WAL retained during the snapshot, against the limit"
+    node = _estimate(estimates, "snapshot")
+    _, retained, limit = _retained(estimates)
+    hold = band(dig(node, "hold_seconds"))
+    catch_up = dig(node, "catch_up_seconds")
+    rate = band(dig(node, "inputs", "logical_wal_bytes_per_s"))
+    if not _ok(node) or retained is None or hold is None or rate is None:
+        reason = (
+            _reason(node, "the snapshot")
+            if not _ok(node)
+            else "no logical WAL rate: the WAL held during the snapshot is unknown"
+        )
+        return Figure("retention", title, "", unavailable=reason, workings=workings(node))
+    catch = band(catch_up) or Band(low=0.0, expected=0.0, high=0.0)
+    ends = {
+        "low": hold.low + catch.low,
+        "expected": hold.expected + catch.expected,
+        "high": hold.high + catch.high,
+    }
+    finite = {k: v for k, v in ends.items() if math.isfinite(v)}
+    x_max = max(finite.values(), default=1.0) or 1.0
+    traces = []
+    styles = {
+        "high": (rate.high, INK, "7 4", "high"),
+        "expected": (rate.expected, BLUE, None, "expected"),
+        "low": (rate.low, MUTED, "2 3", "low"),
+    }
+    for key, (per_s, colour, dash, label) in styles.items():
+        if key in finite:
+            end = finite[key]
+            traces.append(Trace([(0.0, 0.0), (end, per_s * end)], colour, dash, label))
+    references = [
+        Reference(
+            hold.expected,
+            f"snapshot ends ({fmt_seconds(hold.expected)})",
+            MUTED,
+            "1 3",
+            vertical=True,
+        )
+    ]
+    notes = []
+    y_values = [per_s * finite[k] for k, (per_s, *_rest) in styles.items() if k in finite]
+    if limit.bytes is not None:
+        references.append(
+            Reference(limit.bytes, f"{limit.label} {fmt_bytes(limit.bytes)}", VERMILION, "9 4")
+        )
+    else:
+        notes.append(f"No limit line: {limit.reason}.")
+    if "high" not in finite:
+        notes.append("High end: the consumer never catches up (not drawn).")
+    y_max = max([*y_values, limit.bytes or 0.0]) or 1.0
+    x_scale = time_scale(x_max)
+    y_scale = byte_scale(y_max)
+    chart = line_chart(
+        "chart-retention",
+        title,
+        "WAL held by the new slot from its creation to the end of the catch-up",
+        traces,
+        x_scale=x_scale,
+        y_scale=y_scale,
+        x_label=f"time since the slot was created ({x_scale.unit})",
+        y_label=f"WAL retained ({y_scale.unit})",
+        references=references,
+        notes=notes,
+        markers=True,
+    )
+    lead = (
+        f"The slot holds {fmt_bytes(retained.expected)} of WAL at the end of the catch-up "
+        f"({fmt_bytes(retained.low)} – "
+        f"{fmt_bytes(retained.high) if math.isfinite(retained.high) else 'unbounded'})"
+    )
+    if limit.bytes is not None:
+        share = retained.expected / limit.bytes if limit.bytes else math.inf
+        lead += f", {fmt_share(share)} of {limit.label} ({fmt_bytes(limit.bytes)})"
+        if retained.high > limit.bytes:
+            lead += "; at the high end the slot would be invalidated or the disk fill"
+    else:
+        lead += f"; no limit applies ({limit.reason})"
+    table = [
+        [label, fmt_seconds(ends[key]), fmt_rate(per_s), fmt_bytes(per_s * ends[key])]
+        for key, (per_s, _c, _d, label) in styles.items()
+    ]
+    return Figure(
+        "retention",
+        title,
+        lead + ".",
+        chart=chart,
+        head=["Case", "Snapshot + catch-up", "Logical WAL rate", "WAL retained"],
+        rows=table,
+        workings=workings(_estimate(estimates, "runway")),
+    )
+
+
+# -- recommendations and the rest ------------------------------------------------------------
+
+
+def _recommendations(estimates: Mapping[str, Any]) -> list[Recommendation]:
+    out: list[Recommendation] = []
+    node = _estimate(estimates, "recommendations") or {}
+    for key, rec in node.items():
+        if not isinstance(rec, Mapping):
+            continue
+        if not _ok(rec):
+            out.append(Recommendation(key, "unavailable", "", _reason(rec, key)))
+            continue
+        method = str(rec.get("method") or "")
+        if key == "slots_and_senders":
+            for setting, need in (
+                ("max_replication_slots", "needed_slots"),
+                ("max_wal_senders", "needed_wal_senders"),
+            ):
+                value, needed = number(rec.get(setting)), number(rec.get(need))
+                current = number(dig(rec, "inputs", setting))
+                if value is None:
+                    continue
+                note = [f"{int(needed)} needed"] if needed is not None else []
+                if current is not None:
+                    note.append(f"now {int(current)}")
+                out.append(Recommendation(setting, f"{int(value)}", method, ", ".join(note)))
+            continue
+        value = rec.get("value")
+        note = []
+        if key == "heartbeat" and number(rec.get("interval_seconds")) is not None:
+            note.append(fmt_seconds(number(rec.get("interval_seconds"))))
+        if rec.get("default") is not None:
+            note.append(f"default {_text(rec.get('default'))}")
+        if rec.get("fits_disk") is False:
+            note.append("does not fit the free disk")
+        out.append(
+            Recommendation(str(rec.get("setting") or key), _text(value), method, ", ".join(note))
+        )
+    return out
+
+
+def _other_figures(estimates: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    stream = _estimate(estimates, "change_stream")
+    if _ok(stream):
+        events = number(dig(stream, "events_per_s"))
+        size = band(dig(stream, "bytes_per_s"))
+        if events is not None:
+            text = fmt_per_second(events, "events")
+            if size is not None:
+                text += f", {fmt_rate(size.expected)} ({_range_text(size, fmt_rate)})"
+            out.append(("Change stream to the consumer", text))
+    decoding = _estimate(estimates, "decoding")
+    share = band(dig(decoding, "utilisation"))
+    if _ok(decoding) and share is not None:
+        out.append(
+            (
+                "One walsender's decoding capacity in use",
+                f"{fmt_share(share.expected)} ({_range_text(share, fmt_share)})",
+            )
+        )
+    elif decoding is not None:
+        out.append(
+            (
+                "One walsender's decoding capacity in use",
+                "unavailable: " + _reason(decoding, "decoding"),
+            )
+        )
+    long_term = number(dig(estimates, "wal", "current_bytes_per_s", "long_term"))
+    if long_term is not None:
+        out.append(("WAL rate since the statistics reset", fmt_rate(long_term)))
+    return out
+
+
+def _dedupe(figures: list[Figure]) -> list[Figure]:
+    """A figure whose workings repeat an earlier figure's points to it instead."""
+    out: list[Figure] = []
+    for figure in figures:
+        earlier = next(
+            (i for i, f in enumerate(out, 1) if figure.workings and f.workings == figure.workings),
+            None,
+        )
+        out.append(
+            figure if earlier is None else replace(figure, workings=[], same_workings_as=earlier)
+        )
+    return out
+
+
+def build_capacity(estimates: Mapping[str, Any], series: Series) -> Capacity:
+    retained, _, _ = _retained(estimates)
+    profile = estimates.get("profile")
+    return Capacity(
+        estimated=bool(estimates),
+        profile=str(profile) if profile else None,
+        headlines=[
+            _wal_now(estimates),
+            _wal_logical(estimates),
+            _overhead(estimates),
+            _snapshot(estimates),
+            retained,
+            _runway(estimates),
+        ],
+        figures=_dedupe(
+            [
+                _rate_figure(estimates, series),
+                _logical_figure(estimates),
+                _changes_figure(estimates),
+                _extra_figure(estimates),
+                _snapshot_figure(estimates),
+                _retention_figure(estimates),
+            ]
+        ),
+        recommendations=_recommendations(estimates),
+        figures_text=_other_figures(estimates),
+        other_keys=sorted(k for k in estimates if k not in KNOWN_KEYS),
+    )
+
+
+__all__ = ["BAR", "ORANGE", "Capacity", "Figure", "Headline", "build_capacity"]

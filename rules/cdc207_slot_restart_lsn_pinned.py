@@ -1,0 +1,67 @@
+"""CDC207: a slot retains WAL its consumer has already confirmed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from audit.engine import Finding, RuleContext, Severity, rule
+from audit.facts import Facts
+from rules._options import int_option
+from rules._slots import slot_evidence
+from rules._units import GIB, fmt_bytes
+from rules._window import parse_lsn
+
+DEFAULT_MIN_BYTES = 4 * GIB
+
+
+@rule(
+    code="CDC207",
+    name="slot-restart-lsn-pinned",
+    severity=Severity.MEDIUM,
+    requires=("slots",),
+)
+def slot_restart_lsn_pinned(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
+    """A logical slot retains WAL its consumer already confirmed: restart_lsn is pinned.
+
+    ## What it checks
+    Logical slots whose `restart_lsn` lies at least 4 GiB (option `min_bytes` under
+    `[rules.CDC207]`) before their `confirmed_flush_lsn`.
+
+    ## Why it matters for CDC
+    `restart_lsn` is where decoding would have to restart: it cannot move past the start of
+    the oldest transaction that was still running when decoding passed (and past the last
+    serialized catalog snapshot). A long-running or abandoned transaction therefore keeps WAL
+    that the consumer has long confirmed, and the slot's retention grows although the
+    connector is healthy and current. Retention estimates, disk alarms and
+    `max_slot_wal_keep_size` all count from `restart_lsn`.
+
+    ## How to fix
+    Find and end the old transaction (long-running or prepared transactions: CDC303, CDC304),
+    or the session that keeps one open; `restart_lsn` moves forward once decoding passes its
+    end.
+
+    ## References
+    - https://www.postgresql.org/docs/current/view-pg-replication-slots.html
+    - https://www.postgresql.org/docs/current/logicaldecoding-explanation.html#LOGICALDECODING-REPLICATION-SLOTS
+    """
+    min_bytes = int_option(ctx, "min_bytes", DEFAULT_MIN_BYTES)
+    for slot in facts.slots or []:
+        if slot.slot_type != "logical" or not slot.restart_lsn or not slot.confirmed_flush_lsn:
+            continue
+        pinned = parse_lsn(slot.confirmed_flush_lsn) - parse_lsn(slot.restart_lsn)
+        if pinned < min_bytes:
+            continue
+        yield Finding(
+            subject=f"slot:{slot.slot_name}",
+            message=(
+                f"slot {slot.slot_name} keeps {fmt_bytes(pinned)} of WAL its consumer already "
+                "confirmed: an old transaction pins restart_lsn"
+            ),
+            evidence={**slot_evidence(slot, facts.collected_at), "pinned_bytes": pinned},
+            fix=(
+                "-- find the oldest open or prepared transaction and end it:\n"
+                "SELECT pid, xact_start, state, query FROM pg_stat_activity "
+                "WHERE xact_start IS NOT NULL ORDER BY xact_start LIMIT 5;\n"
+                "SELECT gid, prepared FROM pg_prepared_xacts ORDER BY prepared;"
+            ),
+        )
