@@ -52,8 +52,7 @@ def wal_level_not_logical(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Replication.Logical.Configure.html
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#setting-up-postgresql
     """
-    server = facts.server
-    if server is not None and (server.is_rds or server.is_aurora) and facts.aws is not None:
+    if facts.aws is not None:
         return  # CDC402 and CDC403 report it, with the parameter group's name and state
     wal_level = require_setting(facts, "wal_level")
     pending = wal_level.pending_value
