@@ -1,8 +1,13 @@
 """Templates and stylesheets for cdc-preflight reports (HTML, PDF and Markdown).
 
 ``report.html.j2`` renders both the HTML file and the PDF; ``report.css`` styles both and
-``print.css`` (PDF only) adds pages, running header and footer, and the table of contents.
-``report.md.j2`` is the ticket-sized Markdown summary.
+``print.css`` (PDF only) adds pages, running header and footer, the table of contents and the
+landscape pages of the inventory. Its sections live in partials: ``_capacity.html.j2`` (the
+capacity plan, with the inline SVG charts of ``_charts.html.j2``), ``_remediation.html.j2``
+and ``_inventory.html.j2``; ``_macros.html.j2`` holds the small shared pieces.
+``report.md.j2`` is the ticket-sized Markdown summary. tables.csv, remediation.sql and
+remediation-aws.sh are written by Python (``audit/report/tables_csv.py``, ``remediation.py``),
+not from templates: their quoting is the point of them.
 
 Branding without a fork: pass a template directory (``--template-dir``); files there replace the
 packaged ones of the same name. The small hooks meant for this are ``brand.css`` (included

@@ -17,7 +17,15 @@ from audit.engine import get_profile
 from audit.facts import read_facts
 from audit.facts.io import facts_sha256
 from audit.pipeline import analyze
-from audit.report import render_html, render_json, render_markdown, render_pdf
+from audit.report import (
+    render_csv,
+    render_html,
+    render_json,
+    render_markdown,
+    render_pdf,
+    render_remediation_aws,
+    render_remediation_sql,
+)
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_outputs"
 SCENARIOS = sorted(p.parent.name for p in SAMPLES.glob("*/facts.json"))
@@ -38,7 +46,14 @@ def test_sample_report_is_current(scenario: str) -> None:
         "report.json": render_json(report).encode(),
         "report.html": render_html(report).encode(),
         "report.md": render_markdown(report).encode(),
+        "tables.csv": render_csv(report).encode(),
+        "remediation.sql": render_remediation_sql(report).encode(),
     }
+    aws_script = render_remediation_aws(report)
+    if aws_script is not None:
+        rendered["remediation-aws.sh"] = aws_script.encode()
+    else:
+        assert not (folder / "remediation-aws.sh").exists(), "stale remediation-aws.sh"
     if UPDATE:
         for name, data in rendered.items():
             (folder / name).write_bytes(data)
@@ -48,5 +63,5 @@ def test_sample_report_is_current(scenario: str) -> None:
     assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_there_is_a_demo_sample() -> None:
-    assert "demo" in SCENARIOS
+def test_there_are_both_demo_samples() -> None:
+    assert {"demo", "demo-aurora"} <= set(SCENARIOS)

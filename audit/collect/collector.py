@@ -9,7 +9,7 @@ from typing import Any
 from audit import __version__
 from audit.collect import activity, instance, inventory
 from audit.collect.connection import open_session, target_of
-from audit.collect.errors import secrets_in
+from audit.collect.errors import one_line, secrets_in
 from audit.collect.publications import read_publications
 from audit.collect.role import read_role
 from audit.collect.sampler import Sampler
@@ -19,7 +19,8 @@ from audit.collect.session import Session
 from audit.collect.settings import read_settings
 from audit.collect.slots import WAL_LSN_GRANT, read_current_lsn, read_slot_stats, read_slots
 from audit.collect.tables import read_tables
-from audit.facts import Facts, Role
+from audit.facts import Facts, Role, Sampling
+from audit.facts.capacity import WalInspect
 
 MONITOR_GRANT = "GRANT pg_monitor TO the auditing role"
 STATS_VIEWS_MIN_VERSION = 140000  # pg_stat_wal, pg_stat_replication_slots
@@ -58,6 +59,8 @@ def collect(
             server = families["server"]
             sampler = Sampler(session, server.version_num if server else None)
             families["sampling"] = sampler.run(sample_seconds, interval, report)
+            report("walinspect")
+            families["walinspect"] = _inspect_window(session, families["sampling"])
         else:
             session.record("sampling", "sampling was skipped (sample_seconds = 0)")
     report("done")
@@ -82,7 +85,7 @@ def _collect_families(session: Session, report: Callable[[str], None]) -> dict[s
     report("settings")
     f["settings"] = attempt("settings", lambda: read_settings(session))
     report("tables")
-    f["tables"] = attempt("tables", lambda: read_tables(session), grant=MONITOR_GRANT)
+    f["tables"] = attempt("tables", lambda: read_tables(session, version), grant=MONITOR_GRANT)
     report("slots")
     lsn = attempt("current_wal_lsn", lambda: read_current_lsn(session), grant=WAL_LSN_GRANT)
     f["current_wal_lsn"] = lsn
@@ -115,6 +118,23 @@ def _collect_families(session: Session, report: Callable[[str], None]) -> dict[s
         "other_relations", lambda: inventory.read_other_relations(session)
     )
     return f
+
+
+def _inspect_window(session: Session, sampling: Sampling) -> WalInspect | None:
+    """The WAL records of the sampling window, when pg_walinspect can read them here."""
+    lsns = [s.lsn for s in sampling.samples if s.lsn is not None]
+    if len(lsns) < 2:
+        return None  # the sampler recorded why there is no WAL position
+    # imported here: it pulls in the estimators (and pandas), which collecting otherwise avoids
+    from audit.collect.walinspect import WalInspectUnavailable, collect_walinspect
+
+    try:
+        return session.attempt(
+            "walinspect", lambda: collect_walinspect(session.conn, lsns[0], lsns[-1])
+        )
+    except WalInspectUnavailable as exc:
+        session.record("walinspect", one_line(str(exc), session.secrets))
+        return None
 
 
 def _note_hidden_activity(session: Session, role: Role | None) -> None:

@@ -22,6 +22,8 @@ SESSION_SETTINGS = {
     "statement_timeout": "30s",
     "lock_timeout": "1s",
     "idle_in_transaction_session_timeout": "60s",
+    # sorts and hashes over the catalog of a large database stay in memory
+    "work_mem": "64MB",
 }
 
 

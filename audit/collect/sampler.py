@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from audit.collect.counters import counter_fragments
 from audit.collect.session import Session
 from audit.facts import Sampling, WalSample
 from audit.facts.models import DatabaseCounters
@@ -66,6 +67,7 @@ class Sampler:
         self.worked: list[str] = []
         self.first_tables: TableCounters | None = None
         self.last_tables: TableCounters | None = None
+        self.fragments = counter_fragments(version_num)
         if version_num is not None and version_num < PG_STAT_WAL_MIN_VERSION:
             self.active.remove("pg_stat_wal")
             session.record("sampling.pg_stat_wal", "pg_stat_wal exists from PostgreSQL 14 on")
@@ -86,7 +88,8 @@ class Sampler:
             row.pop("database"): DatabaseCounters.model_validate(row)
             for row in self.session.rows("sample_databases")
         }
-        tables = {row[0]: row[1:] for row in self.session.tuples("sample_tables")}
+        rows = self.session.tuples("sample_tables", fragments=self.fragments)
+        tables = {row[0]: row[1:] for row in rows}
         if self.first_tables is None:
             self.first_tables = tables
         self.last_tables = tables

@@ -8,13 +8,13 @@ Only a lost connection stops the audit (:class:`CollectError`); anything else a 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import errors
+from psycopg import errors, sql
 from psycopg.rows import class_row, dict_row
 from pydantic import BaseModel, ValidationError
 
@@ -37,10 +37,21 @@ class UnexpectedResult(Exception):
     """A query returned something other than what its family expects."""
 
 
+STREAM_CHUNK_ROWS = 1000
+
+
 @functools.cache
 def load_sql(name: str) -> str:
     """The text of ``audit/collect/sql/<name>.sql``."""
     return (files("audit.collect") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def query(
+    name: str, fragments: Mapping[str, sql.Composable] | None = None
+) -> sql.SQL | sql.Composed:
+    """``sql/<name>.sql``, with its ``{placeholders}`` filled by ``fragments`` if given."""
+    text = sql.SQL(load_sql(name))
+    return text.format(**fragments) if fragments else text
 
 
 def describe(exc: Exception) -> str:
@@ -69,10 +80,29 @@ class Session:
         with self.conn.cursor(row_factory=dict_row) as cur:
             return cur.execute(load_sql(name), params).fetchall()
 
-    def tuples(self, name: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    def tuples(
+        self,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        fragments: Mapping[str, sql.Composable] | None = None,
+    ) -> list[tuple[Any, ...]]:
         """All rows of ``sql/<name>.sql`` as tuples (for large, short-lived results)."""
         with self.conn.cursor() as cur:
-            return cur.execute(load_sql(name), params).fetchall()
+            return cur.execute(query(name, fragments), params).fetchall()
+
+    def stream(
+        self,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        fragments: Mapping[str, sql.Composable] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The rows of ``sql/<name>.sql`` as dicts, received in chunks (libpq 17+) so that
+        neither libpq nor Python holds the whole result at once."""
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            try:
+                yield from cur.stream(query(name, fragments), params, size=STREAM_CHUNK_ROWS)
+            except psycopg.NotSupportedError:  # libpq before 17: no chunked rows
+                yield from cur.execute(query(name, fragments), params)
 
     def row(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The single row of ``sql/<name>.sql``."""

@@ -14,11 +14,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeGuard
 
 from audit.report.charts import (
-    BAR,
     BLUE,
     INK,
     MUTED,
-    ORANGE,
     VERMILION,
     BarChart,
     BarRow,
@@ -222,7 +220,7 @@ def _wal_now(estimates: Mapping[str, Any]) -> Headline:
     node = _estimate(estimates, "wal", "current_bytes_per_s")
     p50, p95 = number(dig(node, "p50")), number(dig(node, "p95"))
     if not _ok(node) or p50 is None or p95 is None:
-        return _unavailable("wal_now", "WAL now", _reason(node, "the WAL rate"))
+        return _unavailable("wal_now", "WAL now (p50)", _reason(node, "the WAL rate"))
     method = str(dig(node, "method"))
     intervals = number(dig(node, "intervals"))
     where = f", {int(intervals)} intervals" if intervals else ""
@@ -268,7 +266,7 @@ def _snapshot(estimates: Mapping[str, Any]) -> Headline:
     node = _estimate(estimates, "snapshot")
     b = band(dig(node, "seconds"))
     if not _ok(node) or b is None:
-        return _unavailable("snapshot", "Snapshot", _reason(node, "the snapshot"))
+        return _unavailable("snapshot", "Snapshot duration", _reason(node, "the snapshot"))
     tables = number(dig(node, "inputs", "tables"))
     size = number(dig(node, "inputs", "bytes (heap + TOAST)"))
     workers = number(dig(node, "inputs", "workers"))
@@ -749,6 +747,12 @@ def _retention_figure(estimates: Mapping[str, Any]) -> Figure:
         )
         return Figure("retention", title, "", unavailable=reason, workings=workings(node))
     catch = band(catch_up) or Band(low=0.0, expected=0.0, high=0.0)
+    if isinstance(catch_up, Mapping) and catch_up.get("high") is None:  # never catches up
+        catch = Band(
+            low=number(catch_up.get("low")) or 0.0,
+            expected=number(catch_up.get("expected")) or 0.0,
+            high=math.inf,
+        )
     ends = {
         "low": hold.low + catch.low,
         "expected": hold.expected + catch.expected,
@@ -944,6 +948,3 @@ def build_capacity(estimates: Mapping[str, Any], series: Series) -> Capacity:
         figures_text=_other_figures(estimates),
         other_keys=sorted(k for k in estimates if k not in KNOWN_KEYS),
     )
-
-
-__all__ = ["BAR", "ORANGE", "Capacity", "Figure", "Headline", "build_capacity"]

@@ -24,11 +24,8 @@ LABEL_GAP = 13.0
 CHAR_WIDTH = 6.1
 BLUE = "#0072B2"
 VERMILION = "#D55E00"
-ORANGE = "#E69F00"
 INK = "#1d2939"
 MUTED = "#5d6b82"
-GRID = "#dfe3ea"
-BAR = "#1f4e79"
 
 _BYTE_UNITS = (
     ("B", 1.0),

@@ -81,6 +81,16 @@ def brief_json(value: Any, limit: int = 240) -> str:
     return text[: limit - 1] + "…"
 
 
+def first_line(text: str, limit: int = 90) -> str:
+    """The first statement of a fix (comments skipped), cut to ``limit`` characters."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    code = [line for line in lines if not line.startswith(("--", "#"))]
+    chosen = code[0] if code else (lines[0] if lines else "")
+    if len(chosen) > limit:
+        return chosen[: limit - 1] + "…"
+    return chosen + (" …" if len(lines) > 1 else "")
+
+
 def scalar(value: Any) -> str:
     """A value for prose: strings as they are, everything else as JSON."""
     return value if isinstance(value, str) else json_value(value)
@@ -179,6 +189,7 @@ def build_environment(template_dir: Path | None = None) -> jinja2.Environment:
         count=fmt_count,
     )
     env.filters["columns"] = columns
+    env.filters["first_line"] = first_line
     env.tests.update(url=is_url, table=is_table)
     return env
 

@@ -18,6 +18,7 @@ from audit.facts import Facts, Table, TableKind
 from audit.facts.aws import AwsCluster, AwsFacts, AwsMember
 from audit.facts.models import Publication
 from audit.report.base import ReportModel, rounded
+from audit.report.redact import redact
 
 #: The value CDC needs where one value is right on every platform. Floors that depend on the
 #: connectors (slots, senders, retention) come from the estimates' recommendations.
@@ -368,9 +369,9 @@ def _settings(facts: Facts, estimates: Mapping[str, Any]) -> list[InventorySetti
     return [
         InventorySetting(
             name=name,
-            value=setting.value,
+            value=redact(name, setting.value) or "",
             unit=setting.unit,
-            configured=setting.pending_value,
+            configured=redact(name, setting.pending_value),
             configured_source=setting.pending_source,
             required=_required(name, estimates),
             pending_restart=setting.pending_restart,

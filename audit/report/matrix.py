@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from audit.report.environment import first_line
 from audit.report.inventory import InventorySetting, InventoryTable
 from audit.report.model import Report, ReportFinding
 from audit.report.tables_csv import findings_by_subject
@@ -19,8 +20,6 @@ from audit.report.units import fmt_bytes, fmt_per_second, fmt_rate, fmt_seconds,
 
 PDF_TABLES = 100
 HTML_TABLES = 2000
-#: Characters of a fix shown in a matrix cell; the whole fix is in the findings and the plan.
-FIX_CHARS = 90
 _NO_FINDING = 99
 _SIZE_UNIT = re.compile(r"^(\d*)(B|kB|MB|GB|TB)$")
 _SIZES = {"B": 1, "kB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
@@ -92,18 +91,6 @@ def by_impact(
     return sorted(tables, key=lambda t: impact_key(t, findings))[:cap]
 
 
-def first_line(text: str, limit: int = FIX_CHARS) -> str:
-    """The first statement of a fix (comments skipped), cut to ``limit`` characters."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    chosen = next(
-        (line for line in lines if not line.startswith(("--", "#"))), lines[0] if lines else ""
-    )
-    more = len(lines) > 1
-    if len(chosen) > limit:
-        return chosen[: limit - 1] + "…"
-    return chosen + (" …" if more else "")
-
-
 def _refs(findings: list[ReportFinding], anchors: set[str]) -> list[FindingRef]:
     refs = []
     for f in findings:
@@ -138,7 +125,7 @@ def _toast(table: InventoryTable) -> str:
     if table.toastable_columns:
         n = len(table.toastable_columns)
         parts.append(f"{n} col{'s' if n != 1 else ''}")
-    return ", ".join(parts) or ("none" if table.toast_bytes == 0 else "")
+    return ", ".join(parts)
 
 
 def _special(table: InventoryTable) -> str:

@@ -14,6 +14,7 @@ from audit.engine import Evaluation, Profile, Severity, Status
 from audit.facts import Facts
 from audit.report.base import ReportModel
 from audit.report.inventory import Inventory, build_inventory
+from audit.report.redact import scrub, scrub_text
 from audit.report.series import Series, build_series
 
 REPORT_SCHEMA_VERSION = 1
@@ -118,7 +119,10 @@ def build_report(
         if result.status in (Status.NOT_EVALUATED, Status.ERROR):
             not_evaluated.append(
                 NotEvaluatedItem(
-                    code=rule.code, rule=rule.name, title=rule.title, reason=result.reason or ""
+                    code=rule.code,
+                    rule=rule.name,
+                    title=rule.title,
+                    reason=scrub_text(result.reason or ""),
                 )
             )
             continue
@@ -130,9 +134,9 @@ def build_report(
                     title=rule.title,
                     severity=result.severity_of(finding),
                     subject=finding.subject,
-                    message=finding.message,
-                    evidence=finding.evidence,
-                    fix=finding.fix,
+                    message=scrub_text(finding.message),
+                    evidence=scrub(finding.evidence),
+                    fix=scrub_text(finding.fix) if finding.fix is not None else None,
                     why=rule.section("Why it matters for CDC"),
                     references=rule.references(),
                 )
@@ -165,7 +169,7 @@ def build_report(
         findings=findings,
         not_evaluated=not_evaluated,
         rules_evaluated=len(evaluation.results),
-        collection_issues=[i.model_dump() for i in facts.issues],
+        collection_issues=[scrub(i.model_dump()) for i in facts.issues],
         estimates=estimates or {},
         labels=facts.labels,
         series=build_series(facts),

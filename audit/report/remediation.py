@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import textwrap
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -101,7 +102,6 @@ _SQL_START = re.compile(
     r"^(ALTER|ANALYZE|BEGIN|COMMIT|COMMENT|CREATE|DELETE|DROP|GRANT|INSERT|REINDEX|RESET|REVOKE|"
     r"ROLLBACK|SELECT|SET|TRUNCATE|UPDATE|VACUUM|WITH|FROM|WHERE|AND|OR|ORDER|GROUP|LIMIT|\)|"
     r"JOIN|LEFT|ON|UNION|CALL|DO|COPY|LOCK|SHOW)\b",
-    re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _PLACEHOLDER = re.compile(r"<[^<>]+>")
@@ -222,13 +222,24 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
+def comment(text: str, mark: str = "--", width: int = 90) -> list[str]:
+    """``text`` as comment lines of at most ``width`` characters."""
+    return [f"{mark} {line}" for line in textwrap.wrap(one_line(text), width - len(mark) - 1)]
+
+
 def _is_shell(line: str) -> bool:
     return line.startswith(("aws ", "psql ", "pg_ctl ", "systemctl ", "sudo "))
 
 
 def sql_lines(fix: str) -> list[str]:
-    """A fix as lines of a SQL script: SQL as written, anything else as a comment."""
+    """A fix as lines of a SQL script: SQL as written, anything else as a comment.
+
+    A line is SQL when it starts with an upper-case key word (the fixes write SQL that way),
+    or continues a statement that has not ended with ``;``. Prose, shell and AWS CLI lines
+    become comments, so running a step never runs an instruction meant for a person.
+    """
     out = []
+    open_statement = False
     for raw in fix.splitlines():
         line = raw.rstrip()
         stripped = line.strip()
@@ -240,10 +251,14 @@ def sql_lines(fix: str) -> list[str]:
             out.append("-- " + stripped.lstrip("#").strip())
         elif _is_shell(stripped):
             out.append("-- shell: " + stripped)
-        elif _SQL_START.match(stripped):
+        elif open_statement or _SQL_START.match(stripped):
             out.append(line)
+            code = stripped.split("--", 1)[0].rstrip()
+            open_statement = bool(code) and not code.endswith(";")
+            continue
         else:
             out.append("-- " + stripped)
+        open_statement = False
     return out
 
 
@@ -272,11 +287,11 @@ def render_sql(report: Report, target: str) -> str:
         if not window.steps:
             continue
         rule = "-- " + "=" * 76
-        lines += [rule, f"-- {window.title.upper()}", f"-- {window.note}", rule, ""]
+        lines += [rule, f"-- {window.title.upper()}", *comment(window.note), rule, ""]
         for step in window.steps:
             title = one_line(step.title)
             lines.append(f"-- Step {step.number}. {step.code} ({step.severity.value}): {title}")
-            lines.append(f"-- Window: {one_line(step.why)}")
+            lines += comment(f"Window: {step.why}")
             for action in step.actions:
                 lines.append(
                     f"-- {action.code} {one_line(action.subject)}: {one_line(action.message)}"
@@ -413,7 +428,8 @@ def render_aws_script(report: Report, target: str) -> str | None:
             section.append("")
         if section:
             bar = "# " + "=" * 76
-            body += [bar, f"# {window.title.upper()}", f"# {window.note}", bar, "", *section]
+            body += [bar, f"# {window.title.upper()}", *comment(window.note, "#"), bar, ""]
+            body += section
     if not body:
         return None
     head = _SCRIPT_HEAD.format(

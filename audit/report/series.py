@@ -124,15 +124,19 @@ def _cloudwatch(facts: Facts) -> RateSeries | None:
     if series is None or not series.points:
         return None
     start = series.points[0][0]
+    period = float(series.period_seconds)
+    # a CloudWatch point is stamped at the start of its period; the chart places it at the end
     return RateSeries(
         quantity="WAL written",
         method="cloudwatch",
         source=f"CloudWatch TransactionLogsGeneration ({series.statistic} per "
         f"{series.period_seconds} s)",
         unit="B/s",
-        interval_seconds=float(series.period_seconds),
+        interval_seconds=period,
         points=[
-            RatePoint(at=at, seconds=rounded((at - start).total_seconds()), value=rounded(v))
+            RatePoint(
+                at=at, seconds=rounded((at - start).total_seconds() + period), value=rounded(v)
+            )
             for at, v in series.points
         ],
     )

@@ -7,7 +7,7 @@ that go with a verdict are decided here, where they can be tested.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from audit.engine import Severity
@@ -32,6 +32,10 @@ FOOTER_LIMIT = 60
 
 #: Critical and high findings listed in the Markdown summary before "and N more".
 MD_TABLE_CAP = 50
+
+#: Findings of one rule the PDF shows in full; the rest of that rule's findings are one table
+#: row each (subject, message, fix), so a rule that fires on hundreds of tables stays legible.
+PDF_FULL_PER_RULE = 5
 
 #: Subjects shown per remediation step; remediation.sql always has all of them.
 STEP_ACTIONS_CAP: dict[str, int] = {"pdf": 10, "html": 200}
@@ -64,6 +68,7 @@ class RuleGroup:
     why: str
     references: list[str]
     findings: list[ReportFinding]
+    brief: list[ReportFinding] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -185,6 +190,14 @@ def cap_findings(findings: list[ReportFinding], cap: int) -> tuple[list[ReportFi
     return [f for i, f in enumerate(findings) if i in kept], omitted
 
 
+def brief_groups(group: SeverityGroup, full: int) -> SeverityGroup:
+    """``group`` with each rule's findings past the first ``full`` moved to ``brief``."""
+    rules = [
+        replace(rg, findings=rg.findings[:full], brief=rg.findings[full:]) for rg in group.rules
+    ]
+    return replace(group, rules=rules)
+
+
 @dataclass(frozen=True)
 class StepView:
     """A remediation step with the subjects this medium shows."""
@@ -225,6 +238,8 @@ def context(report: Report, medium: Medium) -> dict[str, Any]:
         CountRow(s.value, SEVERITY_LABELS[s], report.counts.get(s.value, 0)) for s in Severity
     ]
     groups = group_findings(active)
+    if medium == "pdf":
+        groups = [brief_groups(g, PDF_FULL_PER_RULE) for g in groups]
     summary = [
         SummaryRow(g.severity, g.label, rg.code, rg.title, len(rg.findings))
         for g in group_findings([f for f in report.findings if not f.waived])

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from collect_support import create_schema
 
+from audit.collect.connection import SESSION_SETTINGS
 from audit.facts import Facts
 from audit.localpg import LocalPostgres
 
@@ -69,12 +70,23 @@ def test_a_full_audit_only_reads(
 ) -> None:
     dbname = make_db(observed_server)
     create_schema(observed_server, dbname)
+    if observed_server.version_num >= 150000:  # so that the proof covers reading the WAL too
+        with observed_server.connect(dbname) as conn:
+            conn.execute("CREATE EXTENSION pg_walinspect")
     offset = observed_server.log_path.stat().st_size
 
-    facts = collect_from(observed_server, dbname, sample_seconds=2.0, interval=0.5)
+    def write_during_the_window(message: str) -> None:  # gives pg_walinspect WAL to read
+        if message.startswith("sampling: 1/"):
+            with observed_server.connect(dbname) as conn:
+                conn.execute("INSERT INTO app.no_pk SELECT g, 'w' FROM generate_series(1, 50) g")
+
+    facts = collect_from(
+        observed_server, dbname, sample_seconds=2.0, interval=0.5, progress=write_during_the_window
+    )
 
     assert facts.sampling is not None
     assert len(facts.sampling.samples) == 5
+    assert (facts.walinspect is not None) == (observed_server.version_num >= 150000)
     statements = our_statements(observed_server, offset)
     # the session setup, the families, and every sample: the audit did log its statements
     assert len(statements) >= 4 + 8 + 5 * 4
@@ -82,4 +94,4 @@ def test_a_full_audit_only_reads(
         first_word = sql.split(None, 1)[0].upper()
         assert first_word in ALLOWED_FIRST_WORDS, sql
         assert FORBIDDEN.search(sql) is None, sql
-    assert sum(sql.startswith("SET ") for sql in statements) == 4
+    assert sum(sql.startswith("SET ") for sql in statements) == len(SESSION_SETTINGS)

@@ -87,7 +87,7 @@ def test_window_spacing_methods_and_progress(
         assert None not in (sample.xact_commit, sample.tup_inserted)
     assert [m for m in messages if not m.startswith("sampling: ")] == [
         "connecting", "server", "settings", "tables", "slots", "publications", "role",
-        "databases", "activity", "inventory", "sampling", "done",
+        "databases", "activity", "inventory", "sampling", "walinspect", "done",
     ]  # fmt: skip
     assert [m.split(",")[0] for m in messages if m.startswith("sampling: ")] == [
         f"sampling: {n}/5 samples" for n in range(1, 6)
@@ -194,7 +194,31 @@ def pgbench_db(pg_server: LocalPostgres, make_db: Callable[[LocalPostgres], str]
     dbname = make_db(pg_server)
     pgbench = client_program(pg_server, "pgbench")
     pg_server.run_as_server_user([pgbench, "-i", "-s", "1", "-q", dbname])
+    # no background WAL in the window: the initial load is frozen and checkpointed, and
+    # autovacuum leaves these tables alone
+    with pg_server.connect(dbname) as conn:
+        for table in ("accounts", "branches", "history", "tellers"):
+            conn.execute(f"ALTER TABLE pgbench_{table} SET (autovacuum_enabled = off)")
+        conn.execute("VACUUM (FREEZE, ANALYZE)")
+        conn.execute("CHECKPOINT")
+    wait_for_quiet_wal_stats(pg_server, dbname)
     return dbname
+
+
+def wait_for_quiet_wal_stats(server: LocalPostgres, dbname: str) -> None:
+    """Wait until pg_stat_wal has caught up with the setup (it lags, by up to seconds on 14)."""
+    if server.version_num < 140000:
+        return
+    previous = None
+    deadline = time.monotonic() + 15
+    with server.connect(dbname) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute("SELECT wal_bytes FROM pg_stat_wal").fetchone()
+            if row == previous:
+                return
+            previous = row
+            time.sleep(0.7)
+    raise AssertionError("pg_stat_wal kept changing")
 
 
 def test_lsn_delta_matches_a_known_pgbench_workload(
@@ -232,3 +256,26 @@ def test_lsn_delta_matches_a_known_pgbench_workload(
     assert first.xact_commit is not None
     assert last.xact_commit is not None
     assert last.xact_commit - first.xact_commit >= 1000
+
+
+def test_walinspect_reads_the_window_when_installed(
+    pg_server: LocalPostgres, fresh_db: str, collect_from: Callable[..., Facts]
+) -> None:
+    if pg_server.version_num < 150000:
+        pytest.skip("pg_walinspect exists from PostgreSQL 15 on")
+    with pg_server.connect(fresh_db) as conn:
+        conn.execute("CREATE EXTENSION pg_walinspect")
+        conn.execute("CREATE TABLE written (id int)")
+    progress = OnSample(1, lambda: insert_rows(pg_server, fresh_db, "written", 500))
+    facts = collect_from(pg_server, fresh_db, sample_seconds=1.5, interval=0.5, progress=progress)
+    progress.thread.join()
+    assert facts.sampling is not None
+    first, last = facts.sampling.samples[0], facts.sampling.samples[-1]
+    inspected = facts.walinspect
+    assert inspected is not None, facts.issues
+    assert (inspected.requested_start_lsn, inspected.start_lsn) == (first.lsn, first.lsn)
+    assert first.lsn is not None
+    assert last.lsn is not None
+    assert inspected.lsn_bytes == lsn_bytes(last.lsn) - lsn_bytes(first.lsn) > 0
+    inserts = [g for g in inspected.groups if g.relation == "public.written"]
+    assert sum(g.records for g in inserts) >= 1

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from audit.facts import Facts
+from audit.facts import Facts, dump_facts, parse_facts
 from audit.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
@@ -92,3 +92,13 @@ def test_hostile_identifiers_are_collected_and_quoted(
     with pg_server.connect(fresh_db) as conn:
         for qualified_name in got:  # every quoted name is valid SQL naming the same table
             conn.execute(f"SELECT count(*) FROM {qualified_name}")
+
+
+def test_collected_facts_survive_the_facts_file(
+    pg_server: LocalPostgres, schema_db: str, collect_from: Callable[..., Facts]
+) -> None:
+    """What collect() returns is what analyze() reads back from facts.json."""
+    facts = collect_from(pg_server, schema_db, sample_seconds=0.2, interval=0.1)
+    again = parse_facts(dump_facts(facts))
+    assert again == facts
+    assert dump_facts(again) == dump_facts(facts)

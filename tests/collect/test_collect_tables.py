@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from audit.collect.session import LOCK_TIMEOUT_HINT
 from audit.facts import Facts, ReplicaIdentity, Table, TableKind
 from audit.localpg import LocalPostgres
 
@@ -44,6 +45,12 @@ EXPECTED_IDENTITY: dict[str, tuple[Any, ...]] = {
 }  # fmt: skip
 
 
+def _version_issues(server: LocalPostgres) -> list[str]:
+    """The issues of a superuser's audit without sampling."""
+    before_14 = ["slot_stats", "wal_stats"] if server.version_num < 140000 else []
+    return [*before_14, "sampling"]
+
+
 def identity_of(table: Table) -> tuple[Any, ...]:
     return (
         table.kind.value,
@@ -74,8 +81,7 @@ def test_inventory_is_exactly_the_ordinary_and_partitioned_tables(
     assert sorted(tables) == sorted(EXPECTED_IDENTITY)
     assert all(t.schema_name == "app" for t in tables.values())
     assert tables["app.events"].kind is TableKind.PARTITIONED
-    before_14 = ["slot_stats", "wal_stats"] if pg_server.version_num < 140000 else []
-    assert [i.family for i in facts.issues] == [*before_14, "sampling"]
+    assert [i.family for i in facts.issues] == _version_issues(pg_server)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_IDENTITY))
@@ -142,3 +148,26 @@ def test_sizes_match_the_size_functions(
     assert table.total_bytes == sum(row)
     events = by_name(facts)["app.events"]
     assert (events.heap_bytes, events.toast_bytes) == (0, 0)
+
+
+def test_a_locked_table_costs_only_the_measured_sizes(
+    pg_server: LocalPostgres, fresh_db: str, collect_from: Callable[..., Facts]
+) -> None:
+    """A table locked exclusively (a migration, VACUUM FULL) blocks the size functions for
+    lock_timeout; everything else is read from the catalog without touching the table."""
+    with pg_server.connect(fresh_db) as conn:
+        conn.execute("CREATE TABLE locked (id int PRIMARY KEY, note text)")
+        conn.execute("INSERT INTO locked SELECT g, 'x' FROM generate_series(1, 1000) AS g")
+        conn.execute("VACUUM locked")
+    with pg_server.connect(fresh_db, autocommit=False) as holder:
+        holder.execute("LOCK TABLE locked IN ACCESS EXCLUSIVE MODE")
+        facts = collect_from(pg_server, fresh_db)
+    issue = facts.issue_for("tables.sizes")
+    assert issue is not None
+    assert issue.reason.startswith("canceling statement due to lock timeout")
+    assert issue.hint == LOCK_TIMEOUT_HINT
+    table = by_name(facts)["public.locked"]
+    assert (table.size_source, table.primary_key, table.reltuples) == ("relpages", ["id"], 1000.0)
+    assert table.heap_bytes is not None
+    assert table.heap_bytes > 0
+    assert [i.family for i in facts.issues] == ["tables.sizes", *_version_issues(pg_server)]

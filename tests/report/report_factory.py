@@ -75,6 +75,18 @@ RULES: dict[str, tuple[str, str, Severity]] = {
     "CDC401": ("missing-replication-privilege", "Role cannot replicate", Severity.HIGH),
     "CDC203": ("toast-heavy-table", "Table stores wide values out of line", Severity.LOW),
     "CDC501": ("rds-parameter-group", "Parameter group is in sync", Severity.INFO),
+    "CDC402": (
+        "logical-replication-not-configured",
+        "rds.logical_replication is not turned on",
+        Severity.CRITICAL,
+    ),
+    "CDC403": (
+        "logical-replication-pending-reboot",
+        "rds.logical_replication waits for a writer reboot",
+        Severity.CRITICAL,
+    ),
+    "CDC404": ("reader-pending-reboot", "A reader has not applied its groups", Severity.MEDIUM),
+    "CDC407": ("recent-failover", "The cluster failed over recently", Severity.MEDIUM),
 }
 
 WHY = (

@@ -7,13 +7,26 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from report_factory import HOSTILE, NAME_63, build, hostile_findings, realistic_findings
 
+from audit.config import load_config
+from audit.engine import Severity, get_profile
+from audit.facts import read_facts
+from audit.facts.io import facts_sha256
+from audit.pipeline import analyze
 from audit.report import Report, render_pdf
+from audit.report.view import VERDICT_WORDS
+from tests.factories import facts
+
+DEMO = Path(__file__).resolve().parents[2] / "sample_outputs" / "demo"
+#: The demo's PDF must stay a document a person reads, not a dump.
+DEMO_MAX_PAGES = 25
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +103,49 @@ def test_pdf_is_byte_for_byte_deterministic_and_css_is_clean(
 
     monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    tiny = build([])
+    tiny = build([], estimates={}, the_facts=facts(tables=[], settings=None, sampling=None))
     first = render_pdf(tiny)
     assert render_pdf(tiny) == first
     assert "SOURCE_DATE_EPOCH" not in os.environ
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Path]:
+    facts_path = DEMO / "facts.json"
+    config = DEMO / "cdc-preflight.toml"
+    report = analyze(
+        read_facts(facts_path),
+        profile=get_profile("debezium"),
+        config=load_config(config if config.exists() else None),
+        facts_sha256=facts_sha256(facts_path),
+    )
+    path = tmp_path_factory.mktemp("demo") / "report.pdf"
+    path.write_bytes(render_pdf(report))
+    return report, path
+
+
+def test_demo_pdf_pages_render_and_say_what_matters(
+    demo: tuple[Report, Path], pdftotext: str, tmp_path: Path
+) -> None:
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        pytest.skip("poppler-utils (pdftoppm) is not installed")
+    report, path = demo
+    subprocess.run([pdftoppm, "-r", "20", "-png", str(path), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert 6 <= len(pages) < DEMO_MAX_PAGES, len(pages)
+    for page in pages:  # no page is blank but for its running header and footer (~1 %)
+        with Image.open(page) as image:
+            grey = image.convert("L")
+            inked = sum(grey.histogram()[:230]) / (grey.width * grey.height)
+        assert inked > 0.02, page.name
+    text = _text(pdftotext, path)
+    assert VERDICT_WORDS[report.verdict] in text
+    for f in report.findings:
+        if f.severity is Severity.CRITICAL and not f.waived:
+            assert f.code in text
+    for heading in ("Capacity plan", "Remediation plan", "Inventory", "Approval"):
+        assert heading in text
+    assert "Figure 1. WAL rate over the sample window" in text
+    cover = _text(pdftotext, path, 1)
+    assert "WAL NOW (P50)" in cover and "SNAPSHOT DURATION" in cover

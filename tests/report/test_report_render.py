@@ -162,7 +162,7 @@ def test_capacity_plan_replaces_the_generic_estimates_dump(report: Report) -> No
         "WAL retained during the snapshot, against the limit",
     ):
         assert title in section
-    assert section.count("<details class=\"workings\">") >= 4
+    assert section.count('<details class="workings">') >= 4
     assert 'class="values"' not in html  # the nested key/value dump is gone
     cover = html[: html.index("</header>")]
     for label in ("WAL now (p50)", "WAL under logical", "Logical overhead", "Snapshot duration"):
@@ -173,7 +173,7 @@ def test_estimates_of_an_unknown_shape_show_unavailable_and_are_named() -> None:
     odd = {"wal": "not a mapping", "snapshot": {"status": "ok"}, "wal_rate": {"bps": 1}}
     html = render_html(build([], estimates=odd))
     cover = html[: html.index("</header>")]
-    assert cover.count("<span class=\"h-value\">unavailable</span>") == 6
+    assert cover.count('<span class="h-value">unavailable</span>') == 6
     section = html[html.index('id="capacity"') : html.index('id="remediation"')]
     assert "<code>wal_rate</code>" in section
     assert section.count("<svg") == 1  # the WAL rate chart: the series come from the facts
@@ -341,3 +341,56 @@ def test_shorten_keeps_both_ends_of_a_long_name() -> None:
     assert cut.startswith("orders-xxx")
     assert cut.endswith(":5432/orders")
     assert "…" in cut
+
+
+def test_no_password_reaches_any_output() -> None:
+    from audit.config import AuditConfig
+    from audit.engine import get_profile
+    from audit.pipeline import analyze
+    from audit.report import render_csv, render_remediation_sql
+    from audit.report.redact import scrub, scrub_text
+    from tests.factories import facts, setting, settings
+
+    conninfo = setting(
+        "primary_conninfo",
+        "host=primary user=rep password=hunter2 sslmode=require",
+        pending_value="postgresql://rep:hunter3@primary/db",
+        pending_restart=True,
+        context="postmaster",
+    )
+    the_facts = facts(settings=settings(primary_conninfo=conninfo))
+    report = analyze(
+        the_facts, profile=get_profile("debezium"), config=AuditConfig(), facts_sha256="0" * 64
+    )
+    outputs = [
+        render_json(report),
+        render_html(report),
+        _render_page(report, "pdf", None),
+        render_markdown(report),
+        render_csv(report),
+        render_remediation_sql(report),
+    ]
+    assert "primary_conninfo" in outputs[1]  # the setting is shown, its password is not
+    for text in outputs:
+        assert "hunter" not in text
+    assert scrub_text("x password='a b' y") == "x password=[redacted] y"
+    assert scrub_text("see https://host:5432/a@b") == "see https://host:5432/a@b"
+    assert scrub({"ssl_passphrase": "s", "n": [{"auth_token": "t"}], "ok": "v"}) == {
+        "ssl_passphrase": "[redacted]",
+        "n": [{"auth_token": "[redacted]"}],
+        "ok": "v",
+    }
+
+
+def test_long_evidence_is_summarised_in_the_pdf_only() -> None:
+    from audit.report.environment import brief_json
+
+    partitions = {f"public.events_{i:04d}": {"relreplident": "d"} for i in range(60)}
+    report = build([finding("CDC101", "public.events", evidence={"partitions": partitions})])
+    pdf_html = _render_page(report, "pdf", None)
+    assert "(60 keys)" in pdf_html
+    assert "public.events_0059" not in pdf_html
+    assert "public.events_0059" in render_html(report)  # the HTML keeps up to 4,000 characters
+    assert brief_json(list(range(100)), 40) == "[0, 1, 2, 3, 4, …] (100 items)"
+    assert brief_json("x" * 50, 10) == '"xxxxxxxx…'  # JSON text, cut
+    assert brief_json([1, 2], 40) == "[1, 2]"

@@ -52,9 +52,7 @@ def test_aws_script_is_written_only_with_aws_commands_and_a_stale_one_is_removed
 ) -> None:
     aws = finding("CDC001", "setting:wal_level")
     aws = aws.model_copy(
-        update={
-            "fix": "aws rds reboot-db-instance --db-instance-identifier orders-1  # applies it"
-        }
+        update={"fix": "aws rds reboot-db-instance --db-instance-identifier orders-1  # applies it"}
     )
     paths = write_reports(build([aws]), tmp_path, ["md"])
     assert paths["aws"] == tmp_path / "remediation-aws.sh"

@@ -1,14 +1,18 @@
 -- sample_tables.sql: row-change counters of every table of this database, system catalogs included
 -- (catalog churn such as temporary tables costs extra WAL under wal_level=logical), read once per
--- sample. n_tup_newpage_upd exists from PostgreSQL 16 on (NULL before). Feeds
--- Sampling.table_deltas (the "row_changes" method, and the WAL overhead model's per-table input).
+-- sample from the statistics functions. {newpage_updates} is filled by version (16+, see
+-- audit/collect/counters.py). Feeds Sampling.table_deltas (the "row_changes" method, and the WAL
+-- overhead model's per-table input).
 SELECT
-    s.relid::bigint AS relid,
-    format('%I.%I', s.schemaname, s.relname) AS qualified_name,
-    s.n_tup_ins,
-    s.n_tup_upd,
-    s.n_tup_del,
-    s.n_tup_hot_upd,
-    (to_jsonb(s) ->> 'n_tup_newpage_upd')::bigint AS n_tup_newpage_upd
-FROM pg_stat_all_tables AS s
-WHERE s.schemaname <> 'information_schema' AND s.schemaname !~ '^pg_(toast|temp_|toast_temp_)'
+    t.oid::bigint AS relid,
+    format('%I.%I', n.nspname, t.relname) AS qualified_name,
+    pg_stat_get_tuples_inserted(t.oid) AS n_tup_ins,
+    pg_stat_get_tuples_updated(t.oid) AS n_tup_upd,
+    pg_stat_get_tuples_deleted(t.oid) AS n_tup_del,
+    pg_stat_get_tuples_hot_updated(t.oid) AS n_tup_hot_upd,
+    {newpage_updates} AS n_tup_newpage_upd
+FROM pg_class AS t
+JOIN pg_namespace AS n ON n.oid = t.relnamespace
+WHERE t.relkind IN ('r', 'p', 'm')
+    AND n.nspname <> 'information_schema'
+    AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'

@@ -1,0 +1,69 @@
+-- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
+-- Target: 127.0.0.1:57363/shop
+-- Report f1b50d8f2c17, facts collected 2026-11-22T01:47:35.972424+00:00, facts SHA-256 e00bb39aa15de08fb78a0b49a10ac713567bb341ca5167a504394cd7b37351e5
+--
+-- A runbook, not a script: review each step, then run the ones you chose, one at a
+-- time. Some steps offer alternatives, some need a restart or a lock. Steps that are
+-- not SQL (shell, AWS CLI, connector settings) are comments. Placeholders such as
+-- <key columns> must be filled in.
+--
+-- psql stops at the next line, so the file cannot run as a whole by accident.
+\echo 'remediation.sql is a runbook: copy the steps you chose into psql one at a time.'
+\quit
+
+-- ============================================================================
+-- ONLINE: NO RESTART
+-- Can run at any time: no restart, and locks (if any) are brief.
+-- ============================================================================
+
+-- Step 1. CDC204 (high): A physical slot whose standby stopped connecting still holds WAL and the xmin horizon.
+-- Window: no restart, no long lock
+-- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 73.7 MiB of WAL
+-- confirm that no standby streams from slot standby_decommissioned (primary_slot_name)
+SELECT pg_drop_replication_slot('standby_decommissioned');
+
+-- Step 2. CDC005 (medium): Nothing limits how much WAL a stalled replication slot can retain.
+-- Window: no restart, no long lock
+-- CDC005 setting:max_slot_wal_keep_size: max_slot_wal_keep_size is -1 (unlimited): a stalled slot retains WAL until the disk is full
+ALTER SYSTEM SET max_slot_wal_keep_size = '<size below the free WAL disk space, e.g. 200GB>';
+SELECT pg_reload_conf();
+
+-- ============================================================================
+-- NEEDS A RESTART OR WRITER REBOOT
+-- Applies only when the server restarts (RDS/Aurora: the writer reboots). Stage every
+-- step, then restart once at the end of the window.
+-- ============================================================================
+
+-- Step 3. CDC001 (critical): The server does not write logical decoding information to WAL.
+-- Window: wal_level is a postmaster setting: it applies at server start
+-- CDC001 setting:wal_level: wal_level is replica; logical is staged in /tmp/cdc-preflight-demo-8g1dqfk6/cdcpg-smlmekoq/data/postgresql.auto.conf:3 and waits for a restart
+-- restart the server (for example pg_ctl restart): wal_level is staged but not applied
+
+-- Step 4. CDC002 (high): Too few free replication slots for the planned connectors and a spare.
+-- Window: max_replication_slots applies at server start
+-- CDC002 setting:max_replication_slots: max_replication_slots is 2 with 1 slot(s) in use: 1 free, 2 needed (1 connector(s) x 1 slot(s) + 1 spare)
+ALTER SYSTEM SET max_replication_slots = 3;
+-- then restart the server: max_replication_slots takes effect only at server start
+
+-- Then restart once, after every step above: pg_ctl restart or the service
+-- manager (self-managed), or reboot the instance / the writer (RDS, Aurora;
+-- see remediation-aws.sh).
+
+-- ============================================================================
+-- NEEDS APPLICATION COORDINATION
+-- Takes a lock on a busy table, or changes what applications or connectors see: agree a
+-- time with their owners.
+-- ============================================================================
+
+-- Step 5. CDC103 (high): Unlogged table in scope: its changes are never written to WAL, so CDC never sees them.
+-- Window: SET LOGGED rewrites the table under an exclusive lock
+-- CDC103 shop.session_cache: shop.session_cache is unlogged (632 KiB): its changes never reach CDC
+ALTER TABLE shop.session_cache SET LOGGED;
+
+-- Step 6. CDC101 (medium): Table has no primary key and no usable replica identity.
+-- Window: a primary key or replica identity change locks the table
+-- CDC101 shop.audit_log: shop.audit_log has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; no UPDATE or DELETE since statistics reset
+ALTER TABLE shop.audit_log ADD PRIMARY KEY (<key columns>);  -- preferred
+ALTER TABLE shop.audit_log REPLICA IDENTITY FULL;  -- last resort: logs whole old rows
+-- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; no UPDATE or DELETE since statistics reset
+ALTER TABLE shop.carts REPLICA IDENTITY USING INDEX carts_session_id_key;
