@@ -105,6 +105,13 @@ AwsRegionOpt = Annotated[str | None, typer.Option("--aws-region", help="AWS regi
 AwsProfileOpt = Annotated[
     str | None, typer.Option("--aws-profile", help="Profile of the AWS credential chain.")
 ]
+NoReadProbeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-read-probe",
+        help="Skip the bounded keyset read of the largest tables that measures snapshot speed.",
+    ),
+]
 IamAuthOpt = Annotated[
     bool,
     typer.Option("--iam-auth", help="Connect with an RDS IAM token (signed locally) as password."),
@@ -177,6 +184,7 @@ class Source:
     interval: float
     aws: AwsRequest | None = None
     iam_auth: bool = False
+    read_probe: bool = True
 
 
 def aws_request(
@@ -208,6 +216,7 @@ def _collect(source: Source) -> Facts:
                 interval=source.interval,
                 progress=progress.update,
                 aws=source.aws,
+                read_probe=source.read_probe,
             )
     except CollectError as exc:
         fail(f"cannot audit: {exc}")
@@ -281,6 +290,7 @@ def audit(
     aws_region: AwsRegionOpt = None,
     aws_profile: AwsProfileOpt = None,
     iam_auth: IamAuthOpt = False,
+    no_read_probe: NoReadProbeOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Collect facts from a live server, then analyze them and write the report."""
@@ -295,7 +305,7 @@ def audit(
         DocumentInfo(title, customer, prepared_by),
     )
     _load_config(config)  # a bad config fails before the database is touched
-    facts = _collect(Source(dsn, sample_seconds, interval, aws, iam_auth))
+    facts = _collect(Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe))
     sha = _write_facts(facts, out / "facts.json")
     report = _report(facts, sha, output)
     raise typer.Exit(exit_code_for(report, fail_on))
@@ -312,12 +322,13 @@ def collect(
     aws_region: AwsRegionOpt = None,
     aws_profile: AwsProfileOpt = None,
     iam_auth: IamAuthOpt = False,
+    no_read_probe: NoReadProbeOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Only talk to the database (and AWS): write the facts document for a later `analyze`."""
     _setup_logging(debug)
     aws = aws_request(aws_cluster_id, aws_instance_id, aws_region, aws_profile)
-    facts = _collect(Source(dsn, sample_seconds, interval, aws, iam_auth))
+    facts = _collect(Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe))
     _write_facts(facts, output)
     typer.echo(f"Facts written to {output}")
     if facts.issues:

@@ -52,6 +52,7 @@ def gather(
     labels: Mapping[str, str] | None = None,
     aws: AwsRequest | None = None,
     aws_session: object | None = None,
+    read_probe: bool = True,
 ) -> Facts:
     """Collect the PostgreSQL facts, then the AWS facts when the target is on AWS."""
     facts = collect(
@@ -60,6 +61,7 @@ def gather(
         interval=interval,
         progress=progress,
         labels=labels,
+        read_probe=read_probe,
     )
     if aws is None or not aws.wanted_for(facts):
         return facts

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from types import TracebackType
 
 from rich.console import Console
 from rich.progress import BarColumn, TaskID, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
+
+_SAMPLES = re.compile(r"(\d+)/(\d+) samples")
 
 
 class Progress:
@@ -43,7 +46,10 @@ class Progress:
             self._bar.__exit__(exc_type, exc, tb)
 
     def update(self, message: str, fraction: float | None = None) -> None:
-        """Show ``message``; ``fraction`` (0..1) advances the bar during sampling."""
+        """Show ``message``; ``fraction`` (0..1, else read from "k/n samples") moves the bar."""
+        if fraction is None and (match := _SAMPLES.search(message)):
+            done, total = int(match.group(1)), int(match.group(2))
+            fraction = done / total if total else None
         if self._bar is not None and self._task is not None:
             self._bar.update(
                 self._task,

@@ -112,3 +112,58 @@ def test_audit_reports_exactly_the_known_problems(
         ).stdout
         for code, _, _ in EXPECTED:
             assert code in text
+
+
+@pytest.mark.pg
+def test_no_password_reaches_any_output(
+    server_pool: ServerPool, pg_major: int, tmp_path: Path
+) -> None:
+    """The DSN's password and a replication password in a setting appear in no output file."""
+    secret, replication_secret = "Zq9-dsn-Secret-Xy", "Rp7-repl-Secret-Wv"
+    server = server_pool.get(pg_major, WELL_CONFIGURED)
+    with server.connect() as conn:
+        conn.execute("DROP ROLE IF EXISTS auditor")
+        conn.execute(f"CREATE ROLE auditor LOGIN PASSWORD '{secret}' IN ROLE pg_monitor")
+        conn.execute(
+            f"ALTER SYSTEM SET primary_conninfo = 'host=10.0.0.9 password={replication_secret}'"
+        )
+        conn.execute("SELECT pg_reload_conf()")
+    try:
+        out = tmp_path / "report"
+        dsn = server.conninfo("postgres", user="auditor", password=secret)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "audit",
+                "audit",
+                "--dsn",
+                dsn,
+                "--sample-seconds",
+                "1",
+                "--interval",
+                "0.5",
+                "--out",
+                str(out),
+                "--fail-on",
+                "never",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert secret not in result.stdout + result.stderr
+        files = sorted(out.iterdir())
+        assert {"facts.json", "report.json", "report.html", "report.pdf"} <= {f.name for f in files}
+        settings = json.loads((out / "facts.json").read_text())["settings"]
+        assert "password=***" in settings["primary_conninfo"]["value"]
+        for path in files:
+            data = path.read_bytes()
+            assert secret.encode() not in data, path.name
+            assert replication_secret.encode() not in data, path.name
+    finally:
+        with server.connect() as conn:
+            conn.execute("ALTER SYSTEM RESET primary_conninfo")
+            conn.execute("SELECT pg_reload_conf()")

@@ -19,8 +19,8 @@ from audit.collect.session import Session
 from audit.collect.settings import read_settings
 from audit.collect.slots import WAL_LSN_GRANT, read_current_lsn, read_slot_stats, read_slots
 from audit.collect.tables import read_tables
-from audit.facts import Facts, Role, Sampling
-from audit.facts.capacity import WalInspect
+from audit.facts import Facts, Role, Sampling, Table
+from audit.facts.capacity import ReadProbe, WalInspect
 
 MONITOR_GRANT = "GRANT pg_monitor TO the auditing role"
 STATS_VIEWS_MIN_VERSION = 140000  # pg_stat_wal, pg_stat_replication_slots
@@ -38,12 +38,15 @@ def collect(
     interval: float = 5.0,
     progress: Callable[[str], None] | None = None,
     labels: Mapping[str, str] | None = None,
+    read_probe: bool = True,
 ) -> Facts:
     """Collect the facts of the database ``conninfo`` names (libpq conventions fill the rest).
 
     ``progress`` receives one message per stage and one per sample. ``sample_seconds=0``
-    skips the sampling window. Raises :class:`CollectError` only when the audit cannot run
-    at all; anything narrower becomes an issue in ``Facts.issues``.
+    skips the sampling window. ``read_probe`` reads a capped number of keyset chunks of the
+    largest tables after the window (read-only; it measures the snapshot read speed). Raises
+    :class:`CollectError` only when the audit cannot run at all; anything narrower becomes an
+    issue in ``Facts.issues``.
     """
     if sample_seconds < 0 or interval <= 0:
         raise ValueError("sample_seconds must be >= 0 and interval > 0")
@@ -61,8 +64,14 @@ def collect(
             families["sampling"] = sampler.run(sample_seconds, interval, report)
             report("walinspect")
             families["walinspect"] = _inspect_window(session, families["sampling"])
+            families["tables"] = advance_counters(families["tables"], families["sampling"])
         else:
             session.record("sampling", "sampling was skipped (sample_seconds = 0)")
+        if read_probe and families["tables"]:
+            report("read probe")
+            families["read_probe"] = _probe_reads(session, families["tables"])
+        else:
+            session.record("read_probe", "the read probe was skipped (--no-read-probe)")
     report("done")
     return Facts(
         tool_version=__version__,
@@ -135,6 +144,32 @@ def _inspect_window(session: Session, sampling: Sampling) -> WalInspect | None:
     except WalInspectUnavailable as exc:
         session.record("walinspect", one_line(str(exc), session.secrets))
         return None
+
+
+def advance_counters(tables: list[Table] | None, sampling: Sampling) -> list[Table] | None:
+    """Move each table's cumulative row counters to the end of the sampling window.
+
+    The tables are read before the window; adding what the window saw makes
+    ``n_tup_*`` "since the statistics reset, up to the end of collection".
+    """
+    if tables is None or not sampling.table_deltas:
+        return tables
+    return [_advanced(table, sampling.table_deltas.get(table.qualified_name)) for table in tables]
+
+
+def _advanced(table: Table, delta: Mapping[str, int] | None) -> Table:
+    update = {
+        name: getattr(table, name) + change
+        for name, change in (delta or {}).items()
+        if change and getattr(table, name, None) is not None
+    }
+    return table.model_copy(update=update) if update else table
+
+
+def _probe_reads(session: Session, tables: list[Table]) -> ReadProbe | None:
+    from audit.collect.read_probe import run_read_probe
+
+    return session.attempt("read_probe", lambda: run_read_probe(session.conn, tables))
 
 
 def _note_hidden_activity(session: Session, role: Role | None) -> None:

@@ -39,6 +39,19 @@ def secrets_in(conninfo: str | None) -> list[str]:
     return [s for s in found if s]
 
 
+_URI_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/?#@\s]*:)[^@\s]*@", re.IGNORECASE)
+
+
+def mask_passwords(value: str) -> str:
+    """``value`` with the password of any conninfo in it replaced by ``***``.
+
+    Settings such as ``primary_conninfo`` can carry a replication password; the facts
+    document must never hold one.
+    """
+    value = _KEYWORD_PASSWORD.sub("password=***", value)
+    return _URI_PASSWORD.sub(r"\1***@", value)
+
+
 def one_line(message: str, secrets: Iterable[str] = ()) -> str:
     """``message`` on a single line, whitespace collapsed, with every secret replaced by ``***``."""
     for secret in sorted(set(secrets), key=len, reverse=True):

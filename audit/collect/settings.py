@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit.collect.errors import mask_passwords
 from audit.collect.session import Session
 from audit.facts import Setting
 
@@ -12,6 +13,7 @@ from audit.facts import Setting
 NEEDED_SETTINGS = (
     "aurora.enhanced_logical_replication",
     "archive_mode",
+    "autovacuum_freeze_max_age",
     "block_size",
     "checkpoint_timeout",
     "full_page_writes",
@@ -25,15 +27,20 @@ NEEDED_SETTINGS = (
     "max_prepared_transactions",
     "max_replication_slots",
     "max_slot_wal_keep_size",
+    "max_sync_workers_per_subscription",
     "max_wal_senders",
     "max_wal_size",
     "max_worker_processes",
+    "primary_conninfo",
+    "primary_slot_name",
     "rds.logical_replication",
     "rds.logical_wal_cache",
     "server_version_num",
     "shared_buffers",
     "shared_preload_libraries",
+    "reserved_connections",
     "superuser_reserved_connections",
+    "sync_replication_slots",
     "synchronized_standby_slots",
     "synchronous_standby_names",
     "track_commit_timestamp",
@@ -55,15 +62,24 @@ PENDING_GRANT = (
 
 def read_settings(session: Session) -> dict[str, Setting]:
     rows = session.models("settings", Setting, {"names": list(NEEDED_SETTINGS)})
-    settings = {s.name: s for s in rows}
+    settings = {s.name: _masked(s) for s in rows}
     lines = session.attempt(
         "settings.pending", lambda: session.rows("settings_pending"), grant=PENDING_GRANT
     )
     for line in lines or []:
         current = settings.get(line["name"])
         if current is not None and not line["applied"]:
-            settings[current.name] = _with_pending(current, line)
+            settings[current.name] = _masked(_with_pending(current, line))
     return settings
+
+
+def _masked(setting: Setting) -> Setting:
+    """The setting with any password in its running or staged value masked."""
+    value = mask_passwords(setting.value)
+    pending = None if setting.pending_value is None else mask_passwords(setting.pending_value)
+    if (value, pending) == (setting.value, setting.pending_value):
+        return setting
+    return setting.model_copy(update={"value": value, "pending_value": pending})
 
 
 def _with_pending(setting: Setting, line: dict[str, Any]) -> Setting:

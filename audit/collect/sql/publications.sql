@@ -1,6 +1,6 @@
--- publications.sql: every publication, what it publishes (actions, FOR ALL TABLES, via root) and its
--- member tables with their column lists and row filters (15+). Version differences are absorbed
--- with to_jsonb. Feeds Facts.publications (CDC6xx: tables missing from or unfit for a publication).
+-- publications.sql: every publication, what it publishes (actions, FOR ALL TABLES, via root) and
+-- its member tables with their column lists and row filters (15+). Version differences are absorbed
+-- with to_jsonb. Feeds Facts.publications (CDC1xx, CDC3xx: what a connector will publish).
 SELECT
     p.pubname::text AS name,
     pg_get_userbyid(p.pubowner)::text AS owner,

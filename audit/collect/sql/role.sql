@@ -1,5 +1,6 @@
 -- role.sql: the auditing role's attributes, every role it belongs to (directly or through other
--- roles) and CREATE on the database. Feeds Facts.role: who may create slots and publications (CDC5xx).
+-- roles) and CREATE on the database. Feeds Facts.role: who may create slots and publications
+-- (CDC3xx).
 WITH RECURSIVE memberships (roleid) AS (
     SELECT m.roleid
     FROM pg_auth_members AS m

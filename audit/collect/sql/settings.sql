@@ -1,7 +1,8 @@
--- settings.sql: running values of the settings the rules and estimates read (names passed in), every
--- rds.* / aurora.* setting, and anything waiting for a restart. Feeds Facts.settings (CDC0xx, CDC4xx).
--- A setting the audit session itself SET (idle_in_transaction_session_timeout) is reported with the
--- value every other session gets (reset_val); where that value came from is then unknown.
+-- settings.sql: running values of the settings the rules and estimates read (names passed in),
+-- every rds.* / aurora.* setting, and anything waiting for a restart. Feeds Facts.settings
+-- (CDC0xx). A setting the audit session itself SET (idle_in_transaction_session_timeout) is
+-- reported with the value every other session gets (reset_val); where that value came from is then
+-- unknown.
 SELECT
     name,
     CASE WHEN source = 'session' THEN reset_val ELSE setting END AS value,
