@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:57363/shop
--- Report f1b50d8f2c17, facts collected 2026-11-22T01:47:35.972424+00:00, facts SHA-256 e00bb39aa15de08fb78a0b49a10ac713567bb341ca5167a504394cd7b37351e5
+-- Target: 127.0.0.1:43971/shop
+-- Report fe7a3b13494a, facts collected 2026-11-22T02:36:24.485211+00:00, facts SHA-256 022606c81d04ea545375d9d874511458499b7da9f902d50b932481b5f5e6c58b
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. Steps that are
@@ -36,7 +36,7 @@ SELECT pg_reload_conf();
 
 -- Step 3. CDC001 (critical): The server does not write logical decoding information to WAL.
 -- Window: wal_level is a postmaster setting: it applies at server start
--- CDC001 setting:wal_level: wal_level is replica; logical is staged in /tmp/cdc-preflight-demo-8g1dqfk6/cdcpg-smlmekoq/data/postgresql.auto.conf:3 and waits for a restart
+-- CDC001 setting:wal_level: wal_level is replica; logical is staged in /tmp/cdc-preflight-demo-gxn1qqr4/cdcpg-3h3j79zc/data/postgresql.auto.conf:3 and waits for a restart
 -- restart the server (for example pg_ctl restart): wal_level is staged but not applied
 
 -- Step 4. CDC002 (high): Too few free replication slots for the planned connectors and a spare.
@@ -55,15 +55,20 @@ ALTER SYSTEM SET max_replication_slots = 3;
 -- time with their owners.
 -- ============================================================================
 
--- Step 5. CDC103 (high): Unlogged table in scope: its changes are never written to WAL, so CDC never sees them.
+-- Step 5. CDC101 (critical): Table has no primary key and no usable replica identity.
+-- Window: a primary key or replica identity change locks the table
+-- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; 236 updates and 0 deletes since statistics reset
+ALTER TABLE shop.carts REPLICA IDENTITY USING INDEX carts_session_id_key;
+-- CDC101 shop.audit_log: shop.audit_log has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; no UPDATE or DELETE since statistics reset
+ALTER TABLE shop.audit_log ADD PRIMARY KEY (<key columns>);  -- preferred
+ALTER TABLE shop.audit_log REPLICA IDENTITY FULL;  -- last resort: logs whole old rows
+
+-- Step 6. CDC103 (high): Unlogged table in scope: its changes are never written to WAL, so CDC never sees them.
 -- Window: SET LOGGED rewrites the table under an exclusive lock
 -- CDC103 shop.session_cache: shop.session_cache is unlogged (632 KiB): its changes never reach CDC
 ALTER TABLE shop.session_cache SET LOGGED;
 
--- Step 6. CDC101 (medium): Table has no primary key and no usable replica identity.
--- Window: a primary key or replica identity change locks the table
--- CDC101 shop.audit_log: shop.audit_log has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; no UPDATE or DELETE since statistics reset
-ALTER TABLE shop.audit_log ADD PRIMARY KEY (<key columns>);  -- preferred
-ALTER TABLE shop.audit_log REPLICA IDENTITY FULL;  -- last resort: logs whole old rows
--- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; no UPDATE or DELETE since statistics reset
-ALTER TABLE shop.carts REPLICA IDENTITY USING INDEX carts_session_id_key;
+-- Step 7. CDC102 (medium): REPLICA IDENTITY FULL on a table with updates or deletes logs whole old rows.
+-- Window: a replica identity change locks the table
+-- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 176 updates and 192 deletes since statistics reset: each logs the whole old row
+ALTER TABLE shop.events REPLICA IDENTITY DEFAULT;  -- unless consumers need whole before images

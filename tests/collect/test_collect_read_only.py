@@ -18,7 +18,8 @@ pytestmark = pytest.mark.pg
 # A log entry starts with the prefix (application name, possibly empty) and a severity.
 ENTRY = re.compile(r"^(?P<app>\S*) (?P<level>[A-Z]+\d?):  (?P<text>.*)$")
 STATEMENT = re.compile(r"^(?:statement|execute [^:]*): (?P<sql>.*)$", re.DOTALL)
-ALLOWED_FIRST_WORDS = {"SELECT", "WITH", "SHOW", "SET"}
+# BEGIN/COMMIT: the read probe reads inside a read-only transaction (SET LOCAL timeouts).
+ALLOWED_FIRST_WORDS = {"SELECT", "WITH", "SHOW", "SET", "BEGIN", "COMMIT", "ROLLBACK"}
 FORBIDDEN = re.compile(
     r"\b(INSERT|UPDATE|DELETE|MERGE|CREATE|ALTER|DROP|LOCK|COPY|TRUNCATE|GRANT|REVOKE|VACUUM"
     r"|ANALYZE|CLUSTER|REINDEX|REFRESH|COMMENT|SECURITY|FOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)"
@@ -94,4 +95,10 @@ def test_a_full_audit_only_reads(
         first_word = sql.split(None, 1)[0].upper()
         assert first_word in ALLOWED_FIRST_WORDS, sql
         assert FORBIDDEN.search(sql) is None, sql
-    assert sum(sql.startswith("SET ") for sql in statements) == len(SESSION_SETTINGS)
+    session_sets = [sql for sql in statements if sql.startswith("SET ") and "LOCAL" not in sql]
+    assert len(session_sets) == len(SESSION_SETTINGS)
+    local_sets = [sql for sql in statements if sql.startswith("SET LOCAL ")]
+    assert all(
+        sql.startswith(("SET LOCAL transaction_read_only", "SET LOCAL statement_timeout"))
+        for sql in local_sets
+    ), local_sets
