@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from audit.config import AuditConfig, Waiver
-from audit.engine import Profile, Rule, RuleContext, all_rules, evaluate
+from audit.engine import ExpiredWaiver, Profile, Rule, RuleContext, all_rules, evaluate
 from audit.estimate import estimate_all
 from audit.facts import Facts
 from audit.report.model import Report, ReportFinding, build_report, verdict_for
@@ -37,8 +37,19 @@ def analyze(
     """Evaluate the facts; ``today`` decides which waivers have expired (default: facts date)."""
     rules = selected_rules(profile, config)
     estimates = estimate_all(facts, profile, config.estimates)
+    on = today or facts.collected_at.date()
+    expired = tuple(
+        ExpiredWaiver(w.rule, w.subject, w.reason, w.expires)
+        for w in config.waivers
+        if w.expires is not None and w.expired(on)
+    )
     contexts = {
-        r.code: RuleContext(profile=profile, options=config.options_for(r), estimates=estimates)
+        r.code: RuleContext(
+            profile=profile,
+            options=config.options_for(r),
+            estimates=estimates,
+            expired_waivers=expired,
+        )
         for r in rules
     }
     evaluation = evaluate(facts, rules, contexts)
@@ -54,7 +65,6 @@ def analyze(
         customer=doc.customer,
         prepared_by=doc.prepared_by,
     )
-    on = today or facts.collected_at.date()
     return apply_waivers(report, config.waivers, {r.code: r for r in rules}, on)
 
 

@@ -167,3 +167,46 @@ def test_no_password_reaches_any_output(
         with server.connect() as conn:
             conn.execute("ALTER SYSTEM RESET primary_conninfo")
             conn.execute("SELECT pg_reload_conf()")
+
+
+def test_waivers_mark_findings_and_expired_ones_are_findings(tmp_path: Path) -> None:
+    """Against the committed demo facts: a live waiver waives, an expired one is reported."""
+    sample = Path(__file__).resolve().parents[1] / "sample_outputs" / "demo"
+    config = tmp_path / "cdc-preflight.toml"
+    config.write_text(
+        (sample / "cdc-preflight.toml").read_text()
+        + '\n[[waivers]]\nrule = "CDC103"\nsubject = "shop.*"\nreason = "cache, rebuilt on start"'
+        + '\n\n[[waivers]]\nrule = "table-without-replica-identity"\nsubject = "shop.audit_log"'
+        + '\nreason = "append-only"\nexpires = 2020-01-01\n'
+    )
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "audit",
+            "analyze",
+            str(sample / "facts.json"),
+            "--out",
+            str(out),
+            "--config",
+            str(config),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    findings = json.loads((out / "report.json").read_text())["findings"]
+    waived = {(f["code"], f["subject"], f["waiver_reason"]) for f in findings if f["waived"]}
+    assert waived == {("CDC103", "shop.session_cache", "cache, rebuilt on start")}
+    audit_log = [f for f in findings if f["subject"] == "shop.audit_log" and f["code"] == "CDC101"]
+    assert [f["waived"] for f in audit_log] == [False]
+    assert [f["subject"] for f in findings if f["code"] == "CDC016"] == [
+        "waiver:table-without-replica-identity:shop.audit_log"
+    ]

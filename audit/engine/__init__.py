@@ -5,6 +5,7 @@ from audit.engine.profile import PROFILES, Profile, get_profile
 from audit.engine.registry import CatalogueError, all_rules, find_rule
 from audit.engine.rule import (
     DOC_HEADINGS,
+    ExpiredWaiver,
     Family,
     Finding,
     NotEvaluated,
@@ -19,6 +20,7 @@ __all__ = [
     "PROFILES",
     "CatalogueError",
     "Evaluation",
+    "ExpiredWaiver",
     "Family",
     "Finding",
     "NotEvaluated",

@@ -6,6 +6,7 @@ import inspect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -73,12 +74,23 @@ class NotEvaluated(Exception):
 
 
 @dataclass(frozen=True)
+class ExpiredWaiver:
+    """A waiver from the configuration whose expiry date has passed."""
+
+    rule: str
+    subject: str
+    reason: str
+    expires: date
+
+
+@dataclass(frozen=True)
 class RuleContext:
     """What a check may read besides the facts."""
 
     profile: Profile
     options: dict[str, Any] = field(default_factory=dict)
     estimates: dict[str, Any] = field(default_factory=dict)
+    expired_waivers: tuple[ExpiredWaiver, ...] = ()
 
 
 CheckFn = Callable[[Facts, RuleContext], Iterable[Finding]]
