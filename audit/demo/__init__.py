@@ -19,6 +19,7 @@ from audit.gather import AwsRequest, gather
 from audit.localpg import LocalPostgres, LocalPostgresError, find_bin_dir
 
 DEMO_DATABASE = "shop"
+AURORA_SETTINGS = {"rds.logical_replication": "off"}
 DEMO_CONFIG = Path(__file__).with_name("cdc-preflight.toml")
 DEMO_SETTINGS = {
     "wal_level": "replica",
@@ -51,9 +52,9 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 def build_shop(server: LocalPostgres, *, aurora_like: bool = False) -> None:
     """Create the shop database with its problems: see schema.sql for what each table shows.
 
-    ``aurora_like`` stages nothing in postgresql.conf and instead shows Aurora's running
-    ``rds.logical_replication = off`` (a custom setting here): the change waits in the
-    simulated cluster parameter group for a writer reboot.
+    ``aurora_like`` stages nothing: the server runs with Aurora's
+    ``rds.logical_replication = off`` (a custom setting here, see :data:`AURORA_SETTINGS`)
+    and the change waits in the simulated cluster parameter group for a writer reboot.
     """
     with server.connect() as conn:
         conn.execute(f"CREATE DATABASE {DEMO_DATABASE}")
@@ -64,12 +65,10 @@ def build_shop(server: LocalPostgres, *, aurora_like: bool = False) -> None:
         conn.execute(_sql("seed.sql"))
         conn.execute("ANALYZE")
         conn.execute("CHECKPOINT")
-        if aurora_like:
-            conn.execute("ALTER SYSTEM SET rds.logical_replication = 'off'")
-        else:
+        if not aurora_like:
             # Someone staged logical decoding but the restart has not happened yet.
             conn.execute("ALTER SYSTEM SET wal_level = 'logical'")
-        conn.execute("SELECT pg_reload_conf()")
+            conn.execute("SELECT pg_reload_conf()")
 
 
 def run_demo(
@@ -94,7 +93,8 @@ def run_demo(
         raise DemoError(str(exc)) from exc
     with tempfile.TemporaryDirectory(prefix="cdc-preflight-demo-") as base, _sigterm_as_interrupt():
         Path(base).chmod(0o755)
-        server = LocalPostgres(bin_dir, settings=DEMO_SETTINGS, base_dir=Path(base))
+        settings = DEMO_SETTINGS | (AURORA_SETTINGS if aws is not None else {})
+        server = LocalPostgres(bin_dir, settings=settings, base_dir=Path(base))
         try:
             log(f"Starting a throwaway PostgreSQL from {bin_dir} ...")
             server.start()
