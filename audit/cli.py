@@ -27,6 +27,7 @@ from audit.pipeline import DocumentInfo
 from audit.pipeline import analyze as run_analysis
 from audit.progress import Progress
 from audit.report.model import Report
+from audit.scope import Scope, ScopeError, parse_patterns
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_CANNOT_AUDIT = 0, 1, 2, 3
 
@@ -116,6 +117,18 @@ IamAuthOpt = Annotated[
     bool,
     typer.Option("--iam-auth", help="Connect with an RDS IAM token (signed locally) as password."),
 ]
+TablesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tables",
+        help="Capture scope: comma-separated patterns on schema.table; a leading ! excludes "
+        "(e.g. 'shop.*,!shop.session_cache'). Overrides [scope] in the config.",
+    ),
+]
+PublicationOpt = Annotated[
+    str | None,
+    typer.Option("--publication", help="Capture scope: the tables this publication publishes."),
+]
 TitleOpt = Annotated[str | None, typer.Option("--title", help="Document title on the cover.")]
 CustomerOpt = Annotated[
     str | None, typer.Option("--customer", help="Who the audit is for (cover, approval block).")
@@ -144,6 +157,8 @@ class Output:
     config: Path | None = None
     template_dir: Path | None = None
     document: DocumentInfo = field(default_factory=DocumentInfo)
+    tables: str | None = None
+    publication: str | None = None
 
 
 _STATE = {"debug": False}
@@ -222,24 +237,31 @@ def _collect(source: Source) -> Facts:
         fail(f"cannot audit: {exc}")
 
 
-def _load_config(path: Path | None) -> AuditConfig:
+def _load_config(path: Path | None, tables: str | None, publication: str | None) -> AuditConfig:
     try:
-        return load_config(path, search_dir=Path.cwd() if path is None else None)
+        config = load_config(path, search_dir=Path.cwd() if path is None else None)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
+    if tables is None and publication is None:
+        return config
+    scope = Scope(tables=parse_patterns(tables), publication=publication)
+    return config.model_copy(update={"scope": scope})
 
 
 def _report(facts: Facts, sha256: str, output: Output) -> Report:
     from audit.report import write_reports
 
-    config = _load_config(output.config)
-    report = run_analysis(
-        facts,
-        profile=get_profile(output.profile),
-        config=config,
-        facts_sha256=sha256,
-        document=output.document,
-    )
+    config = _load_config(output.config, output.tables, output.publication)
+    try:
+        report = run_analysis(
+            facts,
+            profile=get_profile(output.profile),
+            config=config,
+            facts_sha256=sha256,
+            document=output.document,
+        )
+    except ScopeError as exc:
+        fail(str(exc), EXIT_USAGE)
     paths = write_reports(report, output.out, output.formats, template_dir=output.template_dir)
     _print_summary(report, paths)
     return report
@@ -285,6 +307,8 @@ def audit(
     customer: CustomerOpt = None,
     prepared_by: PreparedByOpt = None,
     template_dir: TemplateDirOpt = None,
+    tables: TablesOpt = None,
+    publication: PublicationOpt = None,
     aws_cluster_id: AwsClusterOpt = None,
     aws_instance_id: AwsInstanceOpt = None,
     aws_region: AwsRegionOpt = None,
@@ -303,8 +327,10 @@ def audit(
         config,
         template_dir,
         DocumentInfo(title, customer, prepared_by),
+        tables,
+        publication,
     )
-    _load_config(config)  # a bad config fails before the database is touched
+    _load_config(config, tables, publication)  # a bad config fails before the database
     facts = _collect(Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe))
     sha = _write_facts(facts, out / "facts.json")
     report = _report(facts, sha, output)
@@ -347,6 +373,8 @@ def analyze(
     customer: CustomerOpt = None,
     prepared_by: PreparedByOpt = None,
     template_dir: TemplateDirOpt = None,
+    tables: TablesOpt = None,
+    publication: PublicationOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Analyze a facts document and write the report; never talks to the database."""
@@ -358,6 +386,8 @@ def analyze(
         config,
         template_dir,
         DocumentInfo(title, customer, prepared_by),
+        tables,
+        publication,
     )
     try:
         facts = read_facts(facts_file)

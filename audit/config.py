@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from audit.engine import Rule
+from audit.scope import Scope
 
 CONFIG_FILE_NAMES = ("cdc-preflight.toml", "pyproject.toml")
 
@@ -49,6 +50,7 @@ class AuditConfig(_Strict):
         default_factory=dict, description="per-rule options, keyed by rule code"
     )
     waivers: list[Waiver] = Field(default_factory=list)
+    scope: Scope = Field(default_factory=Scope, description="the tables CDC will capture")
     estimates: dict[str, Any] = Field(
         default_factory=dict,
         description="capacity-model overrides, e.g. free_disk_bytes, consumer throughput",

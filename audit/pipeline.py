@@ -10,6 +10,7 @@ from audit.engine import ExpiredWaiver, Profile, Rule, RuleContext, all_rules, e
 from audit.estimate import estimate_all
 from audit.facts import Facts
 from audit.report.model import Report, ReportFinding, build_report, verdict_for
+from audit.scope import apply_scope
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ def analyze(
     document: DocumentInfo | None = None,
 ) -> Report:
     """Evaluate the facts; ``today`` decides which waivers have expired (default: facts date)."""
+    facts, scope = apply_scope(facts, config.scope)
     rules = selected_rules(profile, config)
     estimates = estimate_all(facts, profile, config.estimates)
     on = today or facts.collected_at.date()
@@ -64,7 +66,7 @@ def analyze(
         title=doc.title,
         customer=doc.customer,
         prepared_by=doc.prepared_by,
-    )
+    ).model_copy(update={"scope": scope.as_dict()})
     return apply_waivers(report, config.waivers, {r.code: r for r in rules}, on)
 
 

@@ -163,3 +163,26 @@ def test_dsn_from_libpq_environment(
     facts = json.loads((out / "facts.json").read_text())
     assert facts["target"]["dbname"] == fresh_db
     assert facts["target"]["port"] == pg_server.port
+
+
+def test_tables_scope_flag_and_unknown_publication(tmp_path: Path) -> None:
+    scoped = cli(
+        "analyze",
+        str(SAMPLE_FACTS),
+        "--out",
+        str(tmp_path / "a"),
+        "--format",
+        "json",
+        "--tables",
+        "shop.*,!shop.carts",
+        "--fail-on",
+        "never",
+    )
+    assert scoped.returncode == 0, scoped.stderr
+    report = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert report["scope"]["description"] == "tables matching shop.*, !shop.carts"
+    assert "shop.carts" not in {f["subject"] for f in report["findings"]}
+    missing = cli(
+        "analyze", str(SAMPLE_FACTS), "--out", str(tmp_path / "b"), "--publication", "nope"
+    )
+    assert "publication 'nope' does not exist" in assert_one_line_error(missing, 2)

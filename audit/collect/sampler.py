@@ -7,7 +7,14 @@ the method is not tried again in the window):
 - ``pg_stat_wal``: WAL records, full-page images and bytes (PostgreSQL 14+, not on Aurora).
 - ``row_changes``: per-database ``pg_stat_database`` counters (and their sums) and per-table
   ``n_tup_*`` counters, the only method that works everywhere and the input of the WAL
-  overhead model.
+  overhead model. Each sample after the first also keeps the tables that changed since the
+  previous one (``WalSample.table_changes``), computed from the same rows: no extra query, and
+  only two samples' worth of per-table counters are held at a time.
+
+Beside them, and in the same way, ``slots`` reads every replication slot's ``restart_lsn``,
+``confirmed_flush_lsn`` and ``active`` right after the WAL position (``WalSample.slots``), so
+that the WAL each slot retains is known over the window. It is not a rate method, so it is
+not listed in ``Sampling.methods``: ``WalSample.slots is None`` says it was not sampled.
 
 Ctrl-C ends the window early: what was sampled is kept and ``interrupted`` is set.
 """
@@ -22,27 +29,34 @@ from typing import Any
 from audit.collect.counters import counter_fragments
 from audit.collect.session import Session
 from audit.facts import Sampling, WalSample
-from audit.facts.models import DatabaseCounters
+from audit.facts.models import DatabaseCounters, SlotPosition
 
 SLEEP_STEP = 0.1
 TABLE_COUNTERS = ("n_tup_ins", "n_tup_upd", "n_tup_del", "n_tup_hot_upd", "n_tup_newpage_upd")
 PG_STAT_WAL_MIN_VERSION = 140000
 METHODS = ("lsn", "pg_stat_wal", "row_changes")
+# what each sample reads, in this order: the slots right after the WAL position they are
+# measured against, the per-table counters (the slowest read) last
+READERS = ("lsn", "slots", "pg_stat_wal", "row_changes")
 
 _CONSEQUENCE = {
     "lsn": "the WAL rate comes from the other sampling methods",
+    "slots": "slot positions are not sampled, so slot lag over the window is unknown",
     "pg_stat_wal": "WAL records and full-page images are not sampled",
     "row_changes": "no row-change rates for this window",
 }
 _GRANT = {
     "lsn": "GRANT EXECUTE ON FUNCTION pg_current_wal_lsn() TO the auditing role (on Aurora the "
     "function works only once rds.logical_replication is on)",
+    "slots": "GRANT SELECT ON pg_replication_slots TO the auditing role",
     "pg_stat_wal": "GRANT pg_monitor TO the auditing role",
     "row_changes": "GRANT pg_monitor TO the auditing role",
 }
 
 # relid -> (qualified name, *TABLE_COUNTERS); n_tup_newpage_upd is None before PostgreSQL 16
 TableCounters = dict[int, tuple[Any, ...]]
+# the counters of a TableCounters row that WalSample.table_changes keeps (TABLE_CHANGE_COUNTERS)
+_INTERVAL_COUNTERS = slice(1, 5)
 
 
 def sample_offsets(seconds: float, interval: float) -> list[float]:
@@ -63,7 +77,7 @@ class Sampler:
 
     def __init__(self, session: Session, version_num: int | None) -> None:
         self.session = session
-        self.active = list(METHODS)
+        self.active = list(READERS)
         self.worked: list[str] = []
         self.first_tables: TableCounters | None = None
         self.last_tables: TableCounters | None = None
@@ -76,6 +90,7 @@ class Sampler:
         values: dict[str, Any] = {"at": datetime.now(UTC)}
         readers: dict[str, Callable[[], dict[str, Any]]] = {
             "lsn": lambda: self.session.row("wal_lsn"),
+            "slots": self._slots,
             "pg_stat_wal": lambda: self.session.row("sample_wal_stats"),
             "row_changes": self._row_changes,
         }
@@ -90,6 +105,8 @@ class Sampler:
         }
         rows = self.session.tuples("sample_tables", fragments=self.fragments)
         tables = {row[0]: row[1:] for row in rows}
+        del rows
+        previous = self.last_tables
         if self.first_tables is None:
             self.first_tables = tables
         self.last_tables = tables
@@ -97,7 +114,15 @@ class Sampler:
             name: sum(getattr(c, name) or 0 for c in databases.values())
             for name in DatabaseCounters.model_fields
         }
-        return {**totals, "databases": databases}
+        changes = interval_changes(previous, tables) if previous is not None else None
+        return {**totals, "databases": databases, "table_changes": changes}
+
+    def _slots(self) -> dict[str, Any]:
+        slots = {
+            row.pop("slot_name"): SlotPosition.model_validate(row)
+            for row in self.session.rows("sample_slots")
+        }
+        return {"slots": slots}
 
     def _try(self, method: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """``read()``'s values; on failure (an issue was recorded) the method is dropped."""
@@ -158,6 +183,29 @@ def _deltas(first: TableCounters, last: TableCounters) -> Iterator[tuple[str, di
         changes = [n - t for n, t in zip(now, then, strict=True)]
         if any(changes):
             yield name, dict(zip(counters, changes, strict=True))
+
+
+def interval_changes(previous: TableCounters, current: TableCounters) -> dict[str, list[int]]:
+    """``WalSample.table_changes``: the tables whose counters changed between two samples.
+
+    Each value is ``[n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd]`` (TABLE_CHANGE_COUNTERS)
+    changed since ``previous``; a table new since then counts from 0, and so does one whose
+    counters went down (reset), as in :func:`_deltas`. Unchanged rows are skipped with one tuple
+    comparison, so a sample of 50,000 quiet tables costs little.
+    """
+    changes: dict[str, list[int]] = {}
+    for relid, row in current.items():
+        before = previous.get(relid)
+        if before == row:
+            continue
+        now = [v or 0 for v in row[_INTERVAL_COUNTERS]]
+        then = [v or 0 for v in before[_INTERVAL_COUNTERS]] if before is not None else []
+        if len(then) != len(now) or any(n < t for n, t in zip(now, then, strict=True)):
+            then = [0] * len(now)
+        delta = [n - t for n, t in zip(now, then, strict=True)]
+        if any(delta):
+            changes[row[0]] = delta
+    return changes
 
 
 def _sleep_until(deadline: float) -> None:

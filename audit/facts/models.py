@@ -236,6 +236,21 @@ class DatabaseCounters(FactModel):
     tup_deleted: int | None = None
 
 
+# The order of the per-interval table counters in WalSample.table_changes.
+TABLE_CHANGE_COUNTERS = ("n_tup_ins", "n_tup_upd", "n_tup_del", "n_tup_hot_upd")
+
+
+class SlotPosition(FactModel):
+    """Where one replication slot stood at one sample (``pg_replication_slots``)."""
+
+    slot_type: str | None = Field(default=None, description="logical | physical")
+    active: bool = False
+    restart_lsn: str | None = None
+    confirmed_flush_lsn: str | None = Field(
+        default=None, description="what the consumer confirmed (logical slots only)"
+    )
+
+
 class WalSample(FactModel):
     """One sampler observation."""
 
@@ -251,6 +266,17 @@ class WalSample(FactModel):
     tup_deleted: int | None = None
     databases: dict[str, DatabaseCounters] = Field(
         default_factory=dict, description="per-database counters; the fields above are their sum"
+    )
+    table_changes: dict[str, list[int]] | None = Field(
+        default=None,
+        description="qualified table name -> [n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd] "
+        "changes since the previous sample (TABLE_CHANGE_COUNTERS), only for tables that "
+        "changed; None on the first sample and when row changes were not sampled",
+    )
+    slots: dict[str, SlotPosition] | None = Field(
+        default=None,
+        description="slot name -> its position at this sample; {} when there was no slot, "
+        "None when slot positions were not sampled",
     )
 
 

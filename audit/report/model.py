@@ -79,6 +79,11 @@ class Report(ReportModel):
     collection_issues: list[dict[str, str | None]]
     estimates: dict[str, Any] = Field(default_factory=dict)
     labels: dict[str, str] = Field(default_factory=dict)
+    scope: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the capture scope the table rules judged: description, tables_in_scope, "
+        "tables_total",
+    )
     title: str | None = Field(default=None, description="document title (--title)")
     customer: str | None = Field(default=None, description="who the audit is for (--customer)")
     prepared_by: str | None = Field(default=None, description="author (--prepared-by)")

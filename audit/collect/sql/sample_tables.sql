@@ -2,7 +2,8 @@
 -- (catalog churn such as temporary tables costs extra WAL under wal_level=logical), read once per
 -- sample from the statistics functions. {newpage_updates} is filled by version (16+, see
 -- audit/collect/counters.py). Feeds Sampling.table_deltas (the "row_changes" method, and the WAL
--- overhead model's per-table input).
+-- overhead model's per-table input) and WalSample.table_changes (its per-interval changes, the
+-- same rows).
 SELECT
     t.oid::bigint AS relid,
     format('%I.%I', n.nspname, t.relname) AS qualified_name,
