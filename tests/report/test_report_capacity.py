@@ -37,7 +37,10 @@ def _headlines(estimates: dict[str, Any], series: Series | None = None) -> dict[
 
 def test_headline_figures_carry_value_range_and_method() -> None:
     heads = _headlines(realistic_estimates())
-    assert (heads["wal_now"].value, heads["wal_now"].detail) == ("267 KiB/s", "p95 518 KiB/s")
+    assert (heads["wal_now"].value, heads["wal_now"].detail) == (
+        "287 KiB/s",
+        "p50 267 KiB/s, p95 518 KiB/s",
+    )
     assert heads["wal_now"].method == "pg_current_wal_lsn() deltas, 10 intervals"
     assert heads["wal_logical"].value == "295 KiB/s"
     assert heads["wal_logical"].detail == "272 KiB/s – 544 KiB/s"

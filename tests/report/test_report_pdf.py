@@ -148,4 +148,4 @@ def test_demo_pdf_pages_render_and_say_what_matters(
         assert heading in text
     assert "Figure 1. WAL rate over the sample window" in text
     cover = _text(pdftotext, path, 1)
-    assert "WAL NOW (P50)" in cover and "SNAPSHOT DURATION" in cover
+    assert "WAL NOW (MEAN)" in cover and "SNAPSHOT DURATION" in cover

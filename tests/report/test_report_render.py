@@ -165,7 +165,7 @@ def test_capacity_plan_replaces_the_generic_estimates_dump(report: Report) -> No
     assert section.count('<details class="workings">') >= 4
     assert 'class="values"' not in html  # the nested key/value dump is gone
     cover = html[: html.index("</header>")]
-    for label in ("WAL now (p50)", "WAL under logical", "Logical overhead", "Snapshot duration"):
+    for label in ("WAL now (mean)", "WAL under logical", "Logical overhead", "Snapshot duration"):
         assert label in cover
 
 
