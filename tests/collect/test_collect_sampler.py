@@ -1,11 +1,15 @@
-"""The sampler: window and spacing, the three methods, Aurora-like fallback, Ctrl-C, accuracy."""
+"""The sampler: window and spacing, the three methods, Aurora-like fallback, Ctrl-C, accuracy,
+per-interval table changes and per-sample slot positions."""
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
@@ -13,9 +17,15 @@ from typing import Any
 import pytest
 from collect_support import client_program, expected_methods, flush_stats
 
-from audit.collect.sampler import sample_offsets
-from audit.facts import Facts
+from audit.collect.sampler import TABLE_COUNTERS, interval_changes, sample_offsets
+from audit.engine import Status, get_profile, run_rule
+from audit.engine.rule import RuleContext
+from audit.facts import Facts, WalSample
+from audit.facts.models import TABLE_CHANGE_COUNTERS
 from audit.localpg import LocalPostgres
+from rules.cdc208_slot_lag_growing import slot_lag_growing
+
+MIB = 1024**2
 
 pytestmark = pytest.mark.pg
 
@@ -95,9 +105,7 @@ def test_window_spacing_methods_and_progress(
 
 
 @pytest.fixture
-def aurora_like_db(
-    pg_server: LocalPostgres, make_db: Callable[[LocalPostgres], str]
-) -> Iterator[str]:
+def aurora_like_db(pg_server: LocalPostgres, make_db: Callable[[LocalPostgres], str]) -> str:
     """A database whose WAL functions the auditing role may not run, as on Aurora before
     logical replication is on (revoking in one database leaves the others untouched)."""
     dbname = make_db(pg_server)
@@ -140,6 +148,9 @@ def test_without_wal_functions_the_sampler_falls_back_to_row_changes(
     assert sampling.methods == ["row_changes"]
     assert all(s.lsn is None and s.wal_bytes is None for s in sampling.samples)
     assert all(s.xact_commit is not None for s in sampling.samples)
+    # slot positions need no WAL function (CDC208 still needs the WAL position to judge them)
+    assert all(s.slots is not None for s in sampling.samples)
+    assert facts.issue_for("sampling.slots") is None
     busy = {"n_tup_ins": 123, "n_tup_upd": 0, "n_tup_del": 0, "n_tup_hot_upd": 0}
     if pg_server.version_num >= 160000:
         busy["n_tup_newpage_upd"] = 0
@@ -279,3 +290,202 @@ def test_walinspect_reads_the_window_when_installed(
     assert inspected.lsn_bytes == lsn_bytes(last.lsn) - lsn_bytes(first.lsn) > 0
     inserts = [g for g in inspected.groups if g.relation == "public.written"]
     assert sum(g.records for g in inserts) >= 1
+
+
+def test_interval_changes_keep_only_changed_tables_in_counter_order() -> None:
+    assert TABLE_COUNTERS[:4] == TABLE_CHANGE_COUNTERS
+    previous = {
+        1: ("public.quiet", 5, 5, 5, 5, None),
+        2: ("public.busy", 10, 4, 1, 2, None),
+        3: ("public.reset", 100, 100, 100, 100, None),
+        4: ("public.dropped", 1, 0, 0, 0, None),
+    }
+    current = {
+        1: ("public.quiet", 5, 5, 5, 5, None),
+        2: ("public.busy", 15, 7, 1, 3, None),
+        3: ("public.reset", 2, 0, 0, 0, None),
+        5: ("public.new", 0, 0, 0, 0, None),
+        6: ("public.born_busy", 8, 1, 0, 1, 0),
+    }
+    assert interval_changes(previous, current) == {
+        "public.busy": [5, 3, 0, 1],
+        "public.reset": [2, 0, 0, 0],  # counters went down: reset, so counted from 0
+        "public.born_busy": [8, 1, 0, 1],
+    }
+    assert interval_changes(current, current) == {}
+
+
+def summed_changes(samples: list[WalSample]) -> dict[str, list[int]]:
+    """Each table's per-interval changes added up over the window."""
+    summed: dict[str, list[int]] = {}
+    for sample in samples[1:]:
+        for name, change in (sample.table_changes or {}).items():
+            assert len(change) == len(TABLE_CHANGE_COUNTERS)
+            assert any(change), "only tables that changed are kept"
+            total = summed.setdefault(name, [0] * len(TABLE_CHANGE_COUNTERS))
+            summed[name] = [t + c for t, c in zip(total, change, strict=True)]
+    return summed
+
+
+@contextmanager
+def unread_slot(server: LocalPostgres, dbname: str) -> Iterator[tuple[str, str, str]]:
+    """A test_decoding slot nobody reads: (name, restart_lsn, confirmed_flush_lsn)."""
+    slot = f"{dbname}_unread"
+    with server.connect(dbname) as conn:
+        conn.execute("SELECT pg_create_logical_replication_slot(%s, 'test_decoding')", [slot])
+        row = conn.execute(
+            "SELECT restart_lsn::text, confirmed_flush_lsn::text FROM pg_replication_slots "
+            "WHERE slot_name = %s",
+            [slot],
+        ).fetchone()
+    try:
+        assert row is not None
+        yield slot, row[0], row[1]
+    finally:
+        with server.connect(dbname) as conn:
+            conn.execute("SELECT pg_drop_replication_slot(%s)", [slot])
+
+
+def test_slot_positions_and_per_interval_table_changes(
+    pg_logical: LocalPostgres,
+    make_db: Callable[[LocalPostgres], str],
+    collect_from: Callable[..., Facts],
+) -> None:
+    """A logical slot nobody reads while a workload writes: its restart and confirmed LSN stay
+    where they were while the WAL position advances, and the per-interval table changes add up
+    to the window's table deltas."""
+    dbname = make_db(pg_logical)
+    with pg_logical.connect(dbname) as conn:
+        conn.execute("CREATE TABLE busy (id int)")
+
+    def workload() -> None:
+        with pg_logical.connect(dbname) as conn:
+            for _ in range(6):
+                conn.execute("INSERT INTO busy SELECT generate_series(1, 1000)")
+                conn.execute("UPDATE busy SET id = id + 1 WHERE id = 1")
+                flush_stats(conn)
+                time.sleep(0.2)
+
+    with unread_slot(pg_logical, dbname) as (slot, restart_lsn, confirmed_lsn):
+        progress = OnSample(1, workload)
+        facts = collect_from(
+            pg_logical, dbname, sample_seconds=2.0, interval=0.25, progress=progress
+        )
+        progress.thread.join()
+    sampling = facts.sampling
+    assert sampling is not None
+    samples = sampling.samples
+    assert len(samples) == 9
+
+    # per-sample slot positions: fixed, while the WAL position advances
+    for sample in samples:
+        assert sample.slots is not None
+        position = sample.slots[slot]
+        assert (position.slot_type, position.active) == ("logical", False)
+        assert (position.restart_lsn, position.confirmed_flush_lsn) == (restart_lsn, confirmed_lsn)
+    lsns = [lsn_bytes(s.lsn) for s in samples if s.lsn is not None]
+    assert len(lsns) == len(samples)
+    assert lsns == sorted(lsns)
+    assert lsns[-1] - lsns[0] > 100_000
+    assert lsns[0] >= lsn_bytes(confirmed_lsn)
+
+    # per-interval table changes: none on the first sample, then only the tables that changed,
+    # adding up to the first-to-last deltas
+    assert samples[0].table_changes is None
+    assert all(s.table_changes is not None for s in samples[1:])
+    expected = {
+        name: [delta.get(c, 0) for c in TABLE_CHANGE_COUNTERS]
+        for name, delta in sampling.table_deltas.items()
+    }
+    summed = summed_changes(samples)
+    assert summed == {name: v for name, v in expected.items() if any(v)}
+    assert summed["public.busy"][:2] == [6000, 6]
+    busy_intervals = [s for s in samples[1:] if "public.busy" in (s.table_changes or {})]
+    # 13 and 14 send statistics at most every 0.5 s, and readers see them up to 0.5 s late:
+    # which intervals the batches land in is up to chance there
+    if pg_logical.version_num >= 150000:
+        assert len(busy_intervals) >= 2, "the workload spans several intervals"
+    assert busy_intervals
+
+    # the slot was inactive before the window: CDC201's to report, not CDC208's
+    context = RuleContext(profile=get_profile("debezium"))
+    assert run_rule(slot_lag_growing, facts, context).status is Status.PASS
+
+
+@contextmanager
+def stalled_consumer(server: LocalPostgres, dbname: str, slot: str) -> Iterator[None]:
+    """pg_recvlogical streaming from ``slot``, then stopped (SIGSTOP): the slot stays active,
+    its consumer confirms nothing more."""
+    receiver = subprocess.Popen(
+        [
+            client_program(server, "pg_recvlogical"),
+            *("--dbname", server.conninfo(dbname), "--slot", slot, "--start", "--file", "-"),
+            *("--fsync-interval", "0", "--status-interval", "1"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PG")},
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while not slot_is_active(server, dbname, slot):
+            assert receiver.poll() is None, receiver.communicate()[1]
+            assert time.monotonic() < deadline, "pg_recvlogical never took the slot"
+            time.sleep(0.1)
+        receiver.send_signal(signal.SIGSTOP)
+        yield
+    finally:
+        receiver.send_signal(signal.SIGCONT)
+        receiver.terminate()
+        receiver.wait(timeout=30)
+
+
+def slot_is_active(server: LocalPostgres, dbname: str, slot: str) -> bool:
+    with server.connect(dbname) as conn:
+        row = conn.execute(
+            "SELECT active FROM pg_replication_slots WHERE slot_name = %s", [slot]
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def test_cdc208_sees_an_active_consumer_stall_during_the_window(
+    pg_logical: LocalPostgres,
+    make_db: Callable[[LocalPostgres], str],
+    collect_from: Callable[..., Facts],
+) -> None:
+    """The slot is in use (its walsender is connected) but its consumer stopped reading: the
+    per-sample positions show it active with confirmed_flush_lsn fixed, and CDC208 fails it."""
+    dbname = make_db(pg_logical)
+    with pg_logical.connect(dbname) as conn:
+        conn.execute("CREATE TABLE busy (id int, pad text)")
+
+    def workload() -> None:
+        with pg_logical.connect(dbname) as conn:
+            for _ in range(4):
+                conn.execute(
+                    "INSERT INTO busy SELECT g, repeat('x', 200) FROM generate_series(1, 4000) g"
+                )
+                time.sleep(0.2)
+
+    with (
+        unread_slot(pg_logical, dbname) as (slot, _, _),
+        stalled_consumer(pg_logical, dbname, slot),
+    ):
+        progress = OnSample(1, workload)
+        facts = collect_from(
+            pg_logical, dbname, sample_seconds=2.0, interval=0.5, progress=progress
+        )
+        progress.thread.join()
+    assert facts.sampling is not None
+    positions = [s.slots[slot] for s in facts.sampling.samples if s.slots is not None]
+    assert len(positions) == len(facts.sampling.samples)
+    assert all(p.active for p in positions)
+    assert len({p.confirmed_flush_lsn for p in positions}) == 1
+    context = RuleContext(profile=get_profile("debezium"), options={"min_growth_bytes": MIB})
+    result = run_rule(slot_lag_growing, facts, context)
+    assert result.status is Status.FAIL, result.reason
+    [finding] = result.findings
+    assert finding.subject == f"slot:{slot}"
+    assert finding.evidence["samples_connected"] == len(positions)
+    assert finding.evidence["confirmed_bytes"] == 0
+    assert finding.evidence["growth_bytes"] == finding.evidence["wal_written_bytes"] > MIB
