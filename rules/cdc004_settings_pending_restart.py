@@ -8,10 +8,17 @@ from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts, Server, Setting
 from rules._params import restart_server
 
-# Judged by their own rules, staged values included: CDC001 to CDC003, and on RDS and Aurora
-# CDC001 (through wal_level) and the CDC4xx parameter-group rules for rds.logical_replication.
+# Judged by their own rules, staged values included: CDC001 to CDC003 and CDC306, and on RDS and
+# Aurora CDC001 (through wal_level) and the CDC4xx parameter-group rules for
+# rds.logical_replication.
 OWN_RULES = frozenset(
-    {"wal_level", "max_replication_slots", "max_wal_senders", "rds.logical_replication"}
+    {
+        "wal_level",
+        "max_replication_slots",
+        "max_wal_senders",
+        "max_connections",
+        "rds.logical_replication",
+    }
 )
 # What pg_file_settings.error says for a line that only waits for a restart.
 WAITING_FOR_RESTART = "setting could not be applied"
@@ -21,7 +28,6 @@ CDC_SETTINGS = frozenset(
         "hot_standby_feedback",
         "idle_replication_slot_timeout",
         "logical_decoding_work_mem",
-        "max_connections",
         "max_logical_replication_workers",
         "max_slot_wal_keep_size",
         "max_sync_workers_per_subscription",
@@ -51,17 +57,17 @@ def settings_pending_restart(facts: Facts, ctx: RuleContext) -> Iterator[Finding
     running values; these show where the next restart or reload changes them.
 
     - A setting that matters for CDC (slot WAL limit, sender timeout, decoding memory, worker
-      and connection limits, slot synchronization, `shared_preload_libraries`, ...) is
+      limits, slot synchronization, `shared_preload_libraries`, ...) is
       reported on its own, as medium.
     - The remaining ones are reported together, as low.
     - A staged value PostgreSQL rejected (`pending_error`, e.g. an invalid value) is high:
       on the next start the server reads the file again, and a bad line in it can stop the
       server from starting.
 
-    `wal_level`, `max_replication_slots` and `max_wal_senders` are left to CDC001, CDC002 and
-    CDC003, which judge their staged values too, and `rds.logical_replication` to CDC001. On
-    RDS and Aurora, parameter-group changes waiting for a reboot are the CDC4xx rules'
-    business.
+    `wal_level`, `max_replication_slots`, `max_wal_senders` and `max_connections` are left to
+    CDC001, CDC002, CDC003 and CDC306, which judge their staged values too, and
+    `rds.logical_replication` to CDC001. On RDS and Aurora, parameter-group changes waiting
+    for a reboot are the CDC4xx rules' business.
 
     ## Why it matters for CDC
     A change board approves a plan for the server it was shown. A staged value that nobody

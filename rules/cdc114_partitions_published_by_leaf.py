@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
-from audit.facts import Facts, TableKind
+from audit.facts import Facts, Table, TableKind
 from rules._publications import publishes
 from rules._sql import quote_ident
 
@@ -23,6 +23,9 @@ def partitions_published_by_leaf(facts: Facts, ctx: RuleContext) -> Iterator[Fin
     ## What it checks
     Publications that publish a partitioned table in scope (by name, by schema or `FOR ALL
     TABLES`) without `publish_via_partition_root = true`. One finding per publication.
+    Without the option, `pg_publication_tables` lists a partitioned table named in `FOR TABLE`
+    by its partitions (observed on PostgreSQL 15 and 18), so a listed partition counts as its
+    partitioned table being published.
 
     ## Why it matters for CDC
     Without the option, pgoutput reports each change under the leaf partition that holds the
@@ -46,7 +49,16 @@ def partitions_published_by_leaf(facts: Facts, ctx: RuleContext) -> Iterator[Fin
     for publication in facts.publications or []:
         if publication.via_root is not False:
             continue
-        published = [t for t in roots if publishes(publication, t, by_name)]
+        via_partition = {
+            _root(t, by_name).qualified_name
+            for t in tables
+            if t.parent and publishes(publication, t, by_name)
+        }
+        published = [
+            t
+            for t in roots
+            if t.qualified_name in via_partition or publishes(publication, t, by_name)
+        ]
         if not published:
             continue
         names = [t.qualified_name for t in published]
@@ -66,3 +78,12 @@ def partitions_published_by_leaf(facts: Facts, ctx: RuleContext) -> Iterator[Fin
                 "SET (publish_via_partition_root = true);"
             ),
         )
+
+
+def _root(table: Table, by_name: dict[str, Table]) -> Table:
+    """The partitioned table at the top of ``table``'s partition tree (itself if none)."""
+    seen = {table.qualified_name}
+    while table.parent and table.parent in by_name and table.parent not in seen:
+        table = by_name[table.parent]
+        seen.add(table.qualified_name)
+    return table

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
 from rules._options import int_option
-from rules._params import set_parameter
-from rules._units import as_int, require_setting
+from rules._params import restart_server, set_parameter
+from rules._units import as_int, pending_int, require_setting
 
 FIRST_MAJOR_SEPARATE_SENDERS = 12
 
@@ -39,6 +39,10 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     walsenders are added. Option `planned_connectors` under `[rules.CDC306]`. A snapshot of
     the busy hour, not the audit's moment, is what matters: keep a margin.
 
+    A `max_connections` staged for the next restart (`pending_value`) is judged too: one that
+    would leave too few connections is reported, and one that restores the headroom turns the
+    fix into a restart (CDC004 leaves this setting to this rule).
+
     ## Why it matters for CDC
     When the snapshot cannot connect ("sorry, too many clients already" or "remaining
     connection slots are reserved"), the connector fails after its slot exists, and the
@@ -61,7 +65,9 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         needed += planned * (profile.slots_per_connector + profile.sync_slots_per_connector)
     if needed <= 0:
         return
-    maximum = as_int(require_setting(facts, "max_connections"))
+    setting = require_setting(facts, "max_connections")
+    maximum = as_int(setting)
+    pending = pending_int(setting)
     reserved = as_int(require_setting(facts, "superuser_reserved_connections"))
     extra = facts.setting("reserved_connections")
     reserved += as_int(extra) if extra is not None else 0
@@ -70,24 +76,49 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         raise NotEvaluated("the number of open connections per database is unknown")
     used = sum(c or 0 for c in counts)
     free = maximum - reserved - used
+    staged_free = pending - reserved - used if pending is not None else None
+    what = f"{needed} needed for {planned} {profile.name} connector(s)' snapshot connections"
+    evidence = {
+        "max_connections": maximum,
+        "pending_value": pending,
+        "reserved": reserved,
+        "connections_in_use": used,
+        "free": free,
+        "needed": needed,
+        "snapshot_connections_per_connector": profile.snapshot_connections,
+    }
     if free >= needed:
+        if staged_free is not None and staged_free < needed:
+            yield Finding(
+                subject="setting:max_connections",
+                message=(
+                    f"max_connections is {maximum}, but {pending} is staged: after the next "
+                    f"restart {max(staged_free, 0)} free with {reserved} reserved and {used} in "
+                    f"use, {what}"
+                ),
+                evidence=evidence,
+                fix=set_parameter(
+                    facts.server,
+                    "max_connections",
+                    str(reserved + used + needed + 10),
+                    restart=True,
+                ),
+            )
         return
-    target = str(maximum + needed - max(free, 0) + 10)
+    message = (
+        f"max_connections is {maximum} with {reserved} reserved and {used} in use: "
+        f"{max(free, 0)} free, {what}"
+    )
+    if staged_free is not None and staged_free >= needed:
+        message += f"; {pending} is staged and applies at the next restart"
+        fix = restart_server(facts.server, "max_connections")
+    else:
+        target = str(maximum + needed - max(free, 0) + 10)
+        fix = set_parameter(facts.server, "max_connections", target, restart=True)
     yield Finding(
         subject="setting:max_connections",
-        message=(
-            f"max_connections is {maximum} with {reserved} reserved and {used} in use: "
-            f"{max(free, 0)} free, {needed} needed for {planned} {profile.name} connector(s)' "
-            "snapshot connections"
-        ),
-        evidence={
-            "max_connections": maximum,
-            "reserved": reserved,
-            "connections_in_use": used,
-            "free": free,
-            "needed": needed,
-            "snapshot_connections_per_connector": profile.snapshot_connections,
-        },
-        fix=set_parameter(facts.server, "max_connections", target, restart=True),
+        message=message,
+        evidence=evidence,
+        fix=fix,
         severity=Severity.CRITICAL if free <= 0 else None,
     )

@@ -70,11 +70,12 @@ def test_fail_rejected_value_is_high() -> None:
 
 
 def test_edge_settings_with_their_own_rules_are_left_to_them() -> None:
-    """wal_level, slots, senders and rds.logical_replication are judged by CDC001-CDC003."""
+    """wal_level, slots, senders, connections and rds.logical_replication: CDC001-3, CDC306."""
     the_settings = settings(
         {"rds.logical_replication": setting("rds.logical_replication", "0", pending_restart=True)},
         wal_level=setting("wal_level", "replica", pending_value="logical", pending_restart=True),
         max_replication_slots=setting("max_replication_slots", "10", pending_restart=True),
+        max_connections=setting("max_connections", "10", pending_value="120", pending_restart=True),
     )
     assert run(RULE, facts(server=aurora(), settings=the_settings)).status is Status.PASS
 

@@ -41,3 +41,21 @@ def test_edge_no_partitioned_tables() -> None:
 
 def test_not_evaluated_without_publications() -> None:
     assert run(RULE, facts(publications=None)).status is Status.NOT_EVALUATED
+
+
+def test_fail_for_table_listed_by_its_partitions() -> None:
+    """FOR TABLE public.events without via_root: pg_publication_tables lists the partitions."""
+    pub = publication(all_tables=False, via_root=False, tables=[published("public.events_2026")])
+    [finding] = run(RULE, facts(tables=TABLES, publications=[pub])).findings
+    assert finding.evidence["partitioned_tables"] == ["public.events"]
+
+
+def test_edge_sub_partition_listed_counts_for_the_top_table() -> None:
+    tables = [
+        table("public.events", kind=TableKind.PARTITIONED),
+        table("public.events_2026", kind=TableKind.PARTITIONED, parent="public.events"),
+        table("public.events_2026_11", parent="public.events_2026"),
+    ]
+    pub = publication(all_tables=False, via_root=False, tables=[published("public.events_2026_11")])
+    [finding] = run(RULE, facts(tables=tables, publications=[pub])).findings
+    assert finding.evidence["partitioned_tables"] == ["public.events"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc306_connection_headroom import connection_headroom as RULE
-from tests.factories import database, facts, run, server, settings
+from tests.factories import database, facts, run, server, setting, settings
 
 
 def test_pass_plenty() -> None:
@@ -40,6 +40,40 @@ def test_edge_reserved_connections_of_16_count() -> None:
     the_settings = settings(reserved_connections="5")
     the_facts = facts(settings=the_settings, databases=[database(connections=91)])
     assert run(RULE, the_facts).status is Status.FAIL
+
+
+def test_fail_staged_value_that_restores_headroom_makes_the_fix_a_restart() -> None:
+    """A real server (tests/test_catalogue_live.py): 10 running, 120 staged, 6 in use."""
+    staged = setting("max_connections", "10", pending_restart=True, pending_value="120")
+    the_facts = facts(
+        settings=settings(max_connections=staged), databases=[database(connections=6)]
+    )
+    [finding] = run(RULE, the_facts).findings
+    assert finding.message == (
+        "max_connections is 10 with 3 reserved and 6 in use: 1 free, 2 needed for 1 debezium "
+        "connector(s)' snapshot connections; 120 is staged and applies at the next restart"
+    )
+    assert finding.fix is not None
+    assert finding.fix.startswith("restart the server")
+
+
+def test_edge_staged_value_too_low_is_reported_before_the_restart() -> None:
+    staged = setting("max_connections", "100", pending_restart=True, pending_value="50")
+    the_facts = facts(
+        settings=settings(max_connections=staged), databases=[database(connections=46)]
+    )
+    [finding] = run(RULE, the_facts).findings
+    assert finding.message == (
+        "max_connections is 100, but 50 is staged: after the next restart 1 free with 3 reserved "
+        "and 46 in use, 2 needed for 1 debezium connector(s)' snapshot connections"
+    )
+    assert finding.fix is not None
+    assert "ALTER SYSTEM SET max_connections = 61;" in finding.fix
+
+
+def test_edge_staged_value_with_headroom_passes() -> None:
+    staged = setting("max_connections", "100", pending_restart=True, pending_value="200")
+    assert run(RULE, facts(settings=settings(max_connections=staged))).status is Status.PASS
 
 
 def test_not_evaluated_when_connection_counts_are_unknown() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from audit.engine import RuleContext, Status, get_profile, run_rule
 from rules.cdc501_wal_budget_exceeded import wal_budget_exceeded as RULE
-from tests.factories import facts
+from tests.factories import facts, settings
 
 
 def _estimates(expected: float, status: str = "ok") -> dict[str, Any]:
@@ -29,9 +29,9 @@ def _estimates(expected: float, status: str = "ok") -> dict[str, Any]:
     }
 
 
-def _run(estimates: dict[str, Any], **options: Any) -> Any:
+def _run(estimates: dict[str, Any], wal_level: str = "replica", **options: Any) -> Any:
     ctx = RuleContext(profile=get_profile("debezium"), options=options, estimates=estimates)
-    return run_rule(RULE, facts(), ctx)
+    return run_rule(RULE, facts(settings=settings(wal_level=wal_level)), ctx)
 
 
 def test_pass_when_overhead_is_within_budget() -> None:
@@ -60,3 +60,9 @@ def test_not_evaluated_when_the_estimate_is_unavailable() -> None:
 def test_pass_on_clean_facts_with_estimates_computed_by_the_rule() -> None:
     result = run_rule(RULE, facts(), RuleContext(profile=get_profile("debezium")))
     assert result.status is Status.PASS
+
+
+def test_edge_a_server_already_logical_passes() -> None:
+    """Its measured WAL is logical WAL: the predicted overhead would be counted twice."""
+    assert _run(_estimates(0.5), wal_level="logical").status is Status.PASS
+    assert _run(_estimates(0.5, status="unavailable"), wal_level="logical").status is Status.PASS
