@@ -193,6 +193,37 @@ def _predicted(
     }
 
 
+def _already_logical(facts: Facts) -> bool:
+    setting = facts.setting("wal_level")
+    return setting is not None and setting.value == "logical"
+
+
+def _as_measured(
+    cur: dict[str, Any], recd: dict[str, Any], current: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """On a server already at wal_level=logical the measured rate is the logical rate.
+
+    The prediction for the recommended identities keeps only its difference from the
+    prediction for the current ones (the saving of, e.g., FULL -> primary key).
+    """
+    mean = float(current["window_mean"])
+    p50 = float(current.get("p50") or mean)
+    p95 = float(current.get("p95") or mean)
+    measured = Range(min(p50, mean), mean, max(p95, mean))
+    saving = max(0.0, cur["logical"].expected - recd["logical"].expected)
+    recommended = Range(
+        max(0.0, measured.low - saving),
+        max(0.0, measured.expected - saving),
+        max(0.0, measured.high - saving),
+    )
+    zero = Range.exact(0.0)
+    ratio = Range.exact(-saving / mean if mean else 0.0) if saving else zero
+    return (
+        {**cur, "ratio": zero, "logical": measured, "p95": p95, "components": {}},
+        {**recd, "ratio": ratio, "logical": recommended, "p95": max(0.0, p95 - saving)},
+    )
+
+
 def wal_estimates(facts: Facts, options: Mapping[str, Any]) -> WalResult:
     widths = table_widths(facts, options)
     window = rt.window_seconds(facts)
@@ -233,6 +264,13 @@ def wal_estimates(facts: Facts, options: Mapping[str, Any]) -> WalResult:
     cur = _predicted(now, denominator, current, window)
     recd = _predicted(rec, denominator, current, window)
     method = f"{now.predictor} extra bytes per operation + measured {current['method']} rate"
+    if _already_logical(facts):
+        cur, recd = _as_measured(cur, recd, current)
+        method = f"measured {current['method']} rate: wal_level is already logical"
+        now.assumptions.append(
+            "wal_level is already logical: the measured rate includes the logical overhead; "
+            "recommended identities subtract the predicted saving from it"
+        )
     result["predictor"] = now.predictor
     result["logical_overhead_ratio"] = ok(method, inputs, now.assumptions, **cur["ratio"].as_dict())
     result["logical_bytes_per_s"] = ok(

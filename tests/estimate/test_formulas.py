@@ -283,3 +283,32 @@ def test_setting_units() -> None:
     assert setting_bytes(setting("max_slot_wal_keep_size", "1024")) == GIB
     assert setting_bytes(setting("shared_buffers", "16384")) == 128 * 2**20
     assert setting_bytes(setting("max_slot_wal_keep_size", "-1")) == -1
+
+
+def test_a_server_already_at_logical_has_no_overhead_left_but_keeps_the_full_saving() -> None:
+    """Its measured WAL is logical WAL: no overhead on top; FULL -> key still saves bytes."""
+    deltas = {
+        "public.t": {"n_tup_ins": 0, "n_tup_upd": 1000, "n_tup_del": 0, "n_tup_hot_upd": 1000}
+    }
+    t = table(
+        avg_row_bytes=T_LEN,
+        row_width_source="pg_stats",
+        replica_identity=ReplicaIdentity.FULL,
+        primary_key=["id"],
+    )
+    sampling = _sampling([0, 100], [0, 10**7], deltas)
+    replica = estimate_all(
+        facts(tables=[t], sampling=sampling, settings=settings(wal_level="replica")),
+        get_profile("debezium"),
+    )
+    logical = estimate_all(
+        facts(tables=[t], sampling=sampling, settings=settings(wal_level="logical")),
+        get_profile("debezium"),
+    )
+    mean = logical["wal"]["current_bytes_per_s"]["window_mean"]
+    assert replica["wal"]["logical_overhead_ratio"]["expected"] > 0.1
+    assert logical["wal"]["logical_overhead_ratio"]["expected"] == 0.0
+    assert logical["wal"]["logical_bytes_per_s"]["expected"] == pytest.approx(mean)
+    assert "already logical" in logical["wal"]["logical_bytes_per_s"]["method"]
+    recommended = logical["wal"]["recommended_identities"]["logical_bytes_per_s"]["expected"]
+    assert 0 < recommended < mean  # dropping FULL for the primary key saves WAL
