@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # remediation-aws.sh: the AWS CLI steps of a cdc-preflight remediation plan.
-# Target: 127.0.0.1:33493/shop
-# Report 2dac5bd17be8, facts collected 2026-11-22T02:36:53.776342+00:00
+# Target: 127.0.0.1:54309/shop
+# Report b25cd1dfc63f, facts collected 2026-11-22T03:14:48.634053+00:00
 #
 # Nothing runs by default: without --execute this script only prints the commands.
 # With --execute it asks before each one. Commands with placeholders (<...>) are never run:

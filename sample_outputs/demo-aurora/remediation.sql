@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:33493/shop
--- Report 2dac5bd17be8, facts collected 2026-11-22T02:36:53.776342+00:00, facts SHA-256 033d0c44d1c998025bdba62bb7ac8ba463cac16b0dffc086b343352d5775c1a1
+-- Target: 127.0.0.1:54309/shop
+-- Report b25cd1dfc63f, facts collected 2026-11-22T03:14:48.634053+00:00, facts SHA-256 844a6b299fad517a9de7d73fb841368da9349bc81a60c1df3c1bf218740b5dd6
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. Steps that are
@@ -30,7 +30,7 @@ SELECT pg_reload_conf();
 
 -- Step 3. CDC407 (medium): The cluster or instance failed over during the look-back window.
 -- Window: no restart, no long lock
--- CDC407 cluster:demo-aurora: demo-aurora had 2 failover event(s) in the last 24 h (latest 2026-11-21 20:37 UTC: Completed failover to DB instance: demo-aurora-1); check that the connectors' slots exist and advance on the current writer
+-- CDC407 cluster:demo-aurora: demo-aurora had 2 failover event(s) in the last 24 h (latest 2026-11-21 21:15 UTC: Completed failover to DB instance: demo-aurora-1); check that the connectors' slots exist and advance on the current writer
 SELECT slot_name, slot_type, active, confirmed_flush_lsn, wal_status
   FROM pg_replication_slots;
 SELECT aurora_db_instance_identifier();

@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:43971/shop
--- Report fe7a3b13494a, facts collected 2026-11-22T02:36:24.485211+00:00, facts SHA-256 022606c81d04ea545375d9d874511458499b7da9f902d50b932481b5f5e6c58b
+-- Target: 127.0.0.1:56059/shop
+-- Report 44445c457880, facts collected 2026-11-22T03:14:19.623239+00:00, facts SHA-256 895f56b97b65f247545ac059050dcd6246de5e9b8fab34e89932d3338553eeae
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. Steps that are
@@ -36,7 +36,7 @@ SELECT pg_reload_conf();
 
 -- Step 3. CDC001 (critical): The server does not write logical decoding information to WAL.
 -- Window: wal_level is a postmaster setting: it applies at server start
--- CDC001 setting:wal_level: wal_level is replica; logical is staged in /tmp/cdc-preflight-demo-gxn1qqr4/cdcpg-3h3j79zc/data/postgresql.auto.conf:3 and waits for a restart
+-- CDC001 setting:wal_level: wal_level is replica; logical is staged in /tmp/cdc-preflight-demo-54ssbibb/cdcpg-edpwxybi/data/postgresql.auto.conf:3 and waits for a restart
 -- restart the server (for example pg_ctl restart): wal_level is staged but not applied
 
 -- Step 4. CDC002 (high): Too few free replication slots for the planned connectors and a spare.
