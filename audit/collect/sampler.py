@@ -83,6 +83,8 @@ class Sampler:
         self.first_tables: TableCounters | None = None
         self.last_tables: TableCounters | None = None
         self.fragments = counter_fragments(version_num)
+        self.interval_entries = 0  # per-interval table changes kept so far
+        self.interval_capped = False
         if version_num is not None and version_num < PG_STAT_WAL_MIN_VERSION:
             self.active.remove("pg_stat_wal")
             session.record("sampling.pg_stat_wal", "pg_stat_wal exists from PostgreSQL 14 on")
@@ -116,6 +118,17 @@ class Sampler:
             for name in DatabaseCounters.model_fields
         }
         changes = interval_changes(previous, tables) if previous is not None else None
+        if changes is not None:
+            self.interval_entries += len(changes)
+            if self.interval_entries > MAX_INTERVAL_ENTRIES:
+                if not self.interval_capped:
+                    self.interval_capped = True
+                    self.session.record(
+                        "sampling.table_changes",
+                        f"per-interval table changes stop after {MAX_INTERVAL_ENTRIES:,} "
+                        "entries (memory bound); the first-to-last table deltas are complete",
+                    )
+                changes = None
         return {**totals, "databases": databases, "table_changes": changes}
 
     def _slots(self) -> dict[str, Any]:
@@ -184,6 +197,9 @@ def _deltas(first: TableCounters, last: TableCounters) -> Iterator[tuple[str, di
         changes = [n - t for n, t in zip(now, then, strict=True)]
         if any(changes):
             yield name, dict(zip(counters, changes, strict=True))
+
+
+MAX_INTERVAL_ENTRIES = 500_000  # about 50 MB of per-interval changes (~100 B each)
 
 
 def interval_changes(previous: TableCounters, current: TableCounters) -> dict[str, list[int]]:

@@ -489,3 +489,35 @@ def test_cdc208_sees_an_active_consumer_stall_during_the_window(
     assert finding.evidence["samples_connected"] == len(positions)
     assert finding.evidence["confirmed_bytes"] == 0
     assert finding.evidence["growth_bytes"] == finding.evidence["wal_written_bytes"] > MIB
+
+
+def test_per_interval_changes_stop_at_the_memory_bound_and_say_so(
+    pg_server: LocalPostgres,
+    make_db: Callable[[LocalPostgres], str],
+    collect_from: Callable[..., Facts],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past the bound, samples carry no per-interval changes, the window deltas stay whole, and
+    an issue says why."""
+    import audit.collect.sampler as sampler_module
+
+    monkeypatch.setattr(sampler_module, "MAX_INTERVAL_ENTRIES", 1)
+    dbname = make_db(pg_server)
+    with pg_server.connect(dbname) as conn:
+        conn.execute("CREATE TABLE a (id int); CREATE TABLE b (id int)")
+
+    def workload() -> None:
+        with pg_server.connect(dbname) as conn:
+            for _ in range(4):
+                conn.execute("INSERT INTO a VALUES (1); INSERT INTO b VALUES (1)")
+                flush_stats(conn)
+                time.sleep(0.2)
+
+    progress = OnSample(1, workload)
+    facts = collect_from(pg_server, dbname, sample_seconds=1.5, interval=0.25, progress=progress)
+    progress.thread.join()
+    sampling = facts.sampling
+    assert sampling is not None
+    assert all(s.table_changes is None for s in sampling.samples)
+    assert sampling.table_deltas["public.a"]["n_tup_ins"] >= 1  # the window deltas are kept
+    assert any(i.family == "sampling.table_changes" for i in facts.issues)
