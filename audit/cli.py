@@ -19,7 +19,7 @@ import typer
 from audit import __version__
 from audit.config import AuditConfig, ConfigError, load_config
 from audit.engine import Severity, all_rules, find_rule, get_profile
-from audit.facts import Facts, FactsFileError, dump_facts, read_facts
+from audit.facts import Facts, FactsFileError, read_facts, write_facts
 from audit.facts.io import facts_sha256
 from audit.files import write_atomic
 from audit.gather import AwsRequest, gather, with_iam_token
@@ -286,11 +286,9 @@ def exit_code_for(report: Report, fail_on: FailOn) -> int:
 
 
 def _write_facts(facts: Facts, path: Path) -> str:
-    data = dump_facts(facts).encode()
-    write_atomic(path, data)
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
+    """Write facts.json and return the SHA-256 the report quotes."""
+    write_facts(facts, path)
+    return facts_sha256(path)
 
 
 @app.command()

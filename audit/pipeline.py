@@ -9,7 +9,7 @@ from audit.config import AuditConfig, Waiver
 from audit.engine import ExpiredWaiver, Profile, Rule, RuleContext, all_rules, evaluate
 from audit.estimate import estimate_all
 from audit.facts import Facts
-from audit.report.model import Report, ReportFinding, build_report, verdict_for
+from audit.report.model import Report, ReportFinding, build_report, counts_for, verdict_for
 from audit.scope import apply_scope
 
 
@@ -86,11 +86,10 @@ def apply_waivers(
             findings.append(
                 finding.model_copy(update={"waived": True, "waiver_reason": waiver.reason})
             )
-    counts = dict(report.counts)
-    for severity in list(counts):
-        if severity != "waived":
-            counts[severity] = sum(1 for f in findings if f.severity == severity and not f.waived)
-    counts["waived"] = sum(1 for f in findings if f.waived)
     return report.model_copy(
-        update={"findings": findings, "counts": counts, "verdict": verdict_for(findings)}
+        update={
+            "findings": findings,
+            "counts": counts_for(findings),
+            "verdict": verdict_for(findings),
+        }
     )

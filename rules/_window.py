@@ -5,14 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from audit.facts import Sampling
+from audit.facts.lsn import parse_lsn
 
 ROW_COUNTERS = ("n_tup_ins", "n_tup_upd", "n_tup_del")
-
-
-def parse_lsn(text: str) -> int:
-    """``'16/B374D848'`` -> byte position."""
-    high, _, low = text.partition("/")
-    return (int(high, 16) << 32) + int(low, 16)
 
 
 def window_seconds(sampling: Sampling) -> float:

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.facts.lsn import parse_lsn
 from rules._options import int_option
 from rules._slots import slot_evidence
 from rules._units import GIB, fmt_bytes
-from rules._window import parse_lsn
 
 DEFAULT_MIN_BYTES = 4 * GIB
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, Sampling, Slot, WalSample
+from audit.facts.lsn import parse_lsn
 from audit.facts.models import SlotPosition
 from rules._options import int_option
 from rules._sql import sql_literal
 from rules._units import MIB, as_bytes, fmt_bytes, fmt_duration
-from rules._window import parse_lsn
 
 DEFAULT_MIN_GROWTH_BYTES = 64 * MIB
 DEFAULT_MIN_GROWTH_RATIO = 0.5

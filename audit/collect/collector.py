@@ -11,6 +11,7 @@ from audit.collect import activity, instance, inventory
 from audit.collect.connection import open_session, target_of
 from audit.collect.errors import one_line, secrets_in
 from audit.collect.publications import read_publications
+from audit.collect.read_probe import run_read_probe
 from audit.collect.role import read_role
 from audit.collect.sampler import Sampler
 from audit.collect.senders import read_senders
@@ -19,6 +20,7 @@ from audit.collect.session import Session
 from audit.collect.settings import read_settings
 from audit.collect.slots import WAL_LSN_GRANT, read_current_lsn, read_slot_stats, read_slots
 from audit.collect.tables import read_tables
+from audit.collect.walinspect import WalInspectUnavailable, collect_walinspect
 from audit.facts import Facts, Role, Sampling, Table
 from audit.facts.capacity import ReadProbe, WalInspect
 
@@ -134,9 +136,6 @@ def _inspect_window(session: Session, sampling: Sampling) -> WalInspect | None:
     lsns = [s.lsn for s in sampling.samples if s.lsn is not None]
     if len(lsns) < 2:
         return None  # the sampler recorded why there is no WAL position
-    # imported here: it pulls in the estimators (and pandas), which collecting otherwise avoids
-    from audit.collect.walinspect import WalInspectUnavailable, collect_walinspect
-
     try:
         return session.attempt(
             "walinspect", lambda: collect_walinspect(session.conn, lsns[0], lsns[-1])
@@ -167,8 +166,6 @@ def _advanced(table: Table, delta: Mapping[str, int] | None) -> Table:
 
 
 def _probe_reads(session: Session, tables: list[Table]) -> ReadProbe | None:
-    from audit.collect.read_probe import run_read_probe
-
     return session.attempt("read_probe", lambda: run_read_probe(session.conn, tables))
 
 

@@ -17,8 +17,8 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from audit.estimate.rate import parse_lsn
 from audit.facts.capacity import WalInspect, WalRecordGroup
+from audit.facts.lsn import format_lsn, parse_lsn
 
 MIN_VERSION = 150000
 # reading 1 GiB of WAL takes seconds to tens of seconds; a longer window is read from its end
@@ -31,11 +31,6 @@ class WalInspectUnavailable(RuntimeError):
 
 def _sql(name: str) -> str:
     return (files("audit.collect") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
-
-
-def format_lsn(position: int) -> str:
-    """Byte position -> ``'16/B374D848'``."""
-    return f"{position >> 32:X}/{position & 0xFFFFFFFF:X}"
 
 
 def collect_walinspect(

@@ -19,6 +19,7 @@ import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the te
 
 from audit.estimate.result import Range, ok, unavailable
 from audit.facts import Facts, WalSample
+from audit.facts.lsn import parse_lsn
 
 # row_changes method: WAL record sizes of a replica-mode server (wal_overhead.md §2.3)
 INSERT_RECORD_FIXED = 31  # XLogRecord 24 + block ref 20 + xl_heap_header 5 + main data 2 + 3 - 23
@@ -30,12 +31,6 @@ INDEX_ENTRY_RECORD = 72  # Btree INSERT_LEAF of a small key, measured 64-72 B
 # Full-page images are 0-97% of WAL in the lab runs (wal_overhead.md §2.1): the row-change
 # method multiplies its record bytes by 1 / (1 - FPI share).
 ROW_CHANGES_FPI_SHARE = Range(0.0, 0.5, 0.9)
-
-
-def parse_lsn(text: str) -> int:
-    """``'16/B374D848'`` -> byte position."""
-    high, _, low = text.partition("/")
-    return (int(high, 16) << 32) + int(low, 16)
 
 
 def _interval_rates(samples: Sequence[WalSample], field: str) -> pd.Series:

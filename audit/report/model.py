@@ -105,6 +105,15 @@ def verdict_for(findings: list[ReportFinding]) -> Verdict:
     return Verdict.READY
 
 
+def counts_for(findings: list[ReportFinding]) -> dict[str, int]:
+    """Unwaived findings per severity, and the waived ones."""
+    counts = {
+        s.value: sum(1 for f in findings if f.severity is s and not f.waived) for s in Severity
+    }
+    counts["waived"] = sum(1 for f in findings if f.waived)
+    return counts
+
+
 def build_report(
     facts: Facts,
     evaluation: Evaluation,
@@ -147,10 +156,7 @@ def build_report(
                 )
             )
     findings.sort(key=lambda f: (f.severity.rank, f.code, f.subject))
-    counts = {
-        s.value: sum(1 for f in findings if f.severity is s and not f.waived) for s in Severity
-    }
-    counts["waived"] = sum(1 for f in findings if f.waived)
+    counts = counts_for(findings)
     server = facts.server
     report_id = hashlib.sha256(f"{facts_sha256}:{profile.name}:{__version__}".encode()).hexdigest()[
         :12

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from audit.facts import Facts, WalSample
+from audit.facts.lsn import parse_lsn
 from audit.report.base import ReportModel, rounded
 
 
@@ -44,9 +45,8 @@ class Series(ReportModel):
 def _lsn(text: str | None) -> int | None:
     if not text or "/" not in text:
         return None
-    high, _, low = text.partition("/")
     try:
-        return (int(high, 16) << 32) + int(low, 16)
+        return parse_lsn(text)
     except ValueError:
         return None
 

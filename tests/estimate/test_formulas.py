@@ -17,12 +17,13 @@ from audit.estimate.overhead import (
     predict_walinspect,
     recommended_identity,
 )
-from audit.estimate.rate import current_wal_rate, parse_lsn
+from audit.estimate.rate import current_wal_rate
 from audit.estimate.result import Range, plain
 from audit.estimate.snapshot import _makespan, catch_up_seconds
 from audit.estimate.widths import row_widths
 from audit.facts import ReplicaIdentity, Sampling, WalSample
 from audit.facts.capacity import WalInspect, WalRecordGroup
+from audit.facts.lsn import parse_lsn
 from tests.factories import GIB, NOW, facts, lsn, setting, settings, table
 
 T_LEN = 1028.0
