@@ -1,0 +1,69 @@
+"""The ``[estimates]`` table of the configuration: typed overrides of the capacity model.
+
+Every key is declared here with its unit and bounds; an unknown key or a value of the wrong
+type is a configuration error, never a silently ignored line.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
+
+
+class RowWidthOverride(BaseModel):
+    """Measured bytes per row of one table, replacing the width the model derives."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tuple_bytes: PositiveFloat | None = Field(
+        default=None, description="bytes of the heap tuple as WAL carries it"
+    )
+    flat_row_bytes: PositiveFloat | None = Field(
+        default=None, description="bytes of the whole row, TOASTed values inline"
+    )
+    key_bytes: PositiveFloat | None = Field(default=None, description="bytes of the replica key")
+
+
+class EstimateOptions(BaseModel):
+    """Overrides of the capacity model's inputs (``[estimates]`` in the configuration)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    free_disk_bytes: PositiveInt | None = Field(
+        default=None, description="free space of the WAL volume, bytes (when not collected)"
+    )
+    consumer_rows_per_s: PositiveFloat | None = Field(
+        default=None, description="rows per second one snapshot worker of the consumer copies"
+    )
+    consumer_bytes_per_s: PositiveFloat | None = Field(
+        default=None, description="bytes per second one snapshot worker of the consumer copies"
+    )
+    consumer_events_per_s: PositiveFloat | None = Field(
+        default=None, description="change events per second the consumer applies"
+    )
+    walsender_decode_bytes_per_s: PositiveFloat | None = Field(
+        default=None, description="WAL bytes per second one walsender decodes"
+    )
+    snapshot_mode: Literal["initial", "incremental"] | None = Field(
+        default=None, description="Debezium: initial (blocking) or incremental snapshot"
+    )
+    snapshot_threads: PositiveInt | None = Field(
+        default=None, le=64, description="Debezium snapshot.max.threads"
+    )
+    dms_parallel_tables: PositiveInt | None = Field(
+        default=None, le=49, description="AWS DMS MaxFullLoadSubTasks"
+    )
+    native_sync_workers: PositiveInt | None = Field(
+        default=None, le=64, description="max_sync_workers_per_subscription"
+    )
+    incremental_chunk_rows: PositiveInt | None = Field(
+        default=None, le=1_000_000, description="Debezium incremental.snapshot.chunk.size"
+    )
+    row_widths: dict[str, RowWidthOverride] = Field(
+        default_factory=dict, description="measured row widths per table (schema.table)"
+    )
+
+    def overrides(self) -> dict[str, object]:
+        """The keys the user set, for the report's "Parameters of this audit"."""
+        return self.model_dump(exclude_defaults=True)
