@@ -54,6 +54,7 @@ from audit.facts import (
     WalSample,
 )
 from audit.localpg import LocalPostgres, find_bin_dir
+from bench.report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "accuracy.md"
@@ -726,9 +727,9 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"calibration": calibration, "replica": replica_extra}, indent=1))
     if not args.no_report:
         RESULTS.write_text(json.dumps(summary, indent=1, default=str) + "\n")
-        from bench.report import write_report
-
-        write_report(REPORT, table, summary)
+        write_report(
+            REPORT, table, summary, [(w.name, w.description, w.transactions) for w in WORKLOADS]
+        )
     log(f"done in {elapsed:.0f} s")
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -80,17 +81,19 @@ def _pct(value: float) -> str:
     return f"{value * 100:+.1f}%"
 
 
-def write_report(path: Path, table: str, summary: dict[str, Any]) -> None:
-    from bench.accuracy import WORKLOADS
-
-    workloads = "\n".join(
-        f"| {w.name} | {w.description}; {w.transactions:,} transactions |" for w in WORKLOADS
+def write_report(
+    path: Path, table: str, summary: dict[str, Any], workloads: Sequence[tuple[str, str, int]]
+) -> None:
+    """Write docs/accuracy.md; ``workloads`` are (name, description, transactions) rows."""
+    workload_rows = "\n".join(
+        f"| {name} | {description}; {transactions:,} transactions |"
+        for name, description, transactions in workloads
     )
     text = HEADER.format(
         date=datetime.now(UTC).strftime("%Y-%m-%d"),
         elapsed=summary["elapsed_seconds"],
         quick=", --quick" if summary.get("quick") else "",
-        workloads=workloads,
+        workloads=workload_rows,
         table=table,
     )
     snapshot = summary["snapshot"]
