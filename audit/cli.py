@@ -6,6 +6,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import sys
@@ -434,19 +435,9 @@ def demo(
 def _aurora_demo(sample_seconds: float, interval: float) -> Facts:
     from audit.demo import run_demo
 
-    try:
-        from audit.aws.simulate import simulated_aurora
-    except ImportError:
+    if importlib.util.find_spec("moto") is None:
         fail("demo --aurora needs moto: pip install 'cdc-preflight[demo]'", EXIT_USAGE)
-    with simulated_aurora() as sim:
-        typer.echo(f"Simulated Aurora control plane (moto) on {sim.endpoint_url}: SIMULATED")
-        return run_demo(
-            sample_seconds=sample_seconds,
-            interval=interval,
-            log=typer.echo,
-            aws=AwsRequest(sim.options(), explicit=True),
-            aws_session=sim.session(),
-        )
+    return run_demo(sample_seconds=sample_seconds, interval=interval, log=typer.echo, aurora=True)
 
 
 @rules_app.command("list")

@@ -26,7 +26,7 @@ class AwsRequest:
 
     def wanted_for(self, facts: Facts) -> bool:
         server = facts.server
-        return self.explicit or (server is not None and (server.is_rds or server.is_aurora))
+        return self.explicit or (server is not None and server.looks_managed)
 
 
 def with_iam_token(conninfo: str | None, options: AwsOptions) -> str:

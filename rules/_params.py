@@ -34,7 +34,7 @@ def set_parameter(
     """
     group_value = group_value or value
     group_name = group_name or name
-    if server is not None and server.is_aurora:
+    if server is not None and server.aurora_version is not None:
         return _aws(group_name, group_value, restart=restart, cluster=True)
     if server is not None and server.is_rds:
         return _aws(group_name, group_value, restart=restart, cluster=False)
@@ -79,7 +79,7 @@ def _aws(name: str, value: str, *, restart: bool, cluster: bool) -> str:
 
 def restart_server(server: Server | None, name: str) -> str:
     """The step that applies a value already staged for ``name``."""
-    if server is not None and server.is_aurora:
+    if server is not None and server.aurora_version is not None:
         return (
             "aws rds reboot-db-instance --db-instance-identifier <writer-instance>"
             f"  # applies the staged {name}"

@@ -60,7 +60,7 @@ def wal_level_not_logical(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         "wal_level": wal_level.value,
         "pending_value": pending,
         "pending_restart": wal_level.pending_restart,
-        "platform": facts.server.platform if facts.server else None,
+        "platform": facts.platform.engine,
     }
     rds_flag = facts.setting("rds.logical_replication")
     if rds_flag is not None:
@@ -111,7 +111,7 @@ def _enable_fix(server: Server | None) -> str:
 
 def _keep_logical_fix(server: Server | None, wal_level: Setting) -> str:
     where = wal_level.pending_source or "the configuration file"
-    if server is not None and (server.is_rds or server.is_aurora):
+    if server is not None and server.looks_managed:
         return "keep rds.logical_replication = 1 in the parameter group before the next reboot"
     return (
         f"ALTER SYSTEM SET wal_level = logical;  -- or remove the wal_level line in {where}\n"

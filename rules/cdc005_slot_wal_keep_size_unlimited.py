@@ -49,7 +49,8 @@ def slot_wal_keep_size_unlimited(facts: Facts, ctx: RuleContext) -> Iterator[Fin
     """
     assert facts.server is not None
     server = facts.server
-    severity = Severity.LOW if server.is_aurora else None
+    aurora = facts.platform.is_aurora
+    severity = Severity.LOW if aurora else None
     if server.major < FIRST_MAJOR:
         yield Finding(
             subject="setting:max_slot_wal_keep_size",
@@ -79,7 +80,7 @@ def slot_wal_keep_size_unlimited(facts: Facts, ctx: RuleContext) -> Iterator[Fin
         subject="setting:max_slot_wal_keep_size",
         message=(
             "max_slot_wal_keep_size is -1 (unlimited): a stalled slot retains WAL until "
-            + ("the cluster volume grows without bound" if server.is_aurora else "the disk is full")
+            + ("the cluster volume grows without bound" if aurora else "the disk is full")
         ),
         evidence={"max_slot_wal_keep_size": setting.value, "unit": setting.unit},
         fix=fix,

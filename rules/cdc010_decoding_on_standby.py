@@ -56,9 +56,9 @@ def decoding_on_standby(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     evidence: dict[str, object] = {
         "in_recovery": True,
         "version_num": server.version_num,
-        "platform": server.platform,
+        "platform": facts.platform.engine,
     }
-    if server.is_aurora:
+    if facts.platform.is_aurora:
         yield Finding(
             subject="server:standby",
             message="this is an Aurora reader: Aurora decodes on the writer only",

@@ -55,7 +55,7 @@ def slots_not_failover_ready(facts: Facts, ctx: RuleContext) -> Iterator[Finding
     """
     assert facts.server is not None
     server = facts.server
-    if server.is_rds or server.is_aurora or server.in_recovery:
+    if facts.platform.is_managed or server.in_recovery:
         return
     slots = facts.slots or []
     standbys = [s.slot_name for s in slots if s.slot_type == "physical" and s.active]

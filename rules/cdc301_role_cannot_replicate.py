@@ -46,7 +46,7 @@ def role_cannot_replicate(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """
     assert facts.server is not None and facts.role is not None
     role = facts.role
-    managed = facts.server.is_rds or facts.server.is_aurora
+    managed = facts.platform.is_managed
     if role.superuser or role.replication:
         return
     if managed and RDS_REPLICATION_ROLE in role.member_of:
@@ -65,7 +65,7 @@ def role_cannot_replicate(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             "superuser": role.superuser,
             "replication": role.replication,
             "member_of": role.member_of,
-            "platform": facts.server.platform,
+            "platform": facts.platform.engine,
         },
         fix=fix,
     )

@@ -61,7 +61,7 @@ def cannot_create_publication(facts: Facts, ctx: RuleContext) -> Iterator[Findin
     role = facts.role
     if role.superuser:
         return
-    managed = facts.server.is_rds or facts.server.is_aurora
+    managed = facts.platform.is_managed
     if managed and RDS_SUPERUSER in role.member_of:
         return
     if role.can_create_on_database is None:
@@ -109,7 +109,7 @@ def cannot_create_publication(facts: Facts, ctx: RuleContext) -> Iterator[Findin
             "superuser": role.superuser,
             "can_create_on_database": role.can_create_on_database,
             "tables_not_owned": [t.qualified_name for t in foreign],
-            "platform": facts.server.platform,
+            "platform": facts.platform.engine,
         },
         fix=statement,
         severity=severity,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from audit.aws.applicability import aws_facts_for
 from audit.aws.reconcile import configured, running_on_writer, unapplied
@@ -33,12 +35,15 @@ def logical_replication_pending_reboot(facts: Facts, ctx: RuleContext) -> Iterat
     `ParameterApplyStatus` of its DB parameter groups (`pending-reboot`, `applying`,
     `failed-to-apply`, ...); with every status `in-sync` the rule is not evaluated. On a
     self-managed server with no AWS target the rule passes: there is no control plane to check.
+    The message also says how this audit measured WAL: from WAL positions when the sampler
+    could read `pg_current_wal_lsn()`, from the other methods when it could not.
 
     ## Why it matters for CDC
     `rds.logical_replication` is static. Until the writer reboots, `wal_level` stays
-    `replica`: slot creation fails, and on Aurora `pg_current_wal_lsn()` and `pg_stat_wal`
-    are not available either. AWS does not reboot for you: a `pending-reboot` status is not
-    applied in the next maintenance window.
+    `replica` and slot creation fails. An Aurora writer in that state does not report WAL
+    positions either (`pg_current_wal_lsn()` and `pg_stat_wal` fail), so an audit there
+    measures WAL from row changes and CloudWatch instead. AWS does not reboot for you: a
+    `pending-reboot` status is not applied in the next maintenance window.
 
     ## How to fix
     Reboot the writer in a window the change board approves:
@@ -78,9 +83,10 @@ def logical_replication_pending_reboot(facts: Facts, ctx: RuleContext) -> Iterat
     reasons = [f"{field}={status}" for field, status in pending.items()]
     if decoding is False:
         reasons.append(
-            f"the writer runs rds.logical_replication={running.logical_replication}, "
-            f"wal_level={running.wal_level}"
+            f"the writer runs rds.logical_replication={_shown(running.logical_replication)}, "
+            f"wal_level={_shown(running.wal_level)}"
         )
+    measured = wal_measurement(facts)
     failed = [field for field, status in pending.items() if status == "failed-to-apply"]
     first_step = ""
     if failed:
@@ -93,13 +99,53 @@ def logical_replication_pending_reboot(facts: Facts, ctx: RuleContext) -> Iterat
         message=(
             f"{PARAMETER}=1 is configured in {where.group} but not applied on the writer "
             f"{writer.instance_id}: {'; '.join(reasons)}"
+            + (f". {measured.sentence}" if measured else "")
         ),
         evidence={
             **where.evidence(),
             **running.evidence(),
             "writer": writer.instance_id,
             "status": pending or "in-sync",
-            "engine_version": aws.engine_version,
+            "engine_version": facts.platform.version,
+            **(measured.evidence() if measured else {}),
         },
         fix=f"{first_step}{reboot_command(aws, writer.instance_id)}\n# {writer_reboot_impact(aws)}",
     )
+
+
+def _shown(value: str | None) -> str:
+    return "not reported" if value is None else value
+
+
+@dataclass(frozen=True)
+class WalMeasurement:
+    """How the sampler measured WAL in this audit, in the terms of this rule."""
+
+    methods: list[str]
+    positions_read: bool
+    sentence: str
+
+    def evidence(self) -> dict[str, Any]:
+        return {"sampling_methods": self.methods, "wal_positions_read": self.positions_read}
+
+
+def wal_measurement(facts: Facts) -> WalMeasurement | None:
+    """What is true of this audit's WAL figures; None when nothing was sampled."""
+    if facts.sampling is None:
+        return None
+    methods = list(facts.sampling.methods)
+    if "lsn" in methods:
+        sentence = "The WAL rates in this report were measured with pg_current_wal_lsn()"
+        server = facts.server
+        if server is not None and server.aurora_version is None:
+            sentence += (
+                ", which this server reports; an Aurora writer with rds.logical_replication "
+                "off does not, and its audit falls back to row changes and CloudWatch"
+            )
+        return WalMeasurement(methods, True, sentence)
+    others = ", ".join(methods) or "no sampling method"
+    sentence = (
+        "pg_current_wal_lsn() could not be read, as on Aurora until the reboot: the WAL "
+        f"figures come from {others}"
+    )
+    return WalMeasurement(methods, False, sentence)

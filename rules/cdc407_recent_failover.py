@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from audit.aws.applicability import aws_facts_for, known
-from audit.aws.reconcile import major_of
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
 from audit.facts.aws import AwsEvent
@@ -38,9 +37,11 @@ def recent_failover(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
 
     ## Why it matters for CDC
     Logical replication slots live on the writer. Before PostgreSQL 17 there is no failover
-    slot synchronisation: after a failover the connector may find its slot missing or behind
-    on the new writer, and changes made around the failover can be lost or replayed. A
-    failover also means the instance you audited may not be the writer now. Frequent
+    slot synchronisation; from 17 on only slots created with `failover = true` are
+    synchronised, to standbys set up for it (`sync_replication_slots`). Otherwise the
+    connector may find its slot missing or behind on the new writer, and changes made around
+    the failover can be lost or replayed. The finding names the major version it reasoned
+    with. A failover also means the instance you audited may not be the writer now. Frequent
     failovers are a reason to plan for slot recreation and re-snapshots.
 
     ## How to fix
@@ -62,19 +63,26 @@ def recent_failover(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     events = [e for e in known(facts, aws.events, "aws.events") if is_failover(e)]
     if not events:
         return
-    major = facts.server.major if facts.server else major_of(aws.engine_version)
+    major = facts.platform.major
     if aws.cluster is not None:
         subject, target = f"cluster:{aws.cluster.identifier}", aws.cluster.identifier
     else:
         target = aws.writer.instance_id if aws.writer else "the instance"
         subject = f"instance:{target}"
     latest = events[-1]
-    if major is not None and major >= FAILOVER_SLOTS_SINCE:
-        consequence = "check that the connectors' slots exist and advance on the current writer"
+    if major is None:
+        consequence = (
+            "the server version is unknown, so whether slots follow a failover is too: "
+            "re-check every slot"
+        )
+    elif major >= FAILOVER_SLOTS_SINCE:
+        consequence = (
+            f"PostgreSQL {major} synchronises only slots created with failover = true: check "
+            "that the connectors' slots exist and advance on the current writer"
+        )
     else:
         consequence = (
-            f"on PostgreSQL {major or '< 17'} slots are not synchronised to the new writer: "
-            "re-check every slot"
+            f"PostgreSQL {major} does not synchronise slots to the new writer: re-check every slot"
         )
     hours = aws.window_hours
     window = f"in the last {hours:g} h" if hours is not None else "in the look-back window"

@@ -40,9 +40,9 @@ def aws_facts_for(facts: Facts) -> AwsFacts | None:
         raise NotEvaluated(f"AWS control plane not read: {issue.reason}")
     if facts.server is None:
         raise NotEvaluated("server identity unknown: cannot tell whether it is RDS or Aurora")
-    if facts.server.is_aurora or facts.server.is_rds:
+    if facts.platform.is_managed:
         raise NotEvaluated(
-            f"the server is {facts.server.platform} but the AWS control plane was not read: "
+            f"the server is {facts.platform.engine} but the AWS control plane was not read: "
             "pass --aws-region (and --aws-cluster-id or --aws-instance-id if the host is not "
             "an RDS endpoint)"
         )

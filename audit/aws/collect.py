@@ -417,6 +417,7 @@ def _member(raw: dict[str, Any], cluster_member: dict[str, Any] | None) -> AwsMe
         is_writer=is_writer,
         instance_class=raw.get("DBInstanceClass"),
         status=raw.get("DBInstanceStatus"),
+        engine=raw.get("Engine"),
         engine_version=raw.get("EngineVersion"),
         promotion_tier=promotion_tier,
         cluster_pg_status=(cluster_member or {}).get("DBClusterParameterGroupStatus"),

@@ -1,8 +1,9 @@
 """A simulated Aurora PostgreSQL control plane for the demo and the tests (never AWS).
 
 :func:`simulated_aurora` starts moto's server on 127.0.0.1 (an ephemeral port), creates an
-``aurora-postgresql`` cluster with a writer and a reader whose cluster parameter group sets
-``rds.logical_replication = 1`` not yet applied (``pending-reboot``), seeds CloudWatch metrics
+``aurora-postgresql`` cluster, at the engine version of the server that plays its writer, with
+a writer and a reader whose cluster parameter group sets ``rds.logical_replication = 1`` (and
+more slots and WAL senders) not yet applied (``pending-reboot``), seeds CloudWatch metrics
 and a failover event, and yields where to find it. Anything collected from it is labelled
 simulated: :func:`audit.aws.collect_aws` marks facts from a loopback endpoint
 ``simulated=True``.
@@ -30,6 +31,9 @@ import boto3  # type: ignore[import-untyped]
 from audit.aws.collect import AwsOptions
 from audit.aws.reconcile import major_of
 
+#: What the simulated writer runs before its reboot: Aurora's logical replication still off and
+#: the applied override of its DB parameter group. The demo's local server runs with these.
+WRITER_RUNNING = {"rds.logical_replication": "off", "logical_decoding_work_mem": "131072"}
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
 _STATUS_ATTRIBUTE = "_cdc_preflight_pg_status"
@@ -101,7 +105,7 @@ def simulated_aurora(
     *,
     cluster_id: str = "demo-aurora",
     region: str = "us-east-1",
-    engine_version: str = "15.4",
+    engine_version: str,
     writer_status: str = "pending-reboot",
     reader_status: str = "pending-reboot",
     failover_hours_ago: float | None = 6.0,
@@ -110,7 +114,12 @@ def simulated_aurora(
 ) -> Iterator[SimulatedAws]:
     """Run the simulated Aurora control plane for the duration of the ``with`` block.
 
-    Not re-entrant: one simulator per process at a time (moto's state is process-wide).
+    ``engine_version`` is the major.minor of the PostgreSQL server that plays the writer
+    (:func:`audit.demo.engine_version`): the cluster, its instances and its parameter-group
+    family (``aurora-postgresql<major>``) say what that server runs. moto stores the version as
+    given (it does not check it against Aurora's release list), so a community minor such as
+    18.6 is accepted. Not re-entrant: one simulator per process at a time (moto's state is
+    process-wide).
     """
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.rds.models import DBCluster, rds_backends
@@ -212,7 +221,7 @@ def _create_cluster(
         Parameters=[
             {
                 "ParameterName": "logical_decoding_work_mem",
-                "ParameterValue": "131072",
+                "ParameterValue": WRITER_RUNNING["logical_decoding_work_mem"],
                 "ApplyMethod": "immediate",
             }
         ],

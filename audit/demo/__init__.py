@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from importlib import resources
 from pathlib import Path
 from types import FrameType
@@ -19,7 +19,6 @@ from audit.gather import AwsRequest, gather
 from audit.localpg import LocalPostgres, LocalPostgresError, find_bin_dir
 
 DEMO_DATABASE = "shop"
-AURORA_SETTINGS = {"rds.logical_replication": "off"}
 DEMO_CONFIG = Path(__file__).with_name("cdc-preflight.toml")
 DEMO_SETTINGS = {
     "wal_level": "replica",
@@ -52,9 +51,9 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 def build_shop(server: LocalPostgres, *, aurora_like: bool = False) -> None:
     """Create the shop database with its problems: see schema.sql for what each table shows.
 
-    ``aurora_like`` stages nothing: the server runs with Aurora's
-    ``rds.logical_replication = off`` (a custom setting here, see :data:`AURORA_SETTINGS`)
-    and the change waits in the simulated cluster parameter group for a writer reboot.
+    ``aurora_like`` stages nothing: the server runs what the simulated writer runs before its
+    reboot (:data:`audit.aws.simulate.WRITER_RUNNING`, ``rds.logical_replication = off`` a
+    custom setting here) and the change waits in the simulated cluster parameter group.
     """
     with server.connect() as conn:
         conn.execute(f"CREATE DATABASE {DEMO_DATABASE}")
@@ -71,18 +70,23 @@ def build_shop(server: LocalPostgres, *, aurora_like: bool = False) -> None:
             conn.execute("SELECT pg_reload_conf()")
 
 
+def engine_version(version_num: int) -> str:
+    """The Aurora engine version that matches a server: ``180006`` -> ``18.6``."""
+    return f"{version_num // 10000}.{version_num % 10000}"
+
+
 def run_demo(
     *,
     sample_seconds: float,
     interval: float,
     log: Callable[[str], None],
-    aws: AwsRequest | None = None,
-    aws_session: object | None = None,
+    aurora: bool = False,
 ) -> Facts:
     """Run the demo and return the facts it collected (the caller writes the report).
 
-    With ``aws`` (a simulated control plane), the server plays an Aurora writer whose
-    ``rds.logical_replication`` change waits for a reboot.
+    With ``aurora``, the server plays the writer of a simulated Aurora cluster (moto on
+    127.0.0.1, :func:`audit.aws.simulate.simulated_aurora`) whose engine version is the server's
+    own major.minor, and whose ``rds.logical_replication`` change waits for a writer reboot.
     """
     from audit.collect import CollectError
     from audit.demo.workload import ShopWorkload
@@ -91,9 +95,17 @@ def run_demo(
         bin_dir = find_bin_dir(None)
     except LocalPostgresError as exc:
         raise DemoError(str(exc)) from exc
-    with tempfile.TemporaryDirectory(prefix="cdc-preflight-demo-") as base, _sigterm_as_interrupt():
+    with (
+        tempfile.TemporaryDirectory(prefix="cdc-preflight-demo-") as base,
+        _sigterm_as_interrupt(),
+        ExitStack() as simulation,
+    ):
         Path(base).chmod(0o755)
-        settings = DEMO_SETTINGS | (AURORA_SETTINGS if aws is not None else {})
+        settings = dict(DEMO_SETTINGS)
+        if aurora:
+            from audit.aws.simulate import WRITER_RUNNING
+
+            settings |= WRITER_RUNNING
         server = LocalPostgres(bin_dir, settings=settings, base_dir=Path(base))
         try:
             log(f"Starting a throwaway PostgreSQL from {bin_dir} ...")
@@ -102,7 +114,20 @@ def run_demo(
                 f"PostgreSQL {server.version_num // 10000} on 127.0.0.1:{server.port}; "
                 "building the demo shop database ..."
             )
-            build_shop(server, aurora_like=aws is not None)
+            build_shop(server, aurora_like=aurora)
+            aws: AwsRequest | None = None
+            aws_session: object | None = None
+            if aurora:
+                from audit.aws.simulate import simulated_aurora
+
+                version = engine_version(server.version_num)
+                sim = simulation.enter_context(simulated_aurora(engine_version=version))
+                log(
+                    f"Simulated Aurora control plane (moto) on {sim.endpoint_url}: SIMULATED "
+                    f"aurora-postgresql {version}, cluster {sim.cluster_id}, writer "
+                    f"{sim.writer_id}, {sim.region}"
+                )
+                aws, aws_session = AwsRequest(sim.options(), explicit=True), sim.session()
             workload = ShopWorkload(server.conninfo(DEMO_DATABASE))
             workload.start()
             log(f"Workload running; sampling for {sample_seconds:g} s ...")
@@ -111,7 +136,7 @@ def run_demo(
                     server.conninfo(DEMO_DATABASE),
                     sample_seconds=sample_seconds,
                     interval=interval,
-                    labels={"scenario": "demo-aurora" if aws else "demo"},
+                    labels={"scenario": "demo-aurora" if aurora else "demo"},
                     aws=aws,
                     aws_session=aws_session,
                 )

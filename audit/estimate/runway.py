@@ -31,7 +31,7 @@ def free_disk(facts: Facts, options: Mapping[str, Any]) -> tuple[float | None, s
     series = facts.aws.series("FreeStorageSpace") if facts.aws else None
     if series is not None and series.points:
         return float(min(v for _, v in series.points)), "CloudWatch FreeStorageSpace (minimum)"
-    if facts.server is not None and facts.server.is_aurora:
+    if facts.platform.is_aurora:
         return None, "Aurora storage grows with the cluster volume (up to 128 TiB): no disk limit"
     return (
         None,

@@ -71,6 +71,7 @@ class AwsMember(FactModel):
     is_writer: bool
     instance_class: str | None = None
     status: str | None = None
+    engine: str | None = Field(default=None, description="Engine: aurora-postgresql | postgres")
     engine_version: str | None = None
     promotion_tier: int | None = None
     cluster_pg_status: str | None = Field(

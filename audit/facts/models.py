@@ -16,6 +16,7 @@ from pydantic import Field
 from audit.facts.aws import AwsFacts
 from audit.facts.base import FactModel
 from audit.facts.capacity import ReadProbe, WalInspect
+from audit.facts.platform import Platform, decide_platform
 
 SCHEMA_VERSION = 1
 
@@ -74,14 +75,10 @@ class Server(FactModel):
         return self.version_num // 10000
 
     @property
-    def is_aurora(self) -> bool:
-        return self.aurora_version is not None
-
-    @property
-    def platform(self) -> str:
-        if self.is_aurora:
-            return "aurora-postgresql"
-        return "rds-postgresql" if self.is_rds else "postgresql"
+    def looks_managed(self) -> bool:
+        """The SQL side says RDS or Aurora (``rdsadmin`` or ``aurora_version()``); which
+        platform the report names is :attr:`Facts.platform`, decided with the AWS facts."""
+        return self.is_rds or self.aurora_version is not None
 
 
 class Setting(FactModel):
@@ -503,6 +500,11 @@ class Facts(FactModel):
     extra: dict[str, Any] = Field(
         default_factory=dict, description="collector-specific details kept for the record"
     )
+
+    @property
+    def platform(self) -> Platform:
+        """The one platform of this document: engine, version, cluster, writer, region."""
+        return decide_platform(self.server, self.aws)
 
     def setting(self, name: str) -> Setting | None:
         return (self.settings or {}).get(name)

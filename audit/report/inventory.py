@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import Field
 
+from audit.aws.staged import staged_settings
 from audit.facts import Facts, Table, TableKind
 from audit.facts.aws import AwsCluster, AwsFacts, AwsMember
 from audit.facts.models import Publication
@@ -79,12 +80,21 @@ class InventorySetting(ReportModel):
     """A server setting: what runs, what is staged, and what CDC needs."""
 
     name: str
-    value: str
+    value: str | None = Field(
+        description="the running value; None when the server does not report it"
+    )
     unit: str | None = None
     configured: str | None = Field(
-        default=None, description="a staged value the running server has not applied"
+        default=None,
+        description="a staged value the running server has not applied (audit.aws.staged)",
     )
-    configured_source: str | None = None
+    configured_source: str | None = Field(
+        default=None,
+        description="where the staged value waits, or what it is derived from, and what applies it",
+    )
+    applies_at: str | None = Field(
+        default=None, description="what applies the staged value: reload | restart | writer reboot"
+    )
     required: str | None = Field(default=None, description="the value CDC needs, where known")
     pending_restart: bool = False
     context: str | None = None
@@ -366,20 +376,28 @@ def _required(name: str, estimates: Mapping[str, Any]) -> str | None:
 
 
 def _settings(facts: Facts, estimates: Mapping[str, Any]) -> list[InventorySetting]:
-    return [
-        InventorySetting(
-            name=name,
-            value=redact(name, setting.value) or "",
-            unit=setting.unit,
-            configured=redact(name, setting.pending_value),
-            configured_source=setting.pending_source,
-            required=_required(name, estimates),
-            pending_restart=setting.pending_restart,
-            context=setting.context,
-            source=setting.source,
+    """Every collected setting, and every staged one the server does not report (a parameter
+    group can stage a setting the audit did not read), with its staged value."""
+    running = facts.settings or {}
+    staged = staged_settings(facts)
+    rows = []
+    for name in sorted(running.keys() | staged.keys()):
+        setting, pending = running.get(name), staged.get(name)
+        rows.append(
+            InventorySetting(
+                name=name,
+                value=redact(name, setting.value) or "" if setting else None,
+                unit=setting.unit if setting else None,
+                configured=redact(name, pending.value) if pending else None,
+                configured_source=pending.label if pending else None,
+                applies_at=pending.applies_at if pending else None,
+                required=_required(name, estimates),
+                pending_restart=setting.pending_restart if setting else False,
+                context=setting.context if setting else None,
+                source=setting.source if setting else None,
+            )
         )
-        for name, setting in sorted((facts.settings or {}).items())
-    ]
+    return rows
 
 
 # -- publications and AWS --------------------------------------------------------------------

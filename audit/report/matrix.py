@@ -206,7 +206,9 @@ def _setting_row(
         configured = setting_value(setting.configured, setting.unit)
         if setting.configured_source:
             configured += f" ({setting.configured_source})"
-    if setting.pending_restart:
+    if setting.applies_at in ("restart", "writer reboot"):
+        restart = f"pending {setting.applies_at}"
+    elif setting.pending_restart:
         restart = "pending"
     elif setting.context == "postmaster":
         restart = "to change it"
@@ -214,7 +216,9 @@ def _setting_row(
         restart = "no"
     return SettingRow(
         name=setting.name,
-        running=setting_value(setting.value, setting.unit),
+        running=setting_value(setting.value, setting.unit)
+        if setting.value is not None
+        else "not reported",
         configured=configured,
         required=setting.required or "",
         restart=restart,

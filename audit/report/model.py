@@ -33,12 +33,20 @@ class Tool(ReportModel):
 
 
 class ReportTarget(ReportModel):
+    """Where the audit connected and the platform there (:attr:`Facts.platform`)."""
+
     host: str | None
     port: int | None
     dbname: str | None
     user: str | None
-    server_version: str | None
-    platform: str | None
+    server_version: str | None = Field(description="major.minor the server runs")
+    platform: str | None = Field(description="postgresql | rds-postgresql | aurora-postgresql")
+    cluster: str | None = Field(default=None, description="Aurora DB cluster (AWS facts)")
+    writer: str | None = Field(default=None, description="writer DB instance (AWS facts)")
+    region: str | None = Field(default=None, description="AWS region (AWS facts)")
+    version_mismatch: str | None = Field(
+        default=None, description="the server's and the control plane's versions disagree"
+    )
 
 
 class ReportFinding(ReportModel):
@@ -157,7 +165,7 @@ def build_report(
             )
     findings.sort(key=lambda f: (f.severity.rank, f.code, f.subject))
     counts = counts_for(findings)
-    server = facts.server
+    platform = facts.platform
     report_id = hashlib.sha256(f"{facts_sha256}:{profile.name}:{__version__}".encode()).hexdigest()[
         :12
     ]
@@ -170,8 +178,12 @@ def build_report(
             port=facts.target.port,
             dbname=facts.target.dbname,
             user=facts.target.user,
-            server_version=server.version if server else None,
-            platform=server.platform if server else None,
+            server_version=platform.version,
+            platform=platform.engine,
+            cluster=platform.cluster,
+            writer=platform.writer,
+            region=platform.region,
+            version_mismatch=platform.version_mismatch,
         ),
         generated_at=facts.collected_at,
         profile=profile.name,

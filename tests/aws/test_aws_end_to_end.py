@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from audit.aws.simulate import simulated_aurora
+from audit.demo import engine_version
 from tests.conftest import ServerPool
 
 
@@ -23,9 +24,13 @@ def test_audit_names_the_writer_and_its_reboot_command(
     server_pool: ServerPool, pg_major: int, tmp_path: Path
 ) -> None:
     # Aurora's running value before the reboot: a custom setting on community PostgreSQL.
-    server = server_pool.get(pg_major, {"wal_level": "replica", "rds.logical_replication": "off"})
+    server = server_pool.get(
+        pg_major,
+        {"wal_level": "replica", "rds.logical_replication": "off", "max_replication_slots": "4"},
+    )
+    version = engine_version(server.version_num)
     out = tmp_path / "report"
-    with simulated_aurora() as sim:
+    with simulated_aurora(engine_version=version) as sim:
         env = {
             key: value
             for key, value in os.environ.items()
@@ -48,7 +53,7 @@ def test_audit_names_the_writer_and_its_reboot_command(
                 "--out",
                 str(out),
                 "--format",
-                "json,md",
+                "json,md,html",
                 "--aws-cluster-id",
                 sim.cluster_id,
                 "--aws-region",
@@ -74,3 +79,45 @@ def test_audit_names_the_writer_and_its_reboot_command(
     reader_findings = [f for f in report["findings"] if f["code"] == "CDC404"]
     assert [f["subject"] for f in reader_findings] == [f"instance:{reader}"]
     assert "SIMULATED" in (out / "report.md").read_text().upper()
+
+    # One platform: cover, Markdown and JSON name the same engine, version, cluster, writer, region.
+    assert report["target"] == report["target"] | {
+        "platform": "aurora-postgresql",
+        "server_version": version,
+        "cluster": sim.cluster_id,
+        "writer": writer,
+        "region": sim.region,
+        "version_mismatch": None,
+    }
+    markdown = (out / "report.md").read_text()
+    assert (
+        f"- **Platform:** aurora-postgresql {version}; cluster {sim.cluster_id}, writer "
+        f"{writer}, region {sim.region}\n"
+    ) in markdown
+    html = (out / "report.html").read_text()
+    cover = html[html.index('<header class="cover"') : html.index("</header>")]
+    for row in (
+        f'Engine</th><td>aurora-postgresql</td><th scope="row">Version</th><td>{version}</td>',
+        f'Cluster</th><td><code>{sim.cluster_id}</code></td><th scope="row">Writer</th>'
+        f"<td><code>{writer}</code></td>",
+        f'Region</th><td colspan="3">{sim.region}</td>',
+    ):
+        assert row in cover
+    # The settings inventory shows what the pending reboot applies, wal_level derived.
+    staged = {s["name"]: s for s in report["inventory"]["settings"] if s["configured"]}
+    assert {n: (s["value"], s["configured"]) for n, s in staged.items()} == {
+        "max_replication_slots": ("4", "10"),
+        "rds.logical_replication": ("off", "1"),
+        "wal_level": ("replica", "logical"),
+    }
+    assert {s["applies_at"] for s in staged.values()} == {"writer reboot"}
+    assert staged["wal_level"]["configured_source"].startswith(
+        "derived from rds.logical_replication=1 (cluster parameter group "
+    )
+    assert "pending writer reboot" in html
+    # CDC403 says how this audit measured WAL: the local server reports WAL positions.
+    facts = json.loads((out / "facts.json").read_text())
+    assert "lsn" in facts["sampling"]["methods"]
+    assert pending["evidence"]["wal_positions_read"] is True
+    assert "measured with pg_current_wal_lsn(), which this server reports" in pending["message"]
+    assert "rds.logical_replication=off" in pending["message"]

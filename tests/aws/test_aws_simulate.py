@@ -18,7 +18,7 @@ from tests.factories import facts, run, settings
 @pytest.fixture(scope="module")
 def sim() -> Iterator[SimulatedAws]:
     original = DBCluster.db_cluster_members
-    with simulated_aurora(cluster_id="demo-aurora") as running:
+    with simulated_aurora(cluster_id="demo-aurora", engine_version="18.6") as running:
         yield running
     assert DBCluster.db_cluster_members is original  # the moto patch is undone
 
@@ -89,3 +89,13 @@ def test_demo_findings(demo_facts: Facts, code: str, status: Status) -> None:
     rule = find_rule(code)
     assert rule is not None
     assert run(rule, demo_facts).status is status
+
+
+def test_the_cluster_runs_the_engine_version_it_was_given(sim: SimulatedAws) -> None:
+    aws, _ = collect_aws(sim.options(), dsn_host=None, session=sim.session())
+    assert aws is not None and aws.cluster is not None
+    assert aws.cluster.engine_version == "18.6"
+    assert {m.engine_version for m in aws.members or []} == {"18.6"}
+    assert {m.engine for m in aws.members or []} == {"aurora-postgresql"}
+    assert aws.cluster_parameter_group is not None
+    assert aws.cluster_parameter_group.family == "aurora-postgresql18"

@@ -32,7 +32,8 @@ def test_server_identity(
     )  # fmt: skip
     assert (server.started_at, server.data_checksums) == (started_at, checksums)
     assert server.system_identifier == system_identifier
-    assert (server.is_rds, server.aurora_version, server.platform) == (False, None, "postgresql")
+    assert (server.is_rds, server.aurora_version) == (False, None)
+    assert facts.platform.engine == "postgresql"
     assert not [i for i in facts.issues if i.family.startswith("server")]
 
 
@@ -52,7 +53,7 @@ def test_rds_and_aurora_are_recognised(
             conn.execute("DROP DATABASE rdsadmin")
     assert facts.server is not None
     assert (facts.server.is_rds, facts.server.aurora_version) == (True, "16.4.1")
-    assert facts.server.platform == "aurora-postgresql"
+    assert facts.platform.engine == "aurora-postgresql"
 
 
 HOSTILE_SQL = [

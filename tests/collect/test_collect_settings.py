@@ -112,3 +112,19 @@ def test_reset_removes_the_pending_value(
     setting = collect_from(pending_server, "postgres").setting("wal_level")
     assert setting is not None
     assert setting.pending_value is None
+
+
+def test_a_placeholder_setting_is_read_with_its_value(
+    pg_server: LocalPostgres, fresh_db: str, collect_from: Callable[..., Facts]
+) -> None:
+    """rds.logical_replication on community PostgreSQL (the Aurora demo's writer) is a
+    placeholder: pg_settings does not list it, SHOW does, and so must the facts."""
+    with pg_server.connect(fresh_db) as conn:
+        conn.execute(f'ALTER DATABASE "{fresh_db}" SET rds.logical_replication = off')
+    facts = collect_from(pg_server, fresh_db)
+    placeholder = facts.setting("rds.logical_replication")
+    assert placeholder is not None
+    assert (placeholder.value, placeholder.source, placeholder.pending_restart) == (
+        "off", None, False,
+    )  # fmt: skip
+    assert facts.setting("rds.logical_wal_cache") is None  # requested, set nowhere

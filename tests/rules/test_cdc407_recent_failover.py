@@ -41,7 +41,8 @@ def test_fail_failover_on_pg15_warns_about_slots() -> None:
     assert finding.subject == "cluster:orders"
     assert finding.message.startswith("orders had 2 failover event(s) in the last 24 h")
     assert "Completed failover to DB instance: orders-1" in finding.message
-    assert "on PostgreSQL 15 slots are not synchronised" in finding.message
+    assert finding.evidence["server_major"] == 15
+    assert "PostgreSQL 15 does not synchronise slots" in finding.message
     assert len(finding.evidence["events"]) == 2
     assert finding.fix is not None and "aurora_db_instance_identifier()" in finding.fix
 
@@ -50,7 +51,10 @@ def test_edge_pg17_still_asks_to_check_the_slots() -> None:
     aws = aurora_aws(events=[event("Completed failover to DB instance: orders-1")])
     result = run(rule, aurora_facts(aws, server=aurora()))  # 17.2
     assert result.status is Status.FAIL
-    assert "check that the connectors' slots exist" in result.findings[0].message
+    finding = result.findings[0]
+    assert finding.evidence["server_major"] == 17
+    assert "PostgreSQL 17 synchronises only slots created with failover" in finding.message
+    assert "check that the connectors' slots exist" in finding.message
 
 
 def test_edge_global_failover_and_message_only_events_count() -> None:

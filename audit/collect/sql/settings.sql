@@ -16,4 +16,11 @@ FROM pg_settings
 WHERE name = ANY(%(names)s)
     OR name ~ '^(rds|aurora)\.'
     OR pending_restart
+UNION ALL
+-- A requested name no loaded module defines but the configuration sets is a placeholder, which
+-- pg_settings does not list (rds.logical_replication on community PostgreSQL, as in the demo).
+SELECT name, current_setting(name, true), NULL, NULL, NULL, NULL, NULL, false
+FROM unnest(%(names)s::text[]) AS name
+WHERE name NOT IN (SELECT name FROM pg_settings)
+    AND current_setting(name, true) IS NOT NULL
 ORDER BY name
