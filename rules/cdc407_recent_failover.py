@@ -9,6 +9,7 @@ from audit.aws.reconcile import major_of
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
 from audit.facts.aws import AwsEvent
+from audit.remedy import Fix, sql
 
 FAILOVER_SLOTS_SINCE = 17
 
@@ -91,9 +92,13 @@ def recent_failover(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             ],
             "server_major": major,
         },
-        fix=(
-            "SELECT slot_name, slot_type, active, confirmed_flush_lsn, wal_status\n"
-            "  FROM pg_replication_slots;"
-            + ("\nSELECT aurora_db_instance_identifier();" if aws.is_cluster else "")
+        fix=Fix(
+            steps=(
+                sql(
+                    "SELECT slot_name, slot_type, active, confirmed_flush_lsn, wal_status\n"
+                    "  FROM pg_replication_slots;"
+                ),
+                *([sql("SELECT aurora_db_instance_identifier();")] if aws.is_cluster else []),
+            )
         ),
     )
