@@ -110,6 +110,18 @@ class Fix(BaseModel):
                 lines.append(f"{prefix} {step.comment}")
         return "\n".join(lines)
 
-    def map_text(self, change: Callable[[str], str]) -> Fix:
-        """The same fix with every step's text passed through ``change`` (e.g. redaction)."""
-        return Fix(steps=tuple(s.model_copy(update={"text": change(s.text)}) for s in self.steps))
+    def redacted(self, text: Callable[[str], str], facts: Callable[[Any], Any]) -> Fix:
+        """The same fix with every step's text, comment and facts passed through the given
+        redactions (credentials a setting's value may carry must not reach a report)."""
+        return Fix(
+            steps=tuple(
+                s.model_copy(
+                    update={
+                        "text": text(s.text),
+                        "comment": text(s.comment) if s.comment is not None else None,
+                        "facts": facts(s.facts),
+                    }
+                )
+                for s in self.steps
+            )
+        )

@@ -151,7 +151,9 @@ def build_report(
                     subject=finding.subject,
                     message=scrub_text(finding.message),
                     evidence=scrub(finding.evidence),
-                    fix=finding.fix.map_text(scrub_text) if finding.fix is not None else None,
+                    fix=finding.fix.redacted(scrub_text, scrub)
+                    if finding.fix is not None
+                    else None,
                     why=rule.section("Why it matters for CDC"),
                     references=rule.references(),
                 )
