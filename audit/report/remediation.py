@@ -126,6 +126,15 @@ class Plan:
     def actions(self) -> int:
         return sum(len(s.actions) for s in self.steps)
 
+    def applied_by(self, restart: FixStep) -> list[Action]:
+        """The findings whose fixes the restart or reboot ``restart`` applies."""
+        return [
+            a
+            for step in self.steps
+            for a in step.actions
+            if any(s.restarts == restart.restarts for s in a.fix.steps)
+        ]
+
     @property
     def fix_steps(self) -> list[FixStep]:
         """Every step of every fix in the plan, restarts once each."""
@@ -134,11 +143,8 @@ class Plan:
 
 
 def why(fix: Fix) -> str:
-    """Why the fix is in its window: which step puts it there."""
-    deciding = next(s for s in fix.steps if s.window is fix.window)
-    first = deciding.text.strip().splitlines()[0] if deciding.text.strip() else ""
-    shown = first if len(first) <= 80 else first[:79] + "…"
-    return f"{WINDOW_WHY[fix.window]} ({deciding.kind.value}: {shown})"
+    """Why the fix is in its window: what its most disruptive step does."""
+    return WINDOW_WHY[fix.window]
 
 
 def build_plan(report: Report) -> Plan:
@@ -242,6 +248,11 @@ def _restart_sql(fix_step: FixStep) -> list[str]:
     return lines + (comment(fix_step.comment) if fix_step.comment else [])
 
 
+def _applies(plan: Plan, restart: FixStep) -> str:
+    applied = ", ".join(f"{a.code} {a.subject}" for a in plan.applied_by(restart))
+    return f"applies: {applied}"
+
+
 def render_sql(report: Report, target: str) -> str:
     """remediation.sql: every step, SQL as written and notes as comments."""
     plan = build_plan(report)
@@ -284,7 +295,7 @@ def render_sql(report: Report, target: str) -> str:
         if window.restarts:
             lines.append("-- Then, once, after every step above:")
             for restart in window.restarts:
-                lines += _restart_sql(restart)
+                lines += _restart_sql(restart) + comment(_applies(plan, restart))
             lines.append("")
     if plan.without_fix:
         lines.append(f"-- {len(plan.without_fix)} finding(s) have no fix; see the report:")
@@ -383,7 +394,7 @@ def render_aws_script(report: Report, target: str) -> str | None:
         if reboots:
             section.append("# Reboot once, after every change above in this window:")
             for reboot in reboots:
-                section += invocation(reboot)
+                section += comment(_applies(plan, reboot), "#") + invocation(reboot)
             section.append("")
         if section:
             bar = "# " + "=" * 76

@@ -189,6 +189,7 @@ def test_aws_script_runs_nothing_by_default_and_reboots_last_once() -> None:
     assert sum(f"reboot-db-instance --db-instance-identifier {WRITER}" in b for b in body) == 1
     assert body[-1].startswith("run aws rds reboot-db-instance")  # after the parameter change
     assert "Impact: a brief outage of the writer" in script
+    assert "# applies: CDC402 cluster:orders, CDC403 cluster:orders" in script
     assert "SELECT 1;" not in script
 
 
