@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from audit.facts import ReplicaIdentity, Table
+from audit.remedy import ChangeWindow, Step, sql
+
+COORDINATION = ChangeWindow.COORDINATION
 
 
 def identity_problem(table: Table) -> str | None:
@@ -22,15 +25,34 @@ def identity_problem(table: Table) -> str | None:
             return None
 
 
-def identity_fix(table: Table) -> str:
-    """SQL that gives ``table`` a usable replica identity, best option first."""
+def identity_fix(table: Table) -> list[Step]:
+    """SQL that gives ``table`` a usable replica identity, best option first.
+
+    Changing a table's replica identity or key takes a lock on it: application coordination.
+    """
     name = table.qualified_name
+    facts = {"table": name, "replica_identity": table.replica_identity.value}
     if table.has_primary_key:
-        return f"ALTER TABLE {name} REPLICA IDENTITY DEFAULT;"
+        return [sql(f"ALTER TABLE {name} REPLICA IDENTITY DEFAULT;", COORDINATION, **facts)]
     candidates = [c for c in table.unique_candidates if c != table.identity_index]
     if candidates:
-        return f"ALTER TABLE {name} REPLICA IDENTITY USING INDEX {candidates[0]};"
-    return (
-        f"ALTER TABLE {name} ADD PRIMARY KEY (<key columns>);  -- preferred\n"
-        f"ALTER TABLE {name} REPLICA IDENTITY FULL;  -- last resort: logs whole old rows"
-    )
+        return [
+            sql(
+                f"ALTER TABLE {name} REPLICA IDENTITY USING INDEX {candidates[0]};",
+                COORDINATION,
+                **facts,
+                index=candidates[0],
+            )
+        ]
+    return [
+        sql(
+            f"ALTER TABLE {name} ADD PRIMARY KEY (<key columns>);  -- preferred",
+            COORDINATION,
+            **facts,
+        ),
+        sql(
+            f"ALTER TABLE {name} REPLICA IDENTITY FULL;  -- last resort: logs whole old rows",
+            COORDINATION,
+            **facts,
+        ),
+    ]

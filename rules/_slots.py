@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from audit.facts import Slot
+from audit.remedy import Step, sql
 from rules._sql import sql_literal
 from rules._units import fmt_bytes, fmt_count, fmt_duration
 
@@ -51,8 +52,15 @@ def judgeable(slot: Slot) -> bool:
     return slot.retained_bytes is not None or slot.inactive_since is not None
 
 
-def drop_statement(slot: Slot) -> str:
-    return f"SELECT pg_drop_replication_slot({sql_literal(slot.slot_name)});"
+def drop_statement(slot: Slot, comment: str = "") -> Step:
+    """Drop ``slot``: online (no lock), but whoever reads it loses its position."""
+    text = f"SELECT pg_drop_replication_slot({sql_literal(slot.slot_name)});"
+    return sql(
+        f"{text}  -- {comment}" if comment else text,
+        slot_name=slot.slot_name,
+        slot_type=slot.slot_type,
+        retained_bytes=slot.retained_bytes,
+    )
 
 
 def slot_evidence(slot: Slot, at: datetime) -> dict[str, Any]:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from audit.aws.reconcile import flag
+from audit.aws.staged import Staged
 from audit.engine import Finding, RuleContext, Severity, rule
-from audit.facts import Facts, Server, Setting
-from rules._params import restart_server, set_parameter
+from audit.facts import Facts, Setting
+from audit.remedy import Fix, note, sql
+from audit.remedy.settings import (
+    apply_staged,
+    deciding_group,
+    set_setting,
+    staged_value,
+)
 from rules._units import require_setting
 
 
@@ -55,7 +63,8 @@ def wal_level_not_logical(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     if facts.aws is not None:
         return  # CDC402 and CDC403 report it, with the parameter group's name and state
     wal_level = require_setting(facts, "wal_level")
-    pending = wal_level.pending_value
+    staged = staged_value(facts, "wal_level", "rds.logical_replication")
+    pending = _staged_level(staged)
     evidence = {
         "wal_level": wal_level.value,
         "pending_value": pending,
@@ -71,49 +80,69 @@ def wal_level_not_logical(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 subject="setting:wal_level",
                 message=(
                     f"wal_level is logical but {pending} is staged in "
-                    f"{wal_level.pending_source or 'a configuration file'}: "
+                    f"{staged.where if staged else 'a configuration file'}: "
                     "the next restart turns logical decoding off"
                 ),
                 evidence=evidence,
-                fix=_keep_logical_fix(facts.server, wal_level),
+                fix=_keep_logical_fix(facts, wal_level),
                 severity=Severity.HIGH,
             )
         return
-    if pending == "logical":
+    if pending == "logical" and staged is not None:
         yield Finding(
             subject="setting:wal_level",
             message=(
-                f"wal_level is {wal_level.value}; logical is staged in "
-                f"{wal_level.pending_source or 'a configuration file'} and waits for a restart"
+                f"wal_level is {wal_level.value}; logical is staged in {staged.where} and "
+                "waits for a restart: that restart resolves this finding"
             ),
             evidence=evidence,
-            fix=restart_server(facts.server, "wal_level"),
+            fix=apply_staged(facts, staged),
         )
         return
     yield Finding(
         subject="setting:wal_level",
         message=f"wal_level is {wal_level.value}; logical decoding needs logical",
         evidence=evidence,
-        fix=_enable_fix(facts.server),
+        fix=_enable_fix(facts),
     )
 
 
-def _enable_fix(server: Server | None) -> str:
-    return set_parameter(
-        server,
+def _staged_level(staged: Staged | None) -> str | None:
+    """The staged wal_level; on RDS and Aurora what the staged rds.logical_replication means."""
+    if staged is None or staged.name == "wal_level":
+        return staged.value if staged else None
+    return "logical" if flag(staged.value) is True else "replica"
+
+
+def _enable_fix(facts: Facts) -> Fix:
+    return set_setting(
+        facts,
         "wal_level",
         "logical",
         restart=True,
-        group_name="rds.logical_replication",
+        group_parameter="rds.logical_replication",
         group_value="1",
     )
 
 
-def _keep_logical_fix(server: Server | None, wal_level: Setting) -> str:
+def _keep_logical_fix(facts: Facts, wal_level: Setting) -> Fix:
+    if facts.platform.is_managed:
+        group = deciding_group(facts, "rds.logical_replication").name or "the parameter group"
+        return Fix.of(
+            note(
+                f"set rds.logical_replication = 1 in {group} again before the next reboot "
+                "(CDC402 gives the command)",
+                parameter_group=group,
+            )
+        )
     where = wal_level.pending_source or "the configuration file"
-    if server is not None and server.looks_managed:
-        return "keep rds.logical_replication = 1 in the parameter group before the next reboot"
-    return (
-        f"ALTER SYSTEM SET wal_level = logical;  -- or remove the wal_level line in {where}\n"
-        "-- no restart is needed: the running value is already logical"
+    return Fix.of(
+        sql(
+            "ALTER SYSTEM SET wal_level = logical;",
+            setting="wal_level",
+            value="logical",
+            staged_value=wal_level.pending_value,
+            where=where,
+        ),
+        note(f"or remove the wal_level line in {where}; no restart is needed: it runs logical"),
     )

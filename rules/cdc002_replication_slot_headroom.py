@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy.settings import apply_staged, set_setting
 from rules._options import int_option
-from rules._params import restart_server, set_parameter
-from rules._units import as_int, pending_int, require_setting
+from rules._staged import staged_int
+from rules._units import as_int, require_setting
 
 
 @rule(
@@ -64,7 +65,9 @@ def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Findin
     needed = to_start + spare
     configured = as_int(setting)
     free = configured - len(slots)
-    pending = pending_int(setting)
+    staged, pending = staged_int(facts, "max_replication_slots")
+    where = staged.where if staged else ""
+    when = staged.when if staged else ""
     evidence = {
         "max_replication_slots": configured,
         "pending_value": pending,
@@ -83,12 +86,12 @@ def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Findin
             yield Finding(
                 subject="setting:max_replication_slots",
                 message=(
-                    f"max_replication_slots is {configured}, but {pending} is staged: after the "
-                    f"next restart {pending - len(slots)} slot(s) are free, {needed} needed "
+                    f"max_replication_slots is {configured}, but {pending} is staged in {where}: "
+                    f"after {when} {pending - len(slots)} slot(s) are free, {needed} needed "
                     f"({arithmetic})"
                 ),
                 evidence=evidence,
-                fix=set_parameter(facts.server, "max_replication_slots", target, restart=True),
+                fix=set_setting(facts, "max_replication_slots", target, restart=True),
                 severity=Severity.HIGH,
             )
         return
@@ -97,12 +100,13 @@ def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Findin
         f"max_replication_slots is {configured} with {len(slots)} slot(s) in use: "
         f"{max(free, 0)} free, {needed} needed ({arithmetic})"
     )
-    if pending is not None and pending - len(slots) >= needed:
+    if staged is not None and pending is not None and pending - len(slots) >= needed:
         yield Finding(
             subject="setting:max_replication_slots",
-            message=f"{message}; {pending} is staged and applies at the next restart",
+            message=f"{message}; {pending} is staged in {where} and applies at {when}, "
+            "which resolves this finding",
             evidence=evidence,
-            fix=restart_server(facts.server, "max_replication_slots"),
+            fix=apply_staged(facts, staged),
             severity=severity,
         )
         return
@@ -110,6 +114,6 @@ def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Findin
         subject="setting:max_replication_slots",
         message=message,
         evidence=evidence,
-        fix=set_parameter(facts.server, "max_replication_slots", target, restart=True),
+        fix=set_setting(facts, "max_replication_slots", target, restart=True),
         severity=severity,
     )

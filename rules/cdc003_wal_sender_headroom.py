@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy.settings import apply_staged, set_setting
 from rules._options import int_option
-from rules._params import restart_server, set_parameter
-from rules._units import as_int, pending_int, require_setting
+from rules._staged import staged_int
+from rules._units import as_int, require_setting
 
 
 @rule(
@@ -68,7 +69,9 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     needed = to_start + spare
     configured = as_int(setting)
     free = configured - in_use
-    pending = pending_int(setting)
+    staged, pending = staged_int(facts, "max_wal_senders")
+    where = staged.where if staged else ""
+    when = staged.when if staged else ""
     evidence = {
         "max_wal_senders": configured,
         "pending_value": pending,
@@ -91,12 +94,12 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(
                 subject="setting:max_wal_senders",
                 message=(
-                    f"max_wal_senders is {configured}, but {pending} is staged: after the next "
-                    f"restart {pending - in_use} sender(s) remain beside {spoken_for}, "
+                    f"max_wal_senders is {configured}, but {pending} is staged in {where}: "
+                    f"after {when} {pending - in_use} sender(s) remain beside {spoken_for}, "
                     f"{needed} needed ({arithmetic})"
                 ),
                 evidence=evidence,
-                fix=set_parameter(facts.server, "max_wal_senders", target, restart=True),
+                fix=set_setting(facts, "max_wal_senders", target, restart=True),
                 severity=Severity.HIGH,
             )
         return
@@ -105,12 +108,13 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         f"max_wal_senders is {configured} with {spoken_for} to serve: "
         f"{max(free, 0)} free, {needed} needed ({arithmetic})"
     )
-    if pending is not None and pending - in_use >= needed:
+    if staged is not None and pending is not None and pending - in_use >= needed:
         yield Finding(
             subject="setting:max_wal_senders",
-            message=f"{message}; {pending} is staged and applies at the next restart",
+            message=f"{message}; {pending} is staged in {where} and applies at {when}, "
+            "which resolves this finding",
             evidence=evidence,
-            fix=restart_server(facts.server, "max_wal_senders"),
+            fix=apply_staged(facts, staged),
             severity=severity,
         )
         return
@@ -118,6 +122,6 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         subject="setting:max_wal_senders",
         message=message,
         evidence=evidence,
-        fix=set_parameter(facts.server, "max_wal_senders", target, restart=True),
+        fix=set_setting(facts, "max_wal_senders", target, restart=True),
         severity=severity,
     )

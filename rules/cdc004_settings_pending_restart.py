@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from audit.aws.staged import Staged
 from audit.engine import Finding, RuleContext, Severity, rule
-from audit.facts import Facts, Server, Setting
-from rules._params import restart_server
+from audit.facts import Facts, Setting
+from audit.remedy import Fix, Step, StepKind, note
+from audit.remedy.settings import apply_staged
 
 # Judged by their own rules, staged values included: CDC001 to CDC003 and CDC306, and on RDS and
 # Aurora CDC001 (through wal_level) and the CDC4xx parameter-group rules for
@@ -101,9 +103,15 @@ def settings_pending_restart(facts: Facts, ctx: RuleContext) -> Iterator[Finding
                     f"({setting.pending_error}); the next restart may fail"
                 ),
                 evidence=_evidence(setting),
-                fix=(
-                    f"-- correct or remove the {setting.name} line in "
-                    f"{setting.pending_source or 'the configuration file'} before any restart"
+                fix=Fix.of(
+                    note(
+                        f"correct or remove the {setting.name} line in "
+                        f"{setting.pending_source or 'the configuration file'} before any restart",
+                        setting=setting.name,
+                        pending_value=setting.pending_value,
+                        pending_source=setting.pending_source,
+                        pending_error=setting.pending_error,
+                    )
                 ),
                 severity=Severity.HIGH,
             )
@@ -112,7 +120,7 @@ def settings_pending_restart(facts: Facts, ctx: RuleContext) -> Iterator[Finding
                 subject=f"setting:{setting.name}",
                 message=f"{setting.name} is {_running(setting)}; {_staged(setting)}",
                 evidence=_evidence(setting),
-                fix=_apply(facts.server, setting),
+                fix=_apply(facts, setting),
             )
         else:
             others.append(setting)
@@ -122,7 +130,7 @@ def settings_pending_restart(facts: Facts, ctx: RuleContext) -> Iterator[Finding
             subject="settings:pending",
             message=f"{len(others)} other setting(s) wait for a restart or reload: {names}",
             evidence={s.name: _evidence(s) for s in others},
-            fix="\n".join(_apply(facts.server, s) for s in others),
+            fix=_apply_all(facts, others),
             severity=Severity.LOW,
         )
 
@@ -142,10 +150,28 @@ def _needs_restart(setting: Setting) -> bool:
     return setting.pending_restart or setting.context == "postmaster"
 
 
-def _apply(server: Server | None, setting: Setting) -> str:
-    if _needs_restart(setting):
-        return restart_server(server, setting.name)
-    return f"SELECT pg_reload_conf();  -- applies the staged {setting.name}"
+def _apply(facts: Facts, setting: Setting) -> Fix:
+    staged = Staged(
+        name=setting.name,
+        value=setting.pending_value if setting.pending_value is not None else "a new value",
+        running=setting.value,
+        where=setting.pending_source or "a configuration file",
+        applies_at="restart" if _needs_restart(setting) else "reload",
+    )
+    return apply_staged(facts, staged)
+
+
+def _apply_all(facts: Facts, settings: list[Setting]) -> Fix:
+    """One fix for many staged settings: what is staged where, then one restart or reload."""
+    said: list[Step] = []
+    actions: list[Step] = []
+    for setting in settings:
+        for step in _apply(facts, setting).steps:
+            if step.kind is StepKind.NOTE and step.restarts is None:
+                said.append(step)
+            elif all((a.kind, a.text) != (step.kind, step.text) for a in actions):
+                actions.append(step)
+    return Fix(steps=(*said, *actions))
 
 
 def _evidence(setting: Setting) -> dict[str, object]:

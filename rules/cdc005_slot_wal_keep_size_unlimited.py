@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
-from rules._params import set_parameter
+from audit.remedy import Fix, note
+from audit.remedy.settings import set_setting
+from rules._keep_size import recommended_keep_size
 from rules._units import as_int, require_setting
 
 FIRST_MAJOR = 13
@@ -59,9 +61,12 @@ def slot_wal_keep_size_unlimited(facts: Facts, ctx: RuleContext) -> Iterator[Fin
                 "retains WAL until the disk is full"
             ),
             evidence={"version_num": server.version_num},
-            fix=(
-                "-- upgrade to PostgreSQL 13 or later to cap slot retention; until then alert "
-                "on pg_replication_slots retention"
+            fix=Fix.of(
+                note(
+                    "upgrade to PostgreSQL 13 or later to cap slot retention; until then alert "
+                    "on pg_replication_slots retention",
+                    version_num=server.version_num,
+                )
             ),
             severity=severity,
         )
@@ -69,13 +74,7 @@ def slot_wal_keep_size_unlimited(facts: Facts, ctx: RuleContext) -> Iterator[Fin
     setting = require_setting(facts, "max_slot_wal_keep_size")
     if as_int(setting) >= 0:
         return
-    fix = set_parameter(
-        server,
-        "max_slot_wal_keep_size",
-        "<size below the free WAL disk space, e.g. 200GB>",
-        restart=False,
-        group_value="<MB below the free storage>",
-    )
+    value, group_value = recommended_keep_size(ctx)
     yield Finding(
         subject="setting:max_slot_wal_keep_size",
         message=(
@@ -83,6 +82,8 @@ def slot_wal_keep_size_unlimited(facts: Facts, ctx: RuleContext) -> Iterator[Fin
             + ("the cluster volume grows without bound" if aurora else "the disk is full")
         ),
         evidence={"max_slot_wal_keep_size": setting.value, "unit": setting.unit},
-        fix=fix,
+        fix=set_setting(
+            facts, "max_slot_wal_keep_size", value, restart=False, group_value=group_value
+        ),
         severity=severity,
     )

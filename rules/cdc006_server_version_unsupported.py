@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, note
 
 FIRST_PGOUTPUT_MAJOR = 10
 FIRST_YEAR_NUMBERED_MAJOR = 2007  # PostgreSQL 10 was released in 2017, one major a year since
@@ -62,7 +63,13 @@ def server_version_unsupported(facts: Facts, ctx: RuleContext) -> Iterator[Findi
                 "pgoutput-based CDC needs PostgreSQL 10 or later"
             ),
             evidence=evidence,
-            fix="-- upgrade to a supported major version (PostgreSQL 13 or later) before CDC",
+            fix=Fix.of(
+                note(
+                    "upgrade to a supported major version (PostgreSQL 13 or later) before CDC",
+                    ChangeWindow.COORDINATION,
+                    major=server.major,
+                )
+            ),
         )
         return
     eol = end_of_life(server.major)
@@ -74,6 +81,12 @@ def server_version_unsupported(facts: Facts, ctx: RuleContext) -> Iterator[Findi
                 "no more fixes, logical decoding ones included"
             ),
             evidence={**evidence, "end_of_life_before": eol.date().isoformat()},
-            fix="-- plan a major upgrade; drop logical slots first where the platform requires it",
+            fix=Fix.of(
+                note(
+                    "plan a major upgrade; drop logical slots first where the platform requires it",
+                    ChangeWindow.COORDINATION,
+                    major=server.major,
+                )
+            ),
             severity=Severity.LOW,
         )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
-from rules._params import set_parameter
+from audit.remedy.settings import set_setting
 from rules._units import as_milliseconds, fmt_duration, require_setting
 
 
@@ -57,9 +57,7 @@ def wal_sender_timeout(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         "source": setting.source,
         "profile_minimum_ms": minimum_ms,
     }
-    fix = set_parameter(
-        facts.server, "wal_sender_timeout", "60s", restart=False, group_value="60000"
-    )
+    fix = set_setting(facts, "wal_sender_timeout", "60s", restart=False, group_value="60000")
     if timeout_ms == 0:
         yield Finding(
             subject="setting:wal_sender_timeout",

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note
+from audit.remedy.settings import set_setting
 from rules._options import int_option
-from rules._params import set_parameter
 from rules._units import as_milliseconds, fmt_duration, require_setting
 
 FIRST_MAJOR = 18
@@ -63,11 +64,13 @@ def idle_replication_slot_timeout(facts: Facts, ctx: RuleContext) -> Iterator[Fi
                 "unit": setting.unit,
                 "min_seconds": minimum,
             },
-            fix=set_parameter(
-                facts.server,
-                "idle_replication_slot_timeout",
-                "0",
-                restart=False,
-            )
-            + "\n-- or a value above the longest planned consumer outage, e.g. '2d'",
+            fix=_disable_or_raise(facts),
         )
+
+
+def _disable_or_raise(facts: Facts) -> Fix:
+    disable = set_setting(facts, "idle_replication_slot_timeout", "0", restart=False)
+    return Fix.of(
+        *disable.steps,
+        note("or a value above the longest planned consumer outage (for example '2d')"),
+    )

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
-from rules._params import set_parameter
+from audit.remedy import ChangeWindow, Fix, Step, note, sql
+from audit.remedy.settings import set_setting
 from rules._units import is_on, require_setting
 
 FIRST_MAJOR = 16
@@ -63,7 +64,12 @@ def decoding_on_standby(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             subject="server:standby",
             message="this is an Aurora reader: Aurora decodes on the writer only",
             evidence=evidence,
-            fix="-- connect the connector to the cluster (writer) endpoint, not a reader",
+            fix=Fix.of(
+                note(
+                    "connect the connector to the cluster (writer) endpoint, not a reader",
+                    ChangeWindow.COORDINATION,
+                )
+            ),
         )
         return
     if server.major < FIRST_MAJOR:
@@ -74,7 +80,7 @@ def decoding_on_standby(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 "standby needs PostgreSQL 16"
             ),
             evidence=evidence,
-            fix="-- connect the connector to the primary",
+            fix=Fix.of(note("connect the connector to the primary", ChangeWindow.COORDINATION)),
         )
         return
     feedback = require_setting(facts, "hot_standby_feedback")
@@ -88,14 +94,16 @@ def decoding_on_standby(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     evidence["primary_slot_name"] = slot_setting.value if slot_setting else None
     if not missing:
         return
-    fixes = []
+    steps: list[Step] = []
     if not is_on(feedback):
-        fixes.append(set_parameter(server, "hot_standby_feedback", "on", restart=False))
+        steps += set_setting(facts, "hot_standby_feedback", "on", restart=False).steps
     if slot_setting is not None and not slot_setting.value:
-        fixes.append(
-            "-- on the primary: SELECT pg_create_physical_replication_slot('standby_slot');\n"
-            "ALTER SYSTEM SET primary_slot_name = 'standby_slot';\nSELECT pg_reload_conf();"
-        )
+        steps += [
+            note("on the primary:"),
+            sql("SELECT pg_create_physical_replication_slot('standby_slot');", on="primary"),
+            note("then on this standby:"),
+            *set_setting(facts, "primary_slot_name", "standby_slot", restart=False).steps,
+        ]
     yield Finding(
         subject="server:standby",
         message=(
@@ -103,6 +111,6 @@ def decoding_on_standby(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             "when the primary removes catalog rows they need"
         ),
         evidence=evidence,
-        fix="\n".join(fixes),
+        fix=Fix(steps=tuple(steps)),
         severity=Severity.HIGH,
     )

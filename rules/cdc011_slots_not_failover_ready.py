@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
-from rules._sql import quote_ident, sql_literal
+from audit.remedy import ChangeWindow, Fix, note, shell
+from audit.remedy.settings import set_setting
+from rules._sql import quote_ident
 
 FIRST_MAJOR = 17
 
@@ -71,7 +73,12 @@ def slots_not_failover_ready(facts: Facts, ctx: RuleContext) -> Iterator[Finding
                 f"{names} would be missing on the promoted standby"
             ),
             evidence={"standby_slots": standbys, "logical_slots": [s.slot_name for s in logical]},
-            fix="-- plan a new snapshot after a failover, or upgrade to PostgreSQL 17+",
+            fix=Fix.of(
+                note(
+                    "plan a new snapshot after a failover, or upgrade to PostgreSQL 17+",
+                    ChangeWindow.COORDINATION,
+                )
+            ),
             severity=Severity.INFO,
         )
         return
@@ -92,15 +99,23 @@ def slots_not_failover_ready(facts: Facts, ctx: RuleContext) -> Iterator[Finding
                 "database": slot.database,
                 "standby_slots": standbys,
             },
-            fix=(
-                f"-- stop the consumer of {name}, switch the slot to failover (keeps its "
-                "position), start the consumer again\n"
-                f'psql "dbname={_conninfo_value(slot.database or "<database>")} '
-                'replication=database" '
-                f'-c "ALTER_REPLICATION_SLOT {quote_ident(name)} (FAILOVER true)"\n'
-                f"ALTER SYSTEM SET synchronized_standby_slots = {sql_literal(standbys[0])};\n"
-                "SELECT pg_reload_conf();\n"
-                "-- and on the standby: sync_replication_slots = on, hot_standby_feedback = on"
+            fix=Fix.of(
+                note(
+                    f"stop the consumer of {name}, switch the slot to failover (keeps its "
+                    "position), start the consumer again",
+                    ChangeWindow.COORDINATION,
+                    slot_name=name,
+                ),
+                shell(
+                    f'psql "dbname={_conninfo_value(slot.database or "<database>")} '
+                    'replication=database" '
+                    f'-c "ALTER_REPLICATION_SLOT {quote_ident(name)} (FAILOVER true)"',
+                    ChangeWindow.COORDINATION,
+                    slot_name=name,
+                    database=slot.database,
+                ),
+                *set_setting(facts, "synchronized_standby_slots", standbys[0], restart=False).steps,
+                note("and on the standby: sync_replication_slots = on, hot_standby_feedback = on"),
             ),
         )
 

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
-from rules._params import set_parameter
+from audit.remedy import Fix, note
+from audit.remedy.settings import set_setting
 from rules._slots import is_lost
 from rules._units import require_setting
 
@@ -81,9 +82,9 @@ def standby_slots_block_decoding(facts: Facts, ctx: RuleContext) -> Iterator[Fin
             "blocking": blocking,
             "failover_slots": waiting,
         },
-        fix=set_parameter(
-            facts.server, "synchronized_standby_slots", ", ".join(keep), restart=False
-        )
-        + "\n-- or bring the standby back / create its physical slot",
+        fix=Fix.of(
+            *set_setting(facts, "synchronized_standby_slots", ", ".join(keep), restart=False).steps,
+            note("or bring the standby back / create its physical slot", blocking=blocking),
+        ),
         severity=severity,
     )

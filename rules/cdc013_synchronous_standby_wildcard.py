@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note
+from audit.remedy.settings import set_setting
 from rules._units import require_setting
 
 
@@ -51,8 +53,13 @@ def synchronous_standby_wildcard(facts: Facts, ctx: RuleContext) -> Iterator[Fin
             "become the synchronous standby that every commit waits for"
         ),
         evidence={"synchronous_standby_names": setting.value, "source": setting.source},
-        fix=(
-            "ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 (<standby application_name>, "
-            "...)';  -- name the physical standbys\nSELECT pg_reload_conf();"
+        fix=Fix.of(
+            note("name the physical standbys", current_value=setting.value),
+            *set_setting(
+                facts,
+                "synchronous_standby_names",
+                "FIRST 1 (<standby application_name>, ...)",
+                restart=False,
+            ).steps,
         ),
     )

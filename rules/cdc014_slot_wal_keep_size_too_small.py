@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
-from rules._params import set_parameter
+from audit.remedy import Fix, note
+from audit.remedy.settings import set_setting
 from rules._units import as_bytes, fmt_bytes, require_setting
 
 
@@ -56,12 +57,14 @@ def slot_wal_keep_size_too_small(facts: Facts, ctx: RuleContext) -> Iterator[Fin
             f"{fmt_bytes(max_wal)}: a consumer one checkpoint cycle behind loses its slot"
         ),
         evidence={"max_slot_wal_keep_size_bytes": keep, "max_wal_size_bytes": max_wal},
-        fix=set_parameter(
-            facts.server,
-            "max_slot_wal_keep_size",
-            f"{suggested // 1024**3}GB",
-            restart=False,
-            group_value=str(suggested // 1024**2),
-        )
-        + "\n-- at least; size it by the WAL rate and the longest outage to survive",
+        fix=Fix.of(
+            *set_setting(
+                facts,
+                "max_slot_wal_keep_size",
+                f"{suggested // 1024**3}GB",
+                restart=False,
+                group_value=str(suggested // 1024**2),
+            ).steps,
+            note("at least; size it by the WAL rate and the longest outage to survive"),
+        ),
     )

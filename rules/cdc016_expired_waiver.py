@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note
 
 
 @rule(code="CDC016", name="expired-waiver", severity=Severity.MEDIUM, requires=())
@@ -48,8 +49,12 @@ def expired_waiver(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 "expires": waiver.expires.isoformat(),
                 "facts_collected": facts.collected_at.date().isoformat(),
             },
-            fix=(
-                f"fix the {waiver.rule} findings for {waiver.subject}, or renew the waiver in "
-                "cdc-preflight.toml with a new expires date and reason"
+            fix=Fix.of(
+                note(
+                    f"fix the {waiver.rule} findings for {waiver.subject}, or renew the waiver "
+                    "in cdc-preflight.toml with a new expires date and reason",
+                    rule=waiver.rule,
+                    subject=waiver.subject,
+                )
             ),
         )

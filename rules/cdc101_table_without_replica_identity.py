@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts, Table
+from audit.remedy import ChangeWindow, Fix, note, sql
 from rules._identity import identity_fix, identity_problem
 from rules._partitions import leaves_by_subject, partition_count
 from rules._stats import counters_off
@@ -89,7 +90,7 @@ def table_without_replica_identity(facts: Facts, ctx: RuleContext) -> Iterator[F
                 subject=subject,
                 message=f"{subject} {problem}: UPDATE and DELETE cannot be replicated; {activity}",
                 evidence=_evidence(table),
-                fix=identity_fix(table),
+                fix=Fix(steps=tuple(identity_fix(table))),
                 severity=severity,
             )
             continue
@@ -107,16 +108,28 @@ def table_without_replica_identity(facts: Facts, ctx: RuleContext) -> Iterator[F
         )
 
 
-def _partition_fix(parent: str, failing: list[Table]) -> str:
+def _partition_fix(parent: str, failing: list[Table]) -> Fix:
+    window = ChangeWindow.COORDINATION
     if all(not t.has_primary_key and not t.unique_candidates for t in failing):
-        lines = [
-            f"ALTER TABLE {parent} ADD PRIMARY KEY (<key columns, including the partition key>);"
-            "  -- preferred: reaches every partition",
-            "-- last resort, per partition (logs whole old rows):",
-        ]
-        lines += [f"ALTER TABLE {t.qualified_name} REPLICA IDENTITY FULL;" for t in failing]
-        return "\n".join(lines)
-    return "\n".join(identity_fix(t) for t in failing)
+        return Fix.of(
+            sql(
+                f"ALTER TABLE {parent} ADD PRIMARY KEY "
+                "(<key columns, including the partition key>);"
+                "  -- preferred: reaches every partition",
+                window,
+                table=parent,
+            ),
+            note("last resort, per partition (logs whole old rows):", window),
+            *(
+                sql(
+                    f"ALTER TABLE {t.qualified_name} REPLICA IDENTITY FULL;",
+                    window,
+                    table=t.qualified_name,
+                )
+                for t in failing
+            ),
+        )
+    return Fix(steps=tuple(step for t in failing for step in identity_fix(t)))
 
 
 def _evidence(table: Table) -> dict[str, object]:

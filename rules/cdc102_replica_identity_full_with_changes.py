@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, ReplicaIdentity, Table
+from audit.remedy import ChangeWindow, Fix, Step, sql
 from rules._options import int_option
 from rules._partitions import leaves_by_subject
 from rules._stats import COUNTERS_OFF, counters_off
@@ -92,7 +93,7 @@ def replica_identity_full_with_changes(facts: Facts, ctx: RuleContext) -> Iterat
                 subject=subject,
                 message=message,
                 evidence=evidence,
-                fix="\n".join(_fix(t) for t in changed),
+                fix=Fix(steps=tuple(step for t in changed for step in _fix(t))),
                 severity=Severity.HIGH if toasted else None,
             )
         )
@@ -109,15 +110,23 @@ def _average_row(tables: list[Table]) -> float | None:
     return round(sum(widths) / len(widths), 1) if widths else None
 
 
-def _fix(table: Table) -> str:
+def _fix(table: Table) -> list[Step]:
     name = table.qualified_name
     keep = "  -- unless consumers need whole before images"
+    window = ChangeWindow.COORDINATION
     if table.has_primary_key:
-        return f"ALTER TABLE {name} REPLICA IDENTITY DEFAULT;{keep}"
+        return [sql(f"ALTER TABLE {name} REPLICA IDENTITY DEFAULT;{keep}", window, table=name)]
     if table.unique_candidates:
         index = table.unique_candidates[0]
-        return f"ALTER TABLE {name} REPLICA IDENTITY USING INDEX {index};{keep}"
-    return (
-        f"ALTER TABLE {name} ADD PRIMARY KEY (<key columns>);\n"
-        f"ALTER TABLE {name} REPLICA IDENTITY DEFAULT;{keep}"
-    )
+        return [
+            sql(
+                f"ALTER TABLE {name} REPLICA IDENTITY USING INDEX {index};{keep}",
+                window,
+                table=name,
+                index=index,
+            )
+        ]
+    return [
+        sql(f"ALTER TABLE {name} ADD PRIMARY KEY (<key columns>);", window, table=name),
+        sql(f"ALTER TABLE {name} REPLICA IDENTITY DEFAULT;{keep}", window, table=name),
+    ]

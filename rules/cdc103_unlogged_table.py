@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, sql
 from rules._partitions import leaves_by_subject
 from rules._units import fmt_bytes
 
@@ -51,5 +52,10 @@ def unlogged_table(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             subject=subject,
             message=f"{what} is unlogged ({fmt_bytes(size)}): its changes never reach CDC",
             evidence={"unlogged": names, "total_bytes": size},
-            fix="\n".join(f"ALTER TABLE {name} SET LOGGED;" for name in names),
+            fix=Fix(
+                steps=tuple(
+                    sql(f"ALTER TABLE {name} SET LOGGED;", ChangeWindow.COORDINATION, table=name)
+                    for name in names
+                )
+            ),
         )

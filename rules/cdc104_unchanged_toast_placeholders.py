@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, ReplicaIdentity
+from audit.remedy import ChangeWindow, Fix, note, sql
 from rules._options import int_option
 from rules._partitions import leaves_by_subject
 from rules._stats import COUNTERS_OFF, counters_off
@@ -76,9 +77,19 @@ def unchanged_toast_placeholders(facts: Facts, ctx: RuleContext) -> Iterator[Fin
                 "tables": [t.qualified_name for t in hit],
                 "replica_identity": sorted({t.replica_identity.value for t in hit}),
             },
-            fix=(
-                "-- merge updates with the previous row downstream (Debezium: the "
-                "unavailable.value.placeholder), or log complete old rows:\n"
-                + "\n".join(f"ALTER TABLE {t.qualified_name} REPLICA IDENTITY FULL;" for t in hit)
+            fix=Fix.of(
+                note(
+                    "merge updates with the previous row downstream (Debezium: the "
+                    "unavailable.value.placeholder), or log complete old rows:",
+                    ChangeWindow.COORDINATION,
+                ),
+                *(
+                    sql(
+                        f"ALTER TABLE {t.qualified_name} REPLICA IDENTITY FULL;",
+                        ChangeWindow.COORDINATION,
+                        table=t.qualified_name,
+                    )
+                    for t in hit
+                ),
             ),
         )

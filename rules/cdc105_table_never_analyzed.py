@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts, TableKind
+from audit.remedy import Fix, sql
 from rules._options import int_option
 from rules._units import MIB, fmt_bytes
 
@@ -63,5 +64,5 @@ def table_never_analyzed(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 "last_analyze": None,
                 "n_live_tup": table.n_live_tup,
             },
-            fix=f"ANALYZE {table.qualified_name};",
+            fix=Fix.of(sql(f"ANALYZE {table.qualified_name};", table=table.qualified_name)),
         )

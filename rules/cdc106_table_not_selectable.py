@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, Table, TableKind
+from audit.remedy import Fix, sql
 from rules._sql import quote_ident
 
 
@@ -67,8 +68,16 @@ def table_not_selectable(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 f"{schema}: {shown}"
             ),
             evidence={"role": role, "tables": names},
-            fix=(
-                f"GRANT USAGE ON SCHEMA {quote_ident(schema)} TO {grantee};\n"
-                f"GRANT SELECT ON {', '.join(names)} TO {grantee};"
+            fix=Fix.of(
+                sql(
+                    f"GRANT USAGE ON SCHEMA {quote_ident(schema)} TO {grantee};",
+                    schema=schema,
+                    role=grantee,
+                ),
+                sql(
+                    f"GRANT SELECT ON {', '.join(names)} TO {grantee};",
+                    tables=names,
+                    role=grantee,
+                ),
             ),
         )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts, Table
+from audit.remedy import ChangeWindow, Fix, Step, sql
 from rules._identity import identity_problem
 from rules._partitions import leaves_by_subject
 from rules._stats import counters_off
@@ -68,18 +69,23 @@ def table_without_primary_key(facts: Facts, ctx: RuleContext) -> Iterator[Findin
                 "n_tup_upd": sum(t.n_tup_upd or 0 for t in keyless),
                 "n_tup_del": sum(t.n_tup_del or 0 for t in keyless),
             },
-            fix="\n".join(_fix(t) for t in keyless),
+            fix=Fix(steps=tuple(_fix(t) for t in keyless)),
             severity=Severity.LOW if insert_only else None,
         )
 
 
-def _fix(table: Table) -> str:
+def _fix(table: Table) -> Step:
+    name = table.qualified_name
     if table.unique_candidates:
-        return (
-            f"ALTER TABLE {table.qualified_name} ADD PRIMARY KEY USING INDEX "
-            f"{table.unique_candidates[0]};"
+        return sql(
+            f"ALTER TABLE {name} ADD PRIMARY KEY USING INDEX {table.unique_candidates[0]};",
+            ChangeWindow.COORDINATION,
+            table=name,
+            index=table.unique_candidates[0],
         )
-    return (
-        f"ALTER TABLE {table.qualified_name} ADD PRIMARY KEY (<key columns>);"
-        "  -- or message.key.columns in the connector"
+    return sql(
+        f"ALTER TABLE {name} ADD PRIMARY KEY (<key columns>);"
+        "  -- or message.key.columns in the connector",
+        ChangeWindow.COORDINATION,
+        table=name,
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, Step, StepKind, note
 from rules._partitions import leaves_by_subject
 
 # Extension types Debezium's PostgreSQL connector maps itself (its data type mappings).
@@ -91,10 +92,14 @@ def special_data_types(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             subject=subject,
             message=f"{subject} has column(s) {listed}: {ADVICE[profile]}",
             evidence={"columns": columns, "profile": profile},
-            fix=(
-                "-- connector configuration: include.unknown.datatypes=true"
+            fix=Fix.of(
+                note("connector configuration: include.unknown.datatypes=true", profile=profile)
                 if profile == "debezium"
-                else "aws dms modify-endpoint --endpoint-arn <source-endpoint-arn> "
-                '--postgre-sql-settings "MapUnboundedNumericAsString=true"'
+                else Step(
+                    kind=StepKind.AWS_CLI,
+                    text="aws dms modify-endpoint --endpoint-arn '<source-endpoint-arn>' "
+                    "--postgre-sql-settings MapUnboundedNumericAsString=true",
+                    facts={"profile": profile},
+                )
             ),
         )

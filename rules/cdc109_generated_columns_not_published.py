@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, Table
 from audit.facts.models import Publication
+from audit.remedy import ChangeWindow, Fix, note, sql
 from rules._partitions import leaves_by_subject
 from rules._publications import publishes
 from rules._sql import quote_ident
@@ -62,17 +63,28 @@ def generated_columns_not_published(facts: Facts, ctx: RuleContext) -> Iterator[
         if publications and all(_sends(p, group, columns, modern) for p in publications):
             continue
         if modern and publications:
-            fix = "\n".join(
-                f"ALTER PUBLICATION {quote_ident(p.name)} SET (publish_generated_columns = stored);"
-                for p in publications
-                if p.generated_columns != "s"
+            fix = Fix(
+                steps=tuple(
+                    sql(
+                        f"ALTER PUBLICATION {quote_ident(p.name)} "
+                        "SET (publish_generated_columns = stored);",
+                        ChangeWindow.COORDINATION,
+                        publication=p.name,
+                    )
+                    for p in publications
+                    if p.generated_columns != "s"
+                )
             )
         elif modern:
-            fix = "-- create the publication WITH (publish_generated_columns = stored)"
+            fix = Fix.of(note("create the publication WITH (publish_generated_columns = stored)"))
         else:
-            fix = (
-                f"-- compute {', '.join(columns)} downstream, or upgrade to PostgreSQL 18 and "
-                "publish them (publish_generated_columns = stored)"
+            fix = Fix.of(
+                note(
+                    f"compute {', '.join(columns)} downstream, or upgrade to PostgreSQL 18 and "
+                    "publish them (publish_generated_columns = stored)",
+                    ChangeWindow.COORDINATION,
+                    columns=columns,
+                )
             )
         yield Finding(
             subject=subject,

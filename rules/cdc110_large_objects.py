@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, note, sql
 from rules._units import fmt_count
 
 
@@ -44,10 +45,16 @@ def large_objects(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         message=f"the database holds {fmt_count(count)} large object(s): their contents never "
         "reach the change stream",
         evidence={"large_objects": count},
-        fix=(
-            "-- per table with an oid column pointing at large objects, e.g. t.doc_oid:\n"
-            "ALTER TABLE t ADD COLUMN doc bytea;\n"
-            "UPDATE t SET doc = lo_get(doc_oid) WHERE doc_oid IS NOT NULL;\n"
-            "-- then switch the application to the bytea column"
+        fix=Fix.of(
+            note(
+                "per table with an oid column pointing at large objects, for example t.doc_oid:",
+                ChangeWindow.COORDINATION,
+            ),
+            sql("ALTER TABLE t ADD COLUMN doc bytea;", ChangeWindow.COORDINATION),
+            sql(
+                "UPDATE t SET doc = lo_get(doc_oid) WHERE doc_oid IS NOT NULL;",
+                ChangeWindow.COORDINATION,
+            ),
+            note("then switch the application to the bytea column", ChangeWindow.COORDINATION),
         ),
     )

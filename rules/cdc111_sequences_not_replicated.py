@@ -6,12 +6,19 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, note, sql
 
-SETVAL_GENERATOR = (
-    "-- at cutover, on the source; run the statements it prints on the target:\n"
-    "SELECT format('SELECT setval(%L, %s, true);', "
-    "quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value)\n"
-    "FROM pg_sequences WHERE last_value IS NOT NULL;"
+SETVAL_GENERATOR = Fix.of(
+    note(
+        "at cutover, on the source; run the statements it prints on the target:",
+        ChangeWindow.COORDINATION,
+    ),
+    sql(
+        "SELECT format('SELECT setval(%L, %s, true);', "
+        "quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value)\n"
+        "FROM pg_sequences WHERE last_value IS NOT NULL;",
+        ChangeWindow.COORDINATION,
+    ),
 )
 
 

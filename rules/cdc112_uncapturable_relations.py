@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note
 
 KIND_NAMES = {"materialized_view": "materialized view", "foreign_table": "foreign table"}
 
@@ -48,8 +49,10 @@ def uncapturable_relations(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         subject="scope:uncapturable",
         message=f"{len(relations)} relation(s) in scope are never captured: {listed}{more}",
         evidence={"relations": {r.qualified_name: r.kind for r in relations}},
-        fix=(
-            "-- capture the base tables and rebuild these downstream, or remove them from the "
-            "audit's scope"
+        fix=Fix.of(
+            note(
+                "capture the base tables and rebuild these downstream, or remove them from the "
+                "audit's scope"
+            )
         ),
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note, sql
 from rules._sql import quote_ident
 
 
@@ -65,11 +66,16 @@ def row_security_hides_rows(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
             f"table(s) ({', '.join(names[:5])}): their snapshot silently misses rows"
         ),
         evidence={"role": role.name, "bypass_rls": role.bypass_rls, "tables": names},
-        fix=(
-            f"ALTER ROLE {grantee} BYPASSRLS;  -- as a superuser\n-- or, per table:\n"
-            + "\n".join(
-                f"CREATE POLICY cdc_snapshot ON {name} FOR SELECT TO {grantee} USING (true);"
+        fix=Fix.of(
+            sql(f"ALTER ROLE {grantee} BYPASSRLS;  -- as a superuser", role=grantee),
+            note("or, per table:"),
+            *(
+                sql(
+                    f"CREATE POLICY cdc_snapshot ON {name} FOR SELECT TO {grantee} USING (true);",
+                    table=name,
+                    role=grantee,
+                )
                 for name in names
-            )
+            ),
         ),
     )

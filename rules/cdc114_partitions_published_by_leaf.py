@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts, Table, TableKind
+from audit.remedy import Fix, sql
 from rules._publications import publishes
 from rules._sql import quote_ident
 
@@ -73,9 +74,12 @@ def partitions_published_by_leaf(facts: Facts, ctx: RuleContext) -> Iterator[Fin
                 "publish_via_partition_root": publication.via_root,
                 "partitioned_tables": names,
             },
-            fix=(
-                f"ALTER PUBLICATION {quote_ident(publication.name)} "
-                "SET (publish_via_partition_root = true);"
+            fix=Fix.of(
+                sql(
+                    f"ALTER PUBLICATION {quote_ident(publication.name)} "
+                    "SET (publish_via_partition_root = true);",
+                    publication=publication.name,
+                )
             ),
         )
 

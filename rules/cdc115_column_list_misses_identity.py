@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts, ReplicaIdentity
+from audit.remedy import ChangeWindow, Fix, sql
 from rules._sql import quote_ident
 
 
@@ -80,10 +81,17 @@ def column_list_misses_identity(facts: Facts, ctx: RuleContext) -> Iterator[Find
                     "primary_key": table.primary_key,
                     "column_count": table.column_count,
                 },
-                fix=(
-                    "BEGIN;\n"
-                    f"ALTER PUBLICATION {pub} DROP TABLE {entry.qualified_name};\n"
-                    f"ALTER PUBLICATION {pub} ADD TABLE {entry.qualified_name} ({listed}){where};\n"
-                    "COMMIT;"
+                fix=Fix.of(
+                    sql(
+                        "BEGIN;\n"
+                        f"ALTER PUBLICATION {pub} DROP TABLE {entry.qualified_name};\n"
+                        f"ALTER PUBLICATION {pub} ADD TABLE {entry.qualified_name} "
+                        f"({listed}){where};\n"
+                        "COMMIT;",
+                        ChangeWindow.COORDINATION,
+                        publication=pub,
+                        table=entry.qualified_name,
+                        columns=listed,
+                    )
                 ),
             )

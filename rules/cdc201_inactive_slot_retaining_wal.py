@@ -7,6 +7,7 @@ from datetime import datetime
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, Slot
+from audit.remedy import ChangeWindow, Fix, note
 from rules._options import int_option
 from rules._slots import (
     ABOUT_TO_LOSE,
@@ -108,9 +109,12 @@ def _finding(slot: Slot, reasons: list[str], at: datetime, critical_bytes: int) 
     if lost:
         why = slot.invalidation_reason or slot.wal_status or "conflicting"
         message = f"slot {name} is inactive and invalidated ({why}): its consumer cannot resume"
-        fix = (
-            f"{drop_statement(slot)}  -- it can never be resumed\n"
-            "-- then recreate the connector's slot and take a new snapshot"
+        fix = Fix.of(
+            drop_statement(slot, "it can never be resumed"),
+            note(
+                "then recreate the connector's slot and take a new snapshot",
+                ChangeWindow.COORDINATION,
+            ),
         )
     else:
         if slot.wal_status == ABOUT_TO_LOSE:
@@ -121,9 +125,9 @@ def _finding(slot: Slot, reasons: list[str], at: datetime, critical_bytes: int) 
             )
         else:
             message = f"slot {name} is inactive and " + " and ".join(reasons)
-        fix = (
-            f"-- confirm that no connector, DMS task or subscription still reads slot {name}\n"
-            f"{drop_statement(slot)}"
+        fix = Fix.of(
+            note(f"confirm that no connector, DMS task or subscription still reads slot {name}"),
+            drop_statement(slot),
         )
     huge = slot.retained_bytes is not None and slot.retained_bytes >= critical_bytes
     critical = lost or slot.wal_status == ABOUT_TO_LOSE or huge

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note
+from audit.remedy.settings import set_setting
 from rules._options import int_option
 from rules._slots import ABOUT_TO_LOSE, slot_evidence
 from rules._units import as_bytes, fmt_bytes
@@ -66,7 +68,7 @@ def active_slot_near_invalidation(facts: Facts, ctx: RuleContext) -> Iterator[Fi
                     "removed at the next checkpoint"
                 ),
                 evidence=evidence,
-                fix=_fix(name),
+                fix=_fix(facts, name),
                 severity=Severity.CRITICAL,
             )
         elif (
@@ -82,13 +84,22 @@ def active_slot_near_invalidation(facts: Facts, ctx: RuleContext) -> Iterator[Fi
                     f"from invalidation ({fmt_bytes(keep)} max_slot_wal_keep_size)"
                 ),
                 evidence=evidence,
-                fix=_fix(name),
+                fix=_fix(facts, name),
             )
 
 
-def _fix(name: str) -> str:
-    return (
-        f"-- find why the consumer of slot {name} lags (throughput, decoding of a long "
-        "transaction, a stuck sink); to buy time, if the disk has room:\n"
-        "ALTER SYSTEM SET max_slot_wal_keep_size = '<larger size>';\nSELECT pg_reload_conf();"
+def _fix(facts: Facts, name: str) -> Fix:
+    return Fix.of(
+        note(
+            f"find why the consumer of slot {name} lags (throughput, decoding of a long "
+            "transaction, a stuck sink); to buy time, if the disk has room:",
+            slot_name=name,
+        ),
+        *set_setting(
+            facts,
+            "max_slot_wal_keep_size",
+            "<larger size>",
+            restart=False,
+            group_value="<larger size in MB>",
+        ).steps,
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note, sql
 from rules._slots import slot_evidence
 from rules._units import as_int, fmt_count
 
@@ -77,12 +78,19 @@ def slot_holding_back_xmin(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 "autovacuum_freeze_max_age": freeze_max_age,
                 "autovacuum_freeze_max_age_collected": setting is not None,
             },
-            fix=(
-                f"-- find the consumer of slot {slot.slot_name}: a logical consumer that does "
-                "not confirm its position, or a long query on the standby (hot_standby_feedback)"
-                "\nSELECT pid, application_name, client_addr, state, backend_xmin "
-                "FROM pg_stat_replication"
-                + (f" WHERE pid = {slot.active_pid};" if slot.active_pid else ";")
+            fix=Fix.of(
+                note(
+                    f"find the consumer of slot {slot.slot_name}: a logical consumer that does "
+                    "not confirm its position, or a long query on the standby "
+                    "(hot_standby_feedback)",
+                    slot_name=slot.slot_name,
+                ),
+                sql(
+                    "SELECT pid, application_name, client_addr, state, backend_xmin "
+                    "FROM pg_stat_replication"
+                    + (f" WHERE pid = {slot.active_pid};" if slot.active_pid else ";"),
+                    active_pid=slot.active_pid,
+                ),
             ),
             severity=severity,
         )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note
 from rules._options import int_option
 from rules._slots import abandonment, drop_statement, is_lost, judgeable, slot_evidence
 from rules._units import GIB
@@ -61,7 +62,7 @@ def abandoned_physical_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
         if slot.active or slot.temporary or slot.slot_type != "physical":
             continue
         name = slot.slot_name
-        confirm = f"-- confirm that no standby streams from slot {name} (primary_slot_name)\n"
+        confirm = note(f"confirm that no standby streams from slot {name} (primary_slot_name)")
         if is_lost(slot):
             findings.append(
                 Finding(
@@ -72,7 +73,7 @@ def abandoned_physical_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
                         "resume"
                     ),
                     evidence=slot_evidence(slot, facts.collected_at),
-                    fix=confirm + drop_statement(slot),
+                    fix=Fix.of(confirm, drop_statement(slot)),
                     severity=Severity.LOW,
                 )
             )
@@ -90,7 +91,7 @@ def abandoned_physical_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
                     subject=f"slot:{name}",
                     message=f"physical slot {name} is inactive and " + " and ".join(reasons),
                     evidence=slot_evidence(slot, facts.collected_at),
-                    fix=confirm + drop_statement(slot),
+                    fix=Fix.of(confirm, drop_statement(slot)),
                 )
             )
         elif not judgeable(slot):

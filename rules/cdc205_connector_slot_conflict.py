@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, note
 from rules._options import str_option
 from rules._slots import drop_statement, slot_evidence
 
@@ -71,8 +72,13 @@ def connector_slot_conflict(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
             "expected_database": database,
             "expected_plugin": plugin,
         },
-        fix=(
-            f"-- give the connector its own slot.name (e.g. slot.name={name}_{database}), or, if "
-            f"nothing uses slot {name} any more:\n{drop_statement(slot)}"
+        fix=Fix.of(
+            note(
+                f"give the connector its own slot.name (for example slot.name={name}_{database}), "
+                f"or, if nothing uses slot {name} any more:",
+                ChangeWindow.COORDINATION,
+                slot_name=name,
+            ),
+            drop_statement(slot).model_copy(update={"window": ChangeWindow.COORDINATION}),
         ),
     )

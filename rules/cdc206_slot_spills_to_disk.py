@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note, sql
 from rules._options import int_option
 from rules._sql import quote_ident
 from rules._units import GIB, as_bytes, fmt_bytes, fmt_count
@@ -79,9 +80,13 @@ def slot_spills_to_disk(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 "stats_reset": stats.stats_reset.isoformat() if stats.stats_reset else None,
                 "logical_decoding_work_mem_bytes": work_mem_bytes,
             },
-            fix=(
-                f"ALTER ROLE {quote_ident(role) if role else '<connector role>'} "
-                "SET logical_decoding_work_mem = '256MB';  -- applies to new connections\n"
-                "-- native subscriptions: ALTER SUBSCRIPTION ... SET (streaming = on);"
+            fix=Fix.of(
+                sql(
+                    f"ALTER ROLE {quote_ident(role) if role else '<connector role>'} "
+                    "SET logical_decoding_work_mem = '256MB';  -- applies to new connections",
+                    role=role,
+                    value="256MB",
+                ),
+                note("native subscriptions: ALTER SUBSCRIPTION ... SET (streaming = on);"),
             ),
         )

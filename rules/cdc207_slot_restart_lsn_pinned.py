@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
 from audit.facts.lsn import parse_lsn
+from audit.remedy import Fix, note, sql
 from rules._options import int_option
 from rules._slots import slot_evidence
 from rules._units import GIB, fmt_bytes
@@ -58,10 +59,12 @@ def slot_restart_lsn_pinned(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
                 "confirmed: an old transaction pins restart_lsn"
             ),
             evidence={**slot_evidence(slot, facts.collected_at), "pinned_bytes": pinned},
-            fix=(
-                "-- find the oldest open or prepared transaction and end it:\n"
-                "SELECT pid, xact_start, state, query FROM pg_stat_activity "
-                "WHERE xact_start IS NOT NULL ORDER BY xact_start LIMIT 5;\n"
-                "SELECT gid, prepared FROM pg_prepared_xacts ORDER BY prepared;"
+            fix=Fix.of(
+                note("find the oldest open or prepared transaction and end it:"),
+                sql(
+                    "SELECT pid, xact_start, state, query FROM pg_stat_activity "
+                    "WHERE xact_start IS NOT NULL ORDER BY xact_start LIMIT 5;"
+                ),
+                sql("SELECT gid, prepared FROM pg_prepared_xacts ORDER BY prepared;"),
             ),
         )

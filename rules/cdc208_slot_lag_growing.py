@@ -11,6 +11,7 @@ from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, Sampling, Slot, WalSample
 from audit.facts.lsn import parse_lsn
 from audit.facts.models import SlotPosition
+from audit.remedy import Fix, note, sql
 from rules._options import int_option
 from rules._sql import sql_literal
 from rules._units import MIB, as_bytes, fmt_bytes, fmt_duration
@@ -233,22 +234,37 @@ def _message(name: str, found: _Growth, keep: int | None) -> str:
     return message
 
 
-def _fix(name: str) -> str:
+def _fix(name: str) -> Fix:
     slot = sql_literal(name)
-    return (
-        f"-- slot {name}: check its consumer (connector / DMS task / subscription status and "
-        "logs, its sink, the network); its walsender:\n"
-        "SELECT pid, application_name, client_addr, state, sent_lsn, write_lsn, flush_lsn,\n"
-        "       pg_current_wal_lsn() AS current_lsn, write_lag, flush_lag, reply_time\n"
-        "  FROM pg_stat_replication\n"
-        f" WHERE pid = (SELECT active_pid FROM pg_replication_slots WHERE slot_name = {slot});\n"
-        "-- decoding spilled to disk (14+): raise logical_decoding_work_mem if spill_bytes grows\n"
-        "SELECT spill_txns, spill_bytes, stream_bytes, total_bytes\n"
-        f"  FROM pg_stat_replication_slots WHERE slot_name = {slot};\n"
-        "-- the runway: WAL the slot retains, and what it may still retain\n"
-        "SELECT wal_status, pg_size_pretty(safe_wal_size) AS safe_wal_size,\n"
-        "       pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) AS retained\n"
-        f"  FROM pg_replication_slots WHERE slot_name = {slot};"
+    return Fix.of(
+        note(
+            f"slot {name}: check its consumer (connector / DMS task / subscription status and "
+            "logs, its sink, the network); its walsender:",
+            slot_name=name,
+        ),
+        sql(
+            "SELECT pid, application_name, client_addr, state, sent_lsn, write_lsn, flush_lsn,\n"
+            "       pg_current_wal_lsn() AS current_lsn, write_lag, flush_lag, reply_time\n"
+            "  FROM pg_stat_replication\n"
+            f" WHERE pid = (SELECT active_pid FROM pg_replication_slots WHERE slot_name = {slot});",
+            slot_name=name,
+        ),
+        note(
+            "decoding spilled to disk (14+): raise logical_decoding_work_mem if spill_bytes grows"
+        ),
+        sql(
+            "SELECT spill_txns, spill_bytes, stream_bytes, total_bytes\n"
+            f"  FROM pg_stat_replication_slots WHERE slot_name = {slot};",
+            slot_name=name,
+        ),
+        note("the runway: WAL the slot retains, and what it may still retain"),
+        sql(
+            "SELECT wal_status, pg_size_pretty(safe_wal_size) AS safe_wal_size,\n"
+            "       pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn))"
+            " AS retained\n"
+            f"  FROM pg_replication_slots WHERE slot_name = {slot};",
+            slot_name=name,
+        ),
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, sql
 from rules._sql import quote_ident
 
 RDS_REPLICATION_ROLE = "rds_replication"
@@ -52,10 +53,13 @@ def role_cannot_replicate(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     if managed and RDS_REPLICATION_ROLE in role.member_of:
         return
     needs = "REPLICATION or membership in rds_replication" if managed else "REPLICATION"
-    fix = (
-        f"GRANT rds_replication TO {quote_ident(role.name)};  -- as the master user"
-        if managed
-        else f"ALTER ROLE {quote_ident(role.name)} WITH REPLICATION;"
+    fix = Fix.of(
+        sql(
+            f"GRANT rds_replication TO {quote_ident(role.name)};  -- as the master user"
+            if managed
+            else f"ALTER ROLE {quote_ident(role.name)} WITH REPLICATION;",
+            role=role.name,
+        )
     )
     yield Finding(
         subject=f"role:{role.name}",

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, Role
+from audit.remedy import Fix, note, sql
 from rules._publications import captured, connector_publication_name, find_publication
 from rules._sql import quote_ident
 
@@ -93,13 +94,17 @@ def cannot_create_publication(facts: Facts, ctx: RuleContext) -> Iterator[Findin
             + ", ".join(reasons[:-1])
             + f" and {reasons[-1]}"
         )
-    statement = (
-        f"CREATE PUBLICATION {quote_ident(name)} FOR TABLE "
-        + ", ".join(t.qualified_name for t in tables)
-        + ";  -- as a superuser or the tables' owner"
-    )
+    steps = [
+        sql(
+            f"CREATE PUBLICATION {quote_ident(name)} FOR TABLE "
+            + ", ".join(t.qualified_name for t in tables)
+            + ";  -- as a superuser or the tables' owner",
+            publication=name,
+            tables=len(tables),
+        )
+    ]
     if ctx.profile.name == "debezium":
-        statement += "\n-- then set publication.autocreate.mode=disabled in the connector"
+        steps.append(note("then set publication.autocreate.mode=disabled in the connector"))
     yield Finding(
         subject=f"publication:{name}",
         message=message,
@@ -111,7 +116,7 @@ def cannot_create_publication(facts: Facts, ctx: RuleContext) -> Iterator[Findin
             "tables_not_owned": [t.qualified_name for t in foreign],
             "platform": facts.platform.engine,
         },
-        fix=statement,
+        fix=Fix(steps=tuple(steps)),
         severity=severity,
     )
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, note, sql
 from rules._options import int_option
 from rules._sessions import IDLE_IN_TRANSACTION, client_sessions, evidence, who
 from rules._units import fmt_duration
@@ -59,8 +60,14 @@ def long_running_transaction(facts: Facts, ctx: RuleContext) -> Iterator[Finding
                 "and VACUUM cannot clean up behind it"
             ),
             evidence=evidence(session),
-            fix=(
-                f"-- agree with the owner of pid {session.pid}, then:\n"
-                f"SELECT pg_terminate_backend({session.pid});"
+            fix=Fix.of(
+                note(f"agree with the owner of pid {session.pid}, then:", pid=session.pid),
+                sql(
+                    f"SELECT pg_terminate_backend({session.pid});",
+                    ChangeWindow.COORDINATION,
+                    pid=session.pid,
+                    user=session.user,
+                    application_name=session.application_name,
+                ),
             ),
         )

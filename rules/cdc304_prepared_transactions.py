@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, note, sql
 from rules._options import int_option
 from rules._sql import sql_literal
 from rules._units import fmt_count, fmt_duration
@@ -71,10 +72,17 @@ def prepared_transactions(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                     "age_seconds": round(age),
                     "xid_age": xact.xid_age,
                 },
-                fix=(
-                    f"-- in database {xact.database or '<its database>'}, once its transaction "
-                    f"manager is known to be gone:\nCOMMIT PREPARED {gid};  -- or: "
-                    f"ROLLBACK PREPARED {gid};"
+                fix=Fix.of(
+                    note(
+                        f"in database {xact.database or '<its database>'}, once its "
+                        "transaction manager is known to be gone:",
+                        database=xact.database,
+                    ),
+                    sql(
+                        f"COMMIT PREPARED {gid};  -- or: ROLLBACK PREPARED {gid};",
+                        ChangeWindow.COORDINATION,
+                        gid=xact.gid,
+                    ),
                 ),
             )
         )

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, note, sql
+from audit.remedy.settings import set_setting
 from rules._options import int_option
-from rules._params import set_parameter
 from rules._sessions import IDLE_IN_TRANSACTION, client_sessions, evidence, who
 from rules._units import fmt_duration
 
@@ -54,18 +55,23 @@ def idle_in_transaction(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         return
     longest = max(s.state_age_seconds or 0 for s in idle)
     timeout = facts.setting("idle_in_transaction_session_timeout")
-    fixes = ["-- after agreeing with their owners:"]
-    fixes += [f"SELECT pg_terminate_backend({s.pid});  -- {who(s)}" for s in idle]
-    if timeout is not None and timeout.value.strip() == "0":
-        fixes.append(
-            set_parameter(
-                facts.server,
-                "idle_in_transaction_session_timeout",
-                "15min",
-                restart=False,
-                group_value="900000",
-            )
+    steps = [note("after agreeing with their owners:")]
+    steps += [
+        sql(
+            f"SELECT pg_terminate_backend({s.pid});  -- {who(s)}",
+            ChangeWindow.COORDINATION,
+            pid=s.pid,
         )
+        for s in idle
+    ]
+    if timeout is not None and timeout.value.strip() == "0":
+        steps += set_setting(
+            facts,
+            "idle_in_transaction_session_timeout",
+            "15min",
+            restart=False,
+            group_value="900000",
+        ).steps
     yield Finding(
         subject="sessions:idle-in-transaction",
         message=(
@@ -76,5 +82,5 @@ def idle_in_transaction(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             "sessions": [evidence(s) for s in idle],
             "idle_in_transaction_session_timeout": timeout.value if timeout else None,
         },
-        fix="\n".join(fixes),
+        fix=Fix(steps=tuple(steps)),
     )

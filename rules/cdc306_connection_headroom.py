@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy.settings import apply_staged, set_setting
 from rules._options import int_option
-from rules._params import restart_server, set_parameter
-from rules._units import as_int, pending_int, require_setting
+from rules._staged import staged_int
+from rules._units import as_int, require_setting
 
 FIRST_MAJOR_SEPARATE_SENDERS = 12
 
@@ -67,7 +68,9 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         return
     setting = require_setting(facts, "max_connections")
     maximum = as_int(setting)
-    pending = pending_int(setting)
+    staged, pending = staged_int(facts, "max_connections")
+    where = staged.where if staged else ""
+    when = staged.when if staged else ""
     reserved = as_int(require_setting(facts, "superuser_reserved_connections"))
     extra = facts.setting("reserved_connections")
     reserved += as_int(extra) if extra is not None else 0
@@ -92,13 +95,13 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(
                 subject="setting:max_connections",
                 message=(
-                    f"max_connections is {maximum}, but {pending} is staged: after the next "
-                    f"restart {max(staged_free, 0)} free with {reserved} reserved and {used} in "
-                    f"use, {what}"
+                    f"max_connections is {maximum}, but {pending} is staged in {where}: "
+                    f"after {when} {max(staged_free, 0)} free with {reserved} reserved and "
+                    f"{used} in use, {what}"
                 ),
                 evidence=evidence,
-                fix=set_parameter(
-                    facts.server,
+                fix=set_setting(
+                    facts,
                     "max_connections",
                     str(reserved + used + needed + 10),
                     restart=True,
@@ -109,12 +112,14 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         f"max_connections is {maximum} with {reserved} reserved and {used} in use: "
         f"{max(free, 0)} free, {what}"
     )
-    if staged_free is not None and staged_free >= needed:
-        message += f"; {pending} is staged and applies at the next restart"
-        fix = restart_server(facts.server, "max_connections")
+    if staged is not None and staged_free is not None and staged_free >= needed:
+        message += (
+            f"; {pending} is staged in {where} and applies at {when}, which resolves this finding"
+        )
+        fix = apply_staged(facts, staged)
     else:
         target = str(maximum + needed - max(free, 0) + 10)
-        fix = set_parameter(facts.server, "max_connections", target, restart=True)
+        fix = set_setting(facts, "max_connections", target, restart=True)
     yield Finding(
         subject="setting:max_connections",
         message=message,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, sql
 from rules._publications import captured, connector_publication_name, find_publication, publishes
 from rules._sql import quote_ident
 from rules._stats import counters_off
@@ -78,17 +79,25 @@ def publication_incomplete(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         parts.append(f"leaves out {len(missing)} of {len(wanted)} tables in scope ({shown}{more})")
     if dropped:
         parts.append(f"does not publish {', '.join(dropped)}")
-    fixes = []
+    steps = []
     if missing:
-        fixes.append(
-            f"ALTER PUBLICATION {quote_ident(name)} ADD TABLE "
-            + ", ".join(t.qualified_name for t in missing)
-            + ";  -- as the tables' owner"
+        steps.append(
+            sql(
+                f"ALTER PUBLICATION {quote_ident(name)} ADD TABLE "
+                + ", ".join(t.qualified_name for t in missing)
+                + ";  -- as the tables' owner",
+                publication=name,
+                tables=[t.qualified_name for t in missing],
+            )
         )
     if dropped:
-        fixes.append(
-            f"ALTER PUBLICATION {quote_ident(name)} "
-            "SET (publish = 'insert, update, delete, truncate');"
+        steps.append(
+            sql(
+                f"ALTER PUBLICATION {quote_ident(name)} "
+                "SET (publish = 'insert, update, delete, truncate');",
+                publication=name,
+                dropped=dropped,
+            )
         )
     yield Finding(
         subject=f"publication:{name}",
@@ -105,6 +114,6 @@ def publication_incomplete(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             "n_tup_upd": updates,
             "n_tup_del": deletes,
         },
-        fix="\n".join(fixes),
+        fix=Fix(steps=tuple(steps)),
         severity=Severity.CRITICAL if not publication.insert else None,
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, TableKind
+from audit.remedy import Fix, Step, StepKind, note, sql
 from rules._options import int_option
 from rules._stats import COUNTERS_OFF, counters_off
 from rules._units import MIB, fmt_bytes, fmt_count, fmt_duration
@@ -16,23 +17,32 @@ DEFAULT_MIN_WAL_BYTES = 16 * MIB
 DEFAULT_MIN_OTHER_ROWS = 1000
 
 FIXES = {
-    "debezium": (
-        "CREATE TABLE IF NOT EXISTS public.debezium_heartbeat "
-        "(id int PRIMARY KEY, ts timestamptz NOT NULL);\n"
-        "-- add it to the connector's publication, then in the connector configuration:\n"
-        "--   heartbeat.interval.ms=10000\n"
-        "--   heartbeat.action.query=INSERT INTO public.debezium_heartbeat VALUES (1, now()) "
-        "ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts"
+    "debezium": Fix.of(
+        sql(
+            "CREATE TABLE IF NOT EXISTS public.debezium_heartbeat "
+            "(id int PRIMARY KEY, ts timestamptz NOT NULL);"
+        ),
+        note(
+            "add it to the connector's publication, then in the connector configuration:\n"
+            "  heartbeat.interval.ms=10000\n"
+            "  heartbeat.action.query=INSERT INTO public.debezium_heartbeat VALUES (1, now()) "
+            "ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts"
+        ),
     ),
-    "dms": (
-        "-- on the DMS source endpoint: HeartbeatEnable=true (HeartbeatFrequency in minutes)\n"
-        "aws dms modify-endpoint --endpoint-arn <source-endpoint-arn> "
-        '--postgre-sql-settings "HeartbeatEnable=true,HeartbeatFrequency=5"'
+    "dms": Fix.of(
+        note("on the DMS source endpoint: HeartbeatEnable=true (HeartbeatFrequency in minutes)"),
+        Step(
+            kind=StepKind.AWS_CLI,
+            text="aws dms modify-endpoint --endpoint-arn '<source-endpoint-arn>' "
+            "--postgre-sql-settings HeartbeatEnable=true,HeartbeatFrequency=5",
+        ),
     ),
-    "generic": (
-        "-- have the consumer confirm keepalive positions, or write to a captured table "
-        "periodically, e.g.:\n"
-        "SELECT pg_logical_emit_message(true, 'heartbeat', now()::text);"
+    "generic": Fix.of(
+        note(
+            "have the consumer confirm keepalive positions, or write to a captured table "
+            "periodically, for example:"
+        ),
+        sql("SELECT pg_logical_emit_message(true, 'heartbeat', now()::text);"),
     ),
 }
 

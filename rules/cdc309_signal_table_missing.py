@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note, sql
 from rules._options import str_option
 from rules._sql import quote_ident
 
@@ -61,10 +62,15 @@ def signal_table_missing(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         subject=qualified,
         message=f"signal table {qualified} does not exist: incremental snapshots cannot start",
         evidence={"signal_table": wanted, "tables_in_scope": len(facts.tables or [])},
-        fix=(
-            f"CREATE TABLE {qualified} (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, "
-            "data varchar(2048) NULL);\n"
-            f"GRANT SELECT, INSERT ON {qualified} TO {grantee};\n"
-            "-- and add it to the connector's publication"
+        fix=Fix.of(
+            sql(
+                f"CREATE TABLE {qualified} (id varchar(42) PRIMARY KEY, "
+                "type varchar(32) NOT NULL, data varchar(2048) NULL);",
+                table=qualified,
+            ),
+            sql(
+                f"GRANT SELECT, INSERT ON {qualified} TO {grantee};", table=qualified, role=grantee
+            ),
+            note("and add it to the connector's publication"),
         ),
     )

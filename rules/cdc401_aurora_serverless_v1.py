@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from audit.aws.applicability import aws_facts_for
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, note
+from audit.remedy.aws_cli import Target, aws_step
 
 
 @rule(
@@ -48,7 +50,6 @@ def aurora_serverless_v1(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         raise NotEvaluated(f"cluster {cluster.identifier}: describe_db_clusters gave no EngineMode")
     if cluster.engine_mode != "serverless":
         return
-    region = f" --region {aws.region}" if aws.region else ""
     yield Finding(
         subject=f"cluster:{cluster.identifier}",
         message=(
@@ -60,10 +61,27 @@ def aurora_serverless_v1(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             "engine": cluster.engine,
             "engine_version": cluster.engine_version,
         },
-        fix=(
-            f"aws rds modify-db-cluster --db-cluster-identifier {cluster.identifier} "
-            "--engine-mode provisioned --allow-engine-mode-change "
-            f"--db-cluster-instance-class <instance-class> --apply-immediately{region}\n"
-            "# then add db.serverless instances for Serverless v2, and audit again"
+        fix=Fix.of(
+            aws_step(
+                Target.of(aws, aurora=True),
+                (
+                    "rds",
+                    "modify-db-cluster",
+                    "--db-cluster-identifier",
+                    cluster.identifier,
+                    "--engine-mode",
+                    "provisioned",
+                    "--allow-engine-mode-change",
+                    "--db-cluster-instance-class",
+                    "<instance-class>",
+                    "--apply-immediately",
+                ),
+                ChangeWindow.COORDINATION,
+                engine_mode=cluster.engine_mode,
+            ),
+            note(
+                "then add db.serverless instances for Serverless v2, and audit again",
+                ChangeWindow.COORDINATION,
+            ),
         ),
     )

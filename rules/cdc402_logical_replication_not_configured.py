@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from audit.aws.applicability import aws_facts_for
 from audit.aws.reconcile import configured, flag, running_on_writer
-from audit.aws.remediation import reboot_command, set_parameter_commands, writer_reboot_impact
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy.settings import set_setting
 
 PARAMETER = "rds.logical_replication"
 
@@ -66,11 +66,16 @@ def logical_replication_not_configured(facts: Facts, ctx: RuleContext) -> Iterat
     else:
         shown = where.value if where.value is not None else "not set (engine default 0)"
         message = f"{PARAMETER} is {shown} in {where.level} parameter group {where.group}"
-    commands = set_parameter_commands(aws, where, "1")
-    commands.append(reboot_command(aws, writer.instance_id))
     yield Finding(
         subject=f"parameter:{where.group}/{PARAMETER}",
         message=message,
         evidence={**where.evidence(), **running.evidence(), "writer": writer.instance_id},
-        fix="\n".join(commands) + f"\n# {writer_reboot_impact(aws)}",
+        fix=set_setting(
+            facts,
+            "wal_level",
+            "logical",
+            restart=True,
+            group_parameter=PARAMETER,
+            group_value="1",
+        ),
     )

@@ -8,9 +8,10 @@ from typing import Any
 
 from audit.aws.applicability import aws_facts_for
 from audit.aws.reconcile import configured, running_on_writer, unapplied
-from audit.aws.remediation import reboot_command, writer_reboot_impact
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note
+from audit.remedy.aws_cli import Target, reboot
 
 PARAMETER = "rds.logical_replication"
 
@@ -88,12 +89,18 @@ def logical_replication_pending_reboot(facts: Facts, ctx: RuleContext) -> Iterat
         )
     measured = wal_measurement(facts)
     failed = [field for field, status in pending.items() if status == "failed-to-apply"]
-    first_step = ""
+    target = Target.of(aws, aurora=aws.is_cluster)
+    steps = []
     if failed:
-        first_step = (
-            f"# {', '.join(failed)} is failed-to-apply: correct the parameter values in that "
-            "group (see its RDS events), then reboot\n"
+        steps.append(
+            note(
+                f"{', '.join(failed)} is failed-to-apply: correct the parameter values in that "
+                "group (see its RDS events), then reboot",
+                target.reboot_window,
+                failed=failed,
+            )
         )
+    steps.append(reboot(target, writer.instance_id, why=f"applies the staged {PARAMETER}"))
     yield Finding(
         subject=f"instance:{writer.instance_id}",
         message=(
@@ -109,7 +116,7 @@ def logical_replication_pending_reboot(facts: Facts, ctx: RuleContext) -> Iterat
             "engine_version": facts.platform.version,
             **(measured.evidence() if measured else {}),
         },
-        fix=f"{first_step}{reboot_command(aws, writer.instance_id)}\n# {writer_reboot_impact(aws)}",
+        fix=Fix(steps=tuple(steps)),
     )
 
 

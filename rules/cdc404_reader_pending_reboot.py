@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from audit.aws.applicability import aws_facts_for
 from audit.aws.reconcile import readers_survive_writer_reboot, unapplied
-from audit.aws.remediation import reboot_command
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, note
+from audit.remedy.aws_cli import Target, reboot
 
 
 @rule(
@@ -50,16 +51,21 @@ def reader_pending_reboot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     if aws is None or not aws.is_cluster:
         return
     survive = readers_survive_writer_reboot(aws.engine_version)
+    target = Target.of(aws, aurora=True)
     for reader in aws.readers:
         pending = unapplied(reader)
         if not pending:
             continue
         statuses = ", ".join(f"{field}={status}" for field, status in pending.items())
-        note = ""
+        steps = [reboot(target, reader.instance_id, why="applies its parameter groups")]
         if survive is False:
-            note = (
-                f"\n# on Aurora PostgreSQL {aws.engine_version} rebooting the writer "
-                "reboots this reader too"
+            steps.append(
+                note(
+                    f"on Aurora PostgreSQL {aws.engine_version} rebooting the writer "
+                    "reboots this reader too",
+                    ChangeWindow.RESTART,
+                    engine_version=aws.engine_version,
+                )
             )
         yield Finding(
             subject=f"instance:{reader.instance_id}",
@@ -70,5 +76,5 @@ def reader_pending_reboot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 "promotion_tier": reader.promotion_tier,
                 "engine_version": aws.engine_version,
             },
-            fix=reboot_command(aws, reader.instance_id) + note,
+            fix=Fix(steps=tuple(steps)),
         )

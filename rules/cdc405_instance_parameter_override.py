@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from audit.aws.applicability import aws_facts_for, known
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.facts.aws import AwsMember
+from audit.remedy import ChangeWindow, Fix
+from audit.remedy.aws_cli import Target, reboot, reset_parameter
 
 
 @rule(
@@ -52,7 +55,7 @@ def instance_parameter_override(facts: Facts, ctx: RuleContext) -> Iterator[Find
     groups = known(facts, aws.instance_parameter_groups, "aws.instance_parameters")
     cluster_group = aws.cluster_parameter_group
     cluster_values = (cluster_group.parameters or {}) if cluster_group else {}
-    region = f" --region {aws.region}" if aws.region else ""
+    target = Target.of(aws, aurora=True)
     for name, group in sorted(groups.items()):
         parameters = known(facts, group.parameters, "aws.instance_parameters")
         users = [m for m in aws.members or [] if name in {g.name for g in m.parameter_groups}]
@@ -78,10 +81,17 @@ def instance_parameter_override(facts: Facts, ctx: RuleContext) -> Iterator[Find
                     "members": [m.instance_id for m in users],
                     "writer_uses_group": on_writer,
                 },
-                fix=(
-                    f"aws rds reset-db-parameter-group --db-parameter-group-name {name} "
-                    f"--parameters 'ParameterName={parameter.name},ApplyMethod=pending-reboot'"
-                    f"{region}"
-                ),
+                fix=_reset(target, name, parameter.name, users),
                 severity=Severity.MEDIUM if on_writer and differs else None,
             )
+
+
+def _reset(target: Target, group: str, parameter: str, users: list[AwsMember]) -> Fix:
+    """Reset the override, then reboot the members that use the group (the writer first)."""
+    on_writer = any(m.is_writer for m in users)
+    window = target.reboot_window if on_writer else ChangeWindow.RESTART
+    reboots = [
+        reboot(target, m.instance_id, why=f"applies the reset of {parameter} in {group}")
+        for m in sorted(users, key=lambda m: not m.is_writer)
+    ]
+    return Fix.of(reset_parameter(target, group, parameter, window), *reboots)

@@ -6,9 +6,11 @@ from collections.abc import Iterator
 
 from audit.aws.applicability import aws_facts_for
 from audit.aws.reconcile import configured, flag, unapplied, writer_setting
-from audit.aws.remediation import reboot_command
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.facts.aws import AwsFacts
+from audit.remedy import ChangeWindow, Fix, note
+from audit.remedy.aws_cli import Group, Level, Target, modify_parameter, reboot
 
 PARAMETER = "aurora.enhanced_logical_replication"
 
@@ -86,11 +88,23 @@ def enhanced_logical_replication_change(facts: Facts, ctx: RuleContext) -> Itera
             "status": pending or "in-sync",
             "logical_slots": slots if facts.slots is not None else None,
         },
-        fix=(
-            f"# either keep what runs: set {PARAMETER}={'1' if running else '0'} in "
-            f"{where.group}\n"
-            "# or apply it deliberately: stop the connectors, then\n"
-            f"{reboot_command(aws, writer.instance_id)}\n"
-            "# and recreate the slots and re-snapshot the tables"
+        fix=_keep_or_apply(aws, where.group, where.level, running, writer.instance_id),
+    )
+
+
+def _keep_or_apply(
+    aws: AwsFacts, group: str | None, level: Level, running: bool, writer: str
+) -> Fix:
+    """Either set the group back to what runs (no reboot), or reboot deliberately."""
+    target = Target.of(aws, aurora=True)
+    keep = "1" if running else "0"
+    coordination = ChangeWindow.COORDINATION
+    return Fix.of(
+        note(f"either keep what runs: set {PARAMETER}={keep} in {group}"),
+        modify_parameter(
+            target, Group(group, level), PARAMETER, keep, static=True, window=ChangeWindow.ONLINE
         ),
+        note("or apply it deliberately: stop the connectors, then", coordination),
+        reboot(target, writer, why=f"applies {PARAMETER} and invalidates every logical slot"),
+        note("and recreate the slots and re-snapshot the tables", coordination),
     )

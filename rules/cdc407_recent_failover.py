@@ -8,6 +8,7 @@ from audit.aws.applicability import aws_facts_for, known
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
 from audit.facts.aws import AwsEvent
+from audit.remedy import Fix, sql
 
 FAILOVER_SLOTS_SINCE = 17
 
@@ -99,9 +100,13 @@ def recent_failover(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             ],
             "server_major": major,
         },
-        fix=(
-            "SELECT slot_name, slot_type, active, confirmed_flush_lsn, wal_status\n"
-            "  FROM pg_replication_slots;"
-            + ("\nSELECT aurora_db_instance_identifier();" if aws.is_cluster else "")
+        fix=Fix(
+            steps=(
+                sql(
+                    "SELECT slot_name, slot_type, active, confirmed_flush_lsn, wal_status\n"
+                    "  FROM pg_replication_slots;"
+                ),
+                *([sql("SELECT aurora_db_instance_identifier();")] if aws.is_cluster else []),
+            )
         ),
     )

@@ -8,6 +8,7 @@ from audit.aws.applicability import aws_facts_for, known
 from audit.aws.trends import MIN_RISE_BYTES, trend
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note, sql
 from rules._units import fmt_bytes, fmt_duration
 
 RETENTION_METRICS = (
@@ -16,13 +17,19 @@ RETENTION_METRICS = (
     "TransactionLogsDiskUsage",
 )
 
-FIND_SLOT_SQL = """\
+FIND_SLOT_SQL = Fix.of(
+    sql(
+        """\
 SELECT slot_name, slot_type, active, wal_status,
        pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) AS retained
   FROM pg_replication_slots
- ORDER BY pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) DESC NULLS LAST;
--- restart or fix the consumer of the top slot; drop a slot nobody consumes:
--- SELECT pg_drop_replication_slot('<slot_name>');"""
+ ORDER BY pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) DESC NULLS LAST;"""
+    ),
+    note(
+        "restart or fix the consumer of the top slot; drop a slot nobody consumes:\n"
+        "SELECT pg_drop_replication_slot('<slot_name>');"
+    ),
+)
 
 
 @rule(

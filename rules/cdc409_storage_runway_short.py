@@ -8,6 +8,8 @@ from audit.aws.applicability import aws_facts_for, known
 from audit.aws.trends import runway_hours, trend
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import Fix, note, sql
+from audit.remedy.aws_cli import Target, aws_step
 from rules._units import fmt_bytes, fmt_duration
 
 RUNWAY_HOURS = 72.0
@@ -93,16 +95,27 @@ def storage_runway_short(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 "threshold_hours": RUNWAY_HOURS,
                 "window_hours": round(free_trend.span_hours, 2),
             },
-            fix=(
-                "-- what holds WAL:\n"
-                "SELECT slot_name, active,\n"
-                "       pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn))\n"
-                "  FROM pg_replication_slots;\n"
-                + (
-                    f"aws rds modify-db-instance --db-instance-identifier {instance} "
-                    "--max-allocated-storage <GiB> --apply-immediately"
-                    if free_name == "FreeStorageSpace"
-                    else "# local storage grows only with a larger instance class"
+            fix=Fix.of(
+                note("what holds WAL:"),
+                sql(
+                    "SELECT slot_name, active,\n"
+                    "       pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn))\n"
+                    "  FROM pg_replication_slots;"
+                ),
+                aws_step(
+                    Target.of(aws, aurora=aws.is_cluster),
+                    (
+                        "rds",
+                        "modify-db-instance",
+                        "--db-instance-identifier",
+                        instance,
+                        "--max-allocated-storage",
+                        "<GiB>",
+                        "--apply-immediately",
+                    ),
+                    instance=instance,
                 )
+                if free_name == "FreeStorageSpace"
+                else note("local storage grows only with a larger instance class"),
             ),
         )

@@ -8,6 +8,7 @@ from audit.aws.applicability import aws_facts_for, known
 from audit.aws.reconcile import major_of
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, note, sql
 from rules._sql import sql_literal
 
 SLOTS_KEPT_SINCE = 17
@@ -70,7 +71,14 @@ def major_upgrade_with_slots(facts: Facts, ctx: RuleContext) -> Iterator[Finding
         return
     names = [s.slot_name for s in slots]
     kept = current_major >= SLOTS_KEPT_SINCE
-    drops = "\n".join(f"SELECT pg_drop_replication_slot({sql_literal(n)});" for n in names)
+    drops = [
+        sql(
+            f"SELECT pg_drop_replication_slot({sql_literal(n)});",
+            ChangeWindow.COORDINATION,
+            slot_name=n,
+        )
+        for n in names
+    ]
     yield Finding(
         subject=subject,
         message=(
@@ -87,9 +95,12 @@ def major_upgrade_with_slots(facts: Facts, ctx: RuleContext) -> Iterator[Finding
             "pending_engine_version": pending,
             "logical_slots": names,
         },
-        fix=(
-            "-- after the connectors consumed every change and were stopped:\n"
-            + ("-- (PostgreSQL 17+: the slots can stay)" if kept else drops)
+        fix=Fix.of(
+            note(
+                "after the connectors consumed every change and were stopped:",
+                ChangeWindow.COORDINATION,
+            ),
+            *([note("(PostgreSQL 17+: the slots can stay)")] if kept else drops),
         ),
         severity=Severity.MEDIUM if kept else None,
     )

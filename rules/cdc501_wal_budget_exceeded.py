@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.estimate.lookup import estimates_for, option, require_estimate
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, note, sql
 from rules._units import fmt_bytes
 
 DEFAULT_MAX_OVERHEAD = 0.20
@@ -84,9 +85,12 @@ def wal_budget_exceeded(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             "max_wal_overhead": limit,
             "top_tables": top,
         },
-        fix=(
-            "-- tables with REPLICA IDENTITY FULL and a key: use the key instead\n"
-            "ALTER TABLE <table> REPLICA IDENTITY DEFAULT;  -- or USING INDEX <unique_index>\n"
-            "-- or accept the volume: set the rule option max_wal_overhead"
+        fix=Fix.of(
+            note("tables with REPLICA IDENTITY FULL and a key: use the key instead"),
+            sql(
+                "ALTER TABLE <table> REPLICA IDENTITY DEFAULT;  -- or USING INDEX <unique_index>",
+                ChangeWindow.COORDINATION,
+            ),
+            note("or accept the volume: set the rule option max_wal_overhead"),
         ),
     )

@@ -9,6 +9,9 @@ from typing import Any
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.estimate.lookup import estimates_for, require_estimate
 from audit.facts import Facts
+from audit.remedy import Fix, note
+from audit.remedy.settings import set_setting
+from rules._keep_size import recommended_keep_size
 from rules._units import fmt_bytes, fmt_duration
 
 
@@ -87,7 +90,7 @@ def snapshot_outlives_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 f"the slot would hold WAL until {name} ({fmt_bytes(limit)}) is reached"
             ),
             evidence=evidence,
-            fix=_fix(),
+            fix=_fix(facts, ctx),
         )
         return
     if float(expected) > limit:
@@ -98,7 +101,7 @@ def snapshot_outlives_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 f"{fmt_bytes(float(expected))} of WAL, more than {name} ({fmt_bytes(limit)})"
             ),
             evidence=evidence,
-            fix=_fix(),
+            fix=_fix(facts, ctx),
         )
     elif high is None or float(high) > limit:
         yield Finding(
@@ -109,15 +112,19 @@ def snapshot_outlives_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 f"{name} ({fmt_bytes(limit)}); expected {fmt_bytes(float(expected))}"
             ),
             evidence=evidence,
-            fix=_fix(),
+            fix=_fix(facts, ctx),
             severity=Severity.MEDIUM,
         )
 
 
-def _fix() -> str:
-    return (
-        "ALTER SYSTEM SET max_slot_wal_keep_size = '<recommended>';  -- see "
-        "estimates.recommendations.max_slot_wal_keep_size; must fit on disk\n"
-        "SELECT pg_reload_conf();\n"
-        "-- or use an incremental snapshot (Debezium: snapshot.mode=no_data, then a signal)"
+def _fix(facts: Facts, ctx: RuleContext) -> Fix:
+    value, group_value = recommended_keep_size(ctx)
+    return Fix.of(
+        *set_setting(
+            facts, "max_slot_wal_keep_size", value, restart=False, group_value=group_value
+        ).steps,
+        note(
+            "it must fit on disk; or use an incremental snapshot (Debezium: "
+            "snapshot.mode=no_data, then a signal)"
+        ),
     )

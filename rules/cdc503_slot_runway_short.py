@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.estimate.lookup import estimates_for, option, require_estimate
 from audit.facts import Facts
+from audit.remedy import Fix, note
+from audit.remedy.settings import set_setting
 from rules._units import fmt_bytes, fmt_duration
 
 DEFAULT_MIN_HOURS = 24.0
@@ -65,9 +67,14 @@ def slot_runway_short(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             "p95_logical_bytes_per_s": runway["inputs"].get("p95_logical_bytes_per_s"),
             "min_runway_hours": minimum,
         },
-        fix=(
-            "ALTER SYSTEM SET max_slot_wal_keep_size = '<larger, within free disk>';\n"
-            "SELECT pg_reload_conf();\n"
-            "-- and alert on pg_replication_slots.safe_wal_size"
+        fix=Fix.of(
+            *set_setting(
+                facts,
+                "max_slot_wal_keep_size",
+                "<larger, within free disk>",
+                restart=False,
+                group_value="<larger, in MB, within free storage>",
+            ).steps,
+            note("and alert on pg_replication_slots.safe_wal_size"),
         ),
     )

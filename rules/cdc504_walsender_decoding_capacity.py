@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.estimate.lookup import estimates_for, option, require_estimate
 from audit.facts import Facts
+from audit.remedy import Fix, note
 from rules._units import fmt_bytes
 
 DEFAULT_MAX_UTILISATION = 0.7
@@ -66,9 +67,11 @@ def walsender_decoding_capacity(facts: Facts, ctx: RuleContext) -> Iterator[Find
             "walsender_decode_bytes_per_s": capacity,
             "max_decoding_utilisation": limit,
         },
-        fix=(
-            "-- measure the real decode rate on a test slot, then pass it as the option\n"
-            "-- walsender_decode_bytes_per_s; lower the WAL rate (see CDC501)"
+        fix=Fix.of(
+            note(
+                "measure the real decode rate on a test slot, then pass it as the option "
+                "walsender_decode_bytes_per_s; lower the WAL rate (see CDC501)"
+            )
         ),
         severity=Severity.HIGH if expected > 1 else None,
     )

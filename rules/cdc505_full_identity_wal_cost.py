@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.estimate.lookup import estimates_for, option, require_estimate
 from audit.facts import Facts
+from audit.remedy import ChangeWindow, Fix, sql
 from rules._units import fmt_bytes
 
 DEFAULT_MIN_SHARE = 0.05
@@ -84,10 +85,16 @@ def full_identity_wal_cost(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             "measured_bytes_per_s": measured,
             "full_identity_min_share": limit,
         },
-        fix="\n".join(
-            f"ALTER TABLE {t['table']} REPLICA IDENTITY DEFAULT;"
-            if t["to"] == "default"
-            else f"ALTER TABLE {t['table']} REPLICA IDENTITY USING INDEX <unique_index>;"
-            for t in tables
+        fix=Fix(
+            steps=tuple(
+                sql(
+                    f"ALTER TABLE {t['table']} REPLICA IDENTITY DEFAULT;"
+                    if t["to"] == "default"
+                    else f"ALTER TABLE {t['table']} REPLICA IDENTITY USING INDEX <unique_index>;",
+                    ChangeWindow.COORDINATION,
+                    table=t["table"],
+                )
+                for t in tables
+            )
         ),
     )

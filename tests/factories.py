@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from audit.engine import Rule, RuleContext, RuleResult, get_profile, run_rule
+from audit.engine import Finding, Rule, RuleContext, RuleResult, get_profile, run_rule
 from audit.facts import (
     Facts,
     ReplicaIdentity,
@@ -345,3 +345,8 @@ def ctx(profile: str = "debezium", **options: Any) -> RuleContext:
 def run(rule: Rule, the_facts: Facts, profile: str = "debezium", **options: Any) -> RuleResult:
     """Run one rule the way the engine does."""
     return run_rule(rule, the_facts, ctx(profile, **options))
+
+
+def fix_text(finding: Finding) -> str:
+    """A finding's fix as one block of text (notes as comments), "" without a fix."""
+    return finding.fix.text() if finding.fix is not None else ""

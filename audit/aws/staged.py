@@ -40,6 +40,20 @@ class Staged:
     error: str | None = None  # why the server refused the staged value (pg_file_settings)
 
     @property
+    def on_aws(self) -> bool:
+        """Staged in a parameter group (applied by the control plane, not the server)."""
+        return self.applies_at == "writer reboot"
+
+    @property
+    def when(self) -> str:
+        """When it applies, for a sentence: ``the next restart``."""
+        return {
+            "reload": "the next reload",
+            "restart": "the next restart",
+            "writer reboot": "the next reboot of the writer",
+        }[self.applies_at]
+
+    @property
     def label(self) -> str:
         """Where the value waits and what applies it, for one table cell."""
         if self.derived_from is not None:

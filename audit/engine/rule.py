@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from audit.engine.profile import Profile
 from audit.facts import Facts
+from audit.remedy.model import Fix
 
 DOC_HEADINGS = ("What it checks", "Why it matters for CDC", "How to fix", "References")
 CODE_PATTERN = re.compile(r"^CDC[0-9]{3}$")
@@ -59,7 +60,7 @@ class Finding(BaseModel):
     subject: str
     message: str
     evidence: dict[str, Any] = Field(default_factory=dict)
-    fix: str | None = None
+    fix: Fix | None = None
     severity: Severity | None = Field(
         default=None, description="overrides the rule's default severity, justified by evidence"
     )

@@ -174,7 +174,7 @@ def table_matrix(report: Report, cap: int, anchors: set[str]) -> Matrix:
                 activity=_activity(table),
                 snapshot=_snapshot(table),
                 findings=_refs(about, anchors),
-                fix=first_line(fixes[0]) if fixes else "",
+                fix=first_line(fixes[0].text()) if fixes else "",
             )
         )
     return Matrix(rows, len(tables), len(rows), collected=True)

@@ -12,6 +12,7 @@ from pydantic import Field
 from audit import __version__
 from audit.engine import Evaluation, Profile, Severity, Status
 from audit.facts import Facts
+from audit.remedy import Fix
 from audit.report.base import ReportModel
 from audit.report.inventory import Inventory, build_inventory
 from audit.report.redact import scrub, scrub_text
@@ -57,7 +58,7 @@ class ReportFinding(ReportModel):
     subject: str
     message: str
     evidence: dict[str, Any]
-    fix: str | None
+    fix: Fix | None
     waived: bool = False
     waiver_reason: str | None = None
     why: str
@@ -158,7 +159,9 @@ def build_report(
                     subject=finding.subject,
                     message=scrub_text(finding.message),
                     evidence=scrub(finding.evidence),
-                    fix=scrub_text(finding.fix) if finding.fix is not None else None,
+                    fix=finding.fix.redacted(scrub_text, scrub)
+                    if finding.fix is not None
+                    else None,
                     why=rule.section("Why it matters for CDC"),
                     references=rule.references(),
                 )

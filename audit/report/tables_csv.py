@@ -107,7 +107,7 @@ def row(table: InventoryTable, findings: Mapping[str, list[ReportFinding]]) -> l
         table.can_select,
         table.row_security,
         [f"{f.code} ({f.severity.value})" for f in about] or None,
-        "\n".join(f.fix for f in about if f.fix) or None,
+        "\n".join(f.fix.text() for f in about if f.fix) or None,
     ]
     return [_cell(v) for v in values]
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from audit.engine import Severity
+from audit.remedy import StepKind
 from audit.report.capacity import build_capacity
 from audit.report.matrix import HTML_TABLES, PDF_TABLES, setting_rows, table_matrix
 from audit.report.model import Report, ReportFinding, Verdict
@@ -217,12 +218,7 @@ def plan_view(report: Report, medium: Medium) -> dict[str, Any]:
         )
         for window in plan.windows
     ]
-    aws = any(
-        line.strip().startswith("aws ")
-        for step in plan.steps
-        for action in step.actions
-        for line in action.fix.splitlines()
-    )
+    aws = any(s.kind in (StepKind.AWS_CLI, StepKind.SHELL) for s in plan.fix_steps)
     return {"plan": plan, "windows": windows, "aws": aws}
 
 

@@ -16,7 +16,7 @@ from botocore.stub import ANY, Stubber
 from audit.aws import AwsOptions, collect_aws
 from audit.engine import Status, find_rule
 from audit.facts.aws import AWS_FAMILIES
-from tests.factories import aurora, facts, run, settings
+from tests.factories import aurora, facts, fix_text, run, settings
 
 REGION = "eu-west-1"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -366,7 +366,9 @@ def test_collected_pending_reboot_fails_cdc403_with_the_reboot_command() -> None
     result = run(rule, the_facts)
     assert result.status is Status.FAIL
     assert result.findings[0].fix is not None
-    assert "aws rds reboot-db-instance --db-instance-identifier orders-1" in result.findings[0].fix
+    assert "aws rds reboot-db-instance --db-instance-identifier orders-1" in fix_text(
+        result.findings[0]
+    )
     failover = find_rule("CDC407")
     assert failover is not None and run(failover, the_facts).status is Status.FAIL
 

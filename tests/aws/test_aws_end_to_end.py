@@ -74,7 +74,11 @@ def test_audit_names_the_writer_and_its_reboot_command(
     assert pending["subject"] == f"instance:{writer}"
     assert writer in pending["message"]
     assert pending["fix"] is not None
-    assert f"aws rds reboot-db-instance --db-instance-identifier {writer}" in pending["fix"]
+    commands = [step["text"] for step in pending["fix"]["steps"] if step["kind"] == "aws_cli"]
+    assert any(
+        c.startswith(f"aws rds reboot-db-instance --db-instance-identifier {writer}")
+        for c in commands
+    )
     assert "CDC001" not in {f["code"] for f in report["findings"]}  # CDC403 owns it on AWS
     reader_findings = [f for f in report["findings"] if f["code"] == "CDC404"]
     assert [f["subject"] for f in reader_findings] == [f"instance:{reader}"]

@@ -14,11 +14,13 @@ from audit.aws.reconcile import (
     running_on_writer,
     unapplied,
 )
-from audit.aws.remediation import reboot_command, set_parameter_commands, writer_reboot_impact
 from audit.aws.trends import MIN_RISE_BYTES, runway_hours, trend
 from audit.engine import NotEvaluated
 from audit.facts import CollectionIssue, dump_facts, parse_facts
 from audit.facts.aws import AwsParameterGroup, AwsParameterGroupStatus
+from audit.remedy import ChangeWindow
+from audit.remedy.aws_cli import Target, reboot, reboot_impact, set_parameter
+from audit.remedy.settings import deciding_group
 from tests.aws.builders import (
     CLUSTER_GROUP,
     INSTANCE_GROUP,
@@ -226,16 +228,20 @@ def test_runway_hours() -> None:
 
 def test_reboot_command_and_impact_by_version() -> None:
     aws = aurora_aws()
-    assert reboot_command(aws, WRITER) == (
+    step = reboot(Target.of(aws, aurora=True), WRITER, why="applies it")
+    assert step.text == (
         "aws rds reboot-db-instance --db-instance-identifier orders-1 --region eu-west-1"
     )
-    assert "readers stay up" in writer_reboot_impact(aws)
+    assert step.window is ChangeWindow.WRITER_REBOOT and step.restarts == WRITER
+    assert step.comment is not None and "readers stay up" in step.comment
     old = with_cluster(aws, engine_version="14.6")
-    assert "reboots every reader" in writer_reboot_impact(old)
-    assert "instance" in writer_reboot_impact(rds_aws())
+    assert "reboots every reader" in reboot_impact(Target.of(old, aurora=True))
+    assert "instance" in reboot_impact(Target.of(rds_aws(), aurora=False))
+    reader = reboot(Target.of(aws, aurora=True), READER, why="applies its groups")
+    assert reader.window is ChangeWindow.RESTART
 
 
-def test_set_parameter_commands_for_a_default_group_create_and_attach_one() -> None:
+def test_set_parameter_for_a_default_group_creates_and_attaches_one() -> None:
     aws = with_cluster(aurora_aws(), parameter_group="default.aurora-postgresql15")
     aws = aws.model_copy(
         update={
@@ -244,27 +250,48 @@ def test_set_parameter_commands_for_a_default_group_create_and_attach_one() -> N
             )
         }
     )
-    assert aws.writer is not None
-    where = configured(aurora_facts(aws), aws, "rds.logical_replication", aws.writer)
-    commands = set_parameter_commands(aws, where, "1")
-    assert commands[0].startswith("aws rds create-db-cluster-parameter-group ")
-    assert "--db-parameter-group-family aurora-postgresql15" in commands[0]
-    assert commands[1].startswith(
+    the_facts = aurora_facts(aws)
+    group = deciding_group(the_facts, "rds.logical_replication")
+    assert group.name == "default.aurora-postgresql15" and group.is_default
+    steps = set_parameter(
+        Target.of(aws, aurora=True), group, "rds.logical_replication", "1", static=True
+    )
+    texts = [s.text for s in steps]
+    assert texts[0].startswith("aws rds create-db-cluster-parameter-group ")
+    assert "--db-parameter-group-family aurora-postgresql15" in texts[0]
+    assert texts[1].startswith(
         "aws rds modify-db-cluster-parameter-group --db-cluster-parameter-group-name orders-cdc "
     )
-    assert "ParameterName=rds.logical_replication,ParameterValue=1" in commands[1]
-    assert commands[2].startswith("aws rds modify-db-cluster --db-cluster-identifier orders ")
+    assert "ParameterName=rds.logical_replication,ParameterValue=1" in texts[1]
+    assert texts[2].startswith("aws rds modify-db-cluster --db-cluster-identifier orders ")
+    assert texts[3].startswith("aws rds reboot-db-instance --db-instance-identifier orders-1 ")
+    assert [s.restarts for s in steps] == [None, None, None, WRITER]
 
 
-def test_set_parameter_commands_for_a_custom_rds_group_only_modify_it() -> None:
+def test_set_parameter_for_a_custom_rds_group_only_modifies_it_and_reboots() -> None:
     aws = rds_aws()
-    assert aws.writer is not None
-    where = configured(rds_facts(aws), aws, "rds.logical_replication", aws.writer)
-    assert set_parameter_commands(aws, where, "1") == [
+    the_facts = rds_facts(aws)
+    group = deciding_group(the_facts, "rds.logical_replication")
+    steps = set_parameter(
+        Target.of(aws, aurora=False), group, "rds.logical_replication", "1", static=True
+    )
+    assert [s.text for s in steps] == [
         "aws rds modify-db-parameter-group --db-parameter-group-name billing-pg16 --parameters "
         "ParameterName=rds.logical_replication,ParameterValue=1,ApplyMethod=pending-reboot "
-        "--region eu-west-1"
+        "--region eu-west-1",
+        "aws rds reboot-db-instance --db-instance-identifier billing --region eu-west-1",
     ]
+    assert [s.window for s in steps] == [ChangeWindow.RESTART, ChangeWindow.RESTART]
+
+
+def test_set_parameter_dynamic_applies_immediately_without_a_reboot() -> None:
+    aws = rds_aws()
+    group = deciding_group(rds_facts(aws), "wal_sender_timeout")
+    [step] = set_parameter(
+        Target.of(aws, aurora=False), group, "wal_sender_timeout", "60000", static=False
+    )
+    assert "ApplyMethod=immediate" in step.text
+    assert step.window is ChangeWindow.RELOAD and step.restarts is None
 
 
 def test_applicability_self_managed_passes_aws_targets_are_not_evaluated() -> None:

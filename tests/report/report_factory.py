@@ -10,6 +10,7 @@ that must stay inert.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from typing import Any
 from audit.engine import Severity
 from audit.facts import Facts, ReplicaIdentity, Sampling, TableKind, WalSample
 from audit.facts.models import SpecialColumn, ToastableColumn
+from audit.remedy import ChangeWindow, Fix, note, sql
+from audit.remedy.settings import restart_server
 from audit.report.inventory import build_inventory
 from audit.report.model import (
     NotEvaluatedItem,
@@ -52,11 +55,21 @@ HOSTILE = {
     "markdown": "public.`tick` | pipe [link](http://evil.example) # head",
 }
 
-FIXES = {
-    "CDC101": "ALTER TABLE {subject} ADD PRIMARY KEY (id);\n-- or, if no key exists:\n"
-    "ALTER TABLE {subject} REPLICA IDENTITY FULL;",
-    "CDC001": "ALTER SYSTEM SET wal_level = logical;\n-- needs a restart",
-    "CDC301": "SELECT pg_drop_replication_slot('{subject}');",
+COORDINATION = ChangeWindow.COORDINATION
+
+FIXES: dict[str, Callable[[str], Fix]] = {
+    "CDC101": lambda subject: Fix.of(
+        sql(f"ALTER TABLE {subject} ADD PRIMARY KEY (id);", COORDINATION, table=subject),
+        note("or, if no key exists:", COORDINATION),
+        sql(f"ALTER TABLE {subject} REPLICA IDENTITY FULL;", COORDINATION, table=subject),
+    ),
+    "CDC001": lambda subject: Fix.of(
+        sql("ALTER SYSTEM SET wal_level = logical;", ChangeWindow.RESTART, setting="wal_level"),
+        restart_server("wal_level"),
+    ),
+    "CDC301": lambda subject: Fix.of(
+        sql(f"SELECT pg_drop_replication_slot('{subject}');", slot_name=subject)
+    ),
 }
 
 RULES: dict[str, tuple[str, str, Severity]] = {
@@ -117,7 +130,7 @@ def finding(
         evidence=evidence
         if evidence is not None
         else {"relreplident": "d", "has_primary_key": False, "size_bytes": 1_288_490_188},
-        fix=FIXES.get(code, "").format(subject=subject) or None,
+        fix=FIXES[code](subject) if code in FIXES else None,
         waived=waived,
         waiver_reason=waiver_reason,
         why=WHY,

@@ -1,9 +1,11 @@
-"""The remediation plan: change windows, step order, remediation.sql and remediation-aws.sh."""
+"""The remediation plan: change windows, step order, remediation.sql and remediation-aws.sh.
+
+The plan only orders and renders the steps the rules built: windows come from the steps.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,66 +13,55 @@ from pathlib import Path
 import pytest
 from report_factory import HOSTILE, build, finding
 
-from audit.engine import Severity
+from audit.config import AuditConfig
+from audit.engine import Severity, get_profile
+from audit.facts import Facts
+from audit.pipeline import analyze
+from audit.remedy import ChangeWindow, Fix, Step, StepKind, note, shell, sql
+from audit.remedy.aws_cli import Target, reboot
+from audit.remedy.settings import restart_server
 from audit.report import render_html, render_remediation_aws, render_remediation_sql
-from audit.report.model import ReportFinding
-from audit.report.remediation import RULE_WINDOWS, Window, build_plan, classify, sql_lines
-
-SELF_MANAGED_RESTART = (
-    "ALTER SYSTEM SET max_wal_senders = 6;\n"
-    "-- then restart the server: max_wal_senders takes effect only at server start"
+from audit.report.model import Report, ReportFinding
+from audit.report.remediation import build_plan, sql_lines
+from tests.aws.builders import (
+    CLUSTER_GROUP,
+    RDS_GROUP,
+    RDS_INSTANCE,
+    WRITER,
+    aurora_aws,
+    aurora_facts,
+    parameter,
+    rds_aws,
+    rds_facts,
+    with_cluster_parameters,
+    with_member,
 )
-AURORA_PARAMETER = (
-    "# set rds.logical_replication = 1 in the custom DB cluster parameter group of the cluster\n"
-    "aws rds modify-db-cluster-parameter-group --db-cluster-parameter-group-name "
-    '<cluster-parameter-group> --parameters "ParameterName=rds.logical_replication,'
-    'ParameterValue=1,ApplyMethod=pending-reboot"\n'
-    "aws rds reboot-db-instance --db-instance-identifier orders-1  # static: reboot the writer"
-)
+from tests.factories import facts, setting, settings
+
+AURORA = Target.of(aurora_aws(), aurora=True)
 
 
-def _with_fix(code: str, subject: str, fix: str | None, **kw: object) -> ReportFinding:
+def _with_fix(code: str, subject: str, fix: Fix | None, **kw: object) -> ReportFinding:
     return finding(code, subject, **kw).model_copy(update={"fix": fix})  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    ("code", "fix", "window"),
-    [
-        ("CDC001", "ALTER SYSTEM SET wal_level = logical;", Window.RESTART),
-        ("CDC002", SELF_MANAGED_RESTART, Window.RESTART),
-        ("CDC003", SELF_MANAGED_RESTART, Window.RESTART),
-        ("CDC402", AURORA_PARAMETER, Window.RESTART),
-        ("CDC403", "aws rds reboot-db-instance --db-instance-identifier w", Window.RESTART),
-        ("CDC101", "ALTER TABLE t REPLICA IDENTITY FULL;", Window.COORDINATION),
-        ("CDC103", "ALTER TABLE t SET LOGGED;", Window.COORDINATION),
-        (
-            "CDC005",
-            "ALTER SYSTEM SET max_slot_wal_keep_size = '10GB';\nSELECT pg_reload_conf();",
-            Window.ONLINE,
-        ),
-        ("CDC204", "SELECT pg_drop_replication_slot('s');", Window.ONLINE),
-        # not in the table: decided by the fix text
-        ("CDC004", "restart the server (for example pg_ctl restart): x is staged", Window.RESTART),
-        ("CDC004", "SELECT pg_reload_conf();", Window.ONLINE),
-        ("CDC999", "ALTER TABLE t ADD PRIMARY KEY (id);", Window.COORDINATION),
-        ("CDC998", "aws rds reboot-db-instance --db-instance-identifier r", Window.RESTART),
-        # the more disruptive window wins: a table change that also needs a restart
-        (
-            "CDC101",
-            "ALTER TABLE t REPLICA IDENTITY FULL;\n-- then restart the server",
-            Window.RESTART,
-        ),
-        # "restart the consumer" is not a server restart
-        ("CDC408", "-- restart or fix the consumer of the top slot", Window.ONLINE),
-    ],
-)
-def test_classify(code: str, fix: str, window: Window) -> None:
-    assert classify(code, fix)[0] is window
+def _aws(text: str, window: ChangeWindow = ChangeWindow.ONLINE) -> Step:
+    return Step(kind=StepKind.AWS_CLI, text=text, window=window)
 
 
-def test_every_mapped_rule_says_why() -> None:
-    for code, (window, why) in RULE_WINDOWS.items():
-        assert re.fullmatch(r"CDC\d{3}", code) and isinstance(window, Window) and why
+def test_windows_come_from_the_steps_not_from_the_rule_code() -> None:
+    online = Fix.of(sql("ALTER TABLE t REPLICA IDENTITY FULL;"))
+    locked = Fix.of(sql("ANALYZE t;", ChangeWindow.COORDINATION))
+    findings = [
+        _with_fix("CDC101", "public.online", online),
+        _with_fix("CDC301", "public.locked", locked),
+    ]
+    plan = build_plan(build(findings))
+    assert [(s.window, s.code) for s in plan.steps] == [
+        (ChangeWindow.ONLINE, "CDC101"),
+        (ChangeWindow.COORDINATION, "CDC301"),
+    ]
+    assert plan.steps[1].why.startswith("locks a table")
 
 
 def test_plan_orders_windows_then_severity_and_leaves_out_waived_and_fixless() -> None:
@@ -78,81 +69,112 @@ def test_plan_orders_windows_then_severity_and_leaves_out_waived_and_fixless() -
         finding("CDC101", "public.b"),
         finding("CDC101", "public.a", severity=Severity.MEDIUM),
         finding("CDC001", "setting:wal_level"),
-        finding("CDC301", "slot_x"),  # SELECT pg_drop_replication_slot: online
+        finding("CDC301", "slot_x"),
+        _with_fix("CDC203", "public.reload", Fix.of(sql("SELECT 1;", ChangeWindow.RELOAD))),
+        _with_fix("CDC403", "instance:orders-1", Fix.of(reboot(AURORA, WRITER, why="x"))),
         finding("CDC102", "public.w", waived=True, waiver_reason="ok"),
         _with_fix("CDC203", "public.none", None),
     ]
     plan = build_plan(build(findings))
     assert [(s.number, s.window, s.code) for s in plan.steps] == [
-        (1, Window.ONLINE, "CDC301"),
-        (2, Window.RESTART, "CDC001"),
-        (3, Window.COORDINATION, "CDC101"),
+        (1, ChangeWindow.ONLINE, "CDC301"),
+        (2, ChangeWindow.RELOAD, "CDC203"),
+        (3, ChangeWindow.RESTART, "CDC001"),
+        (4, ChangeWindow.WRITER_REBOOT, "CDC403"),
+        (5, ChangeWindow.COORDINATION, "CDC101"),
     ]
-    assert [a.subject for a in plan.steps[2].actions] == ["public.b", "public.a"]
+    assert [a.subject for a in plan.steps[4].actions] == ["public.b", "public.a"]
     assert plan.waived == 1
     assert [f.subject for f in plan.without_fix] == ["public.none"]
     html = render_html(build(findings))
     section = html[html.index('id="remediation"') : html.index('id="inventory"')]
-    assert section.index("Online: no restart") < section.index("Needs a restart")
-    assert section.index("Needs a restart") < section.index("Needs application coordination")
+    titles = [
+        "Online: no restart",
+        "Reload: applies without a restart",
+        "Needs a restart",
+        "Needs a writer reboot",
+        "Needs application coordination",
+    ]
+    assert [section.index(t) for t in titles] == sorted(section.index(t) for t in titles)
     summary = html[html.index('id="summary"') : html.index('id="findings"')]
     assert "What to change, in order" in summary
+
+
+def test_one_restart_per_instance_at_the_end_of_the_last_window_that_needs_it() -> None:
+    staged = Fix.of(note("max_wal_senders = 10 is already staged"), restart_server("x"))
+    findings = [
+        finding("CDC001", "setting:wal_level"),
+        _with_fix("CDC402", "setting:max_wal_senders", staged),
+        _with_fix("CDC403", "instance:orders-1", Fix.of(reboot(AURORA, WRITER, why="a"))),
+        _with_fix("CDC404", "instance:orders-1b", Fix.of(reboot(AURORA, WRITER, why="b"))),
+    ]
+    plan = build_plan(build(findings))
+    restarts = {w.window: [r.restarts for r in w.restarts] for w in plan.windows if w.restarts}
+    assert restarts == {ChangeWindow.RESTART: ["server"], ChangeWindow.WRITER_REBOOT: [WRITER]}
+    assert all(s.restarts is None for step in plan.steps for a in step.actions for s in a.work)
+    sql_file = render_remediation_sql(build(findings))
+    assert sql_file.count("restart the server (pg_ctl restart") == 1
+    assert sql_file.count(f"reboot {WRITER} (remediation-aws.sh)") == 1
 
 
 def test_sql_file_cannot_run_as_a_whole_and_comments_cannot_be_escaped() -> None:
     evil = 'public."x\nDROP TABLE users; --"'
     findings = [
-        _with_fix("CDC101", evil, "ALTER TABLE t REPLICA IDENTITY FULL;", message="m\nDROP x;"),
-        _with_fix("CDC301", "slot", "Grant it:\nGRANT rds_replication TO cdc;\n# note"),
-        _with_fix("CDC402", "cluster:orders", AURORA_PARAMETER),
+        _with_fix(
+            "CDC101",
+            evil,
+            Fix.of(sql("ALTER TABLE t REPLICA IDENTITY FULL;")),
+            message="m\nDROP x;",
+        ),
+        _with_fix(
+            "CDC301",
+            "slot",
+            Fix.of(note("Grant it:\nDROP TABLE y;"), sql("GRANT rds_replication TO cdc;")),
+        ),
+        _with_fix("CDC402", "cluster:orders", Fix.of(reboot(AURORA, WRITER, why="x"))),
     ]
-    sql = render_remediation_sql(build(findings))
-    lines = sql.splitlines()
+    text = render_remediation_sql(build(findings))
+    lines = text.splitlines()
     quit_at = lines.index("\\quit")
     assert all(line.startswith("--") or not line.strip() for line in lines[: quit_at - 1])
     statements = [line for line in lines if line.strip() and not line.startswith(("--", "\\"))]
-    assert statements == [
-        "GRANT rds_replication TO cdc;",
-        "ALTER TABLE t REPLICA IDENTITY FULL;",
-    ]
-    assert "DROP TABLE users" not in "\n".join(statements)
+    assert statements == ["ALTER TABLE t REPLICA IDENTITY FULL;", "GRANT rds_replication TO cdc;"]
     assert '-- CDC101 public."x\\x0aDROP TABLE users; --": m\\x0aDROP x;' in lines
-    assert "-- shell: aws rds reboot-db-instance --db-instance-identifier orders-1  " in sql
-    assert "-- Grant it:" in lines and "-- note" in lines
-    assert sql == render_remediation_sql(build(findings))
+    assert "-- Grant it:" in lines and "-- DROP TABLE y;" in lines
+    assert "\naws " not in text
+    assert text == render_remediation_sql(build(findings))
 
 
-def test_sql_lines_keep_sql_and_comment_everything_else() -> None:
-    fix = "SELECT a,\n  lower(b)\n  FROM x;\nrestart the server\n# hash\npsql -c 'x'"
-    assert sql_lines(fix) == [
-        "SELECT a,",
-        "  lower(b)",
-        "  FROM x;",
+def test_sql_lines_hold_sql_steps_and_notes_only() -> None:
+    assert sql_lines(sql("SELECT a,\n  b\n  FROM x;")) == ["SELECT a,", "  b", "  FROM x;"]
+    assert sql_lines(note("restart the server\nthen check")) == [
         "-- restart the server",
-        "-- hash",
-        "-- shell: psql -c 'x'",
+        "-- then check",
     ]
+    assert sql_lines(shell("psql -c 'x'")) == []
+    assert sql_lines(_aws("aws rds describe-db-clusters")) == []
 
 
-def test_no_aws_script_without_aws_commands() -> None:
+def test_no_aws_script_without_aws_or_shell_steps() -> None:
     assert render_remediation_aws(build([finding("CDC101", "public.t")])) is None
 
 
 def _aws_findings() -> list[ReportFinding]:
     hostile = "orders-$(touch PWNED)`touch PWNED2`;touch PWNED3"
+    parameter_change = Fix.of(
+        _aws(
+            "aws rds modify-db-cluster-parameter-group --db-cluster-parameter-group-name "
+            "'<cluster-parameter-group>' --parameters "
+            "ParameterName=rds.logical_replication,ParameterValue=1,ApplyMethod=pending-reboot",
+            ChangeWindow.WRITER_REBOOT,
+        ),
+        reboot(AURORA, WRITER, why="applies it"),
+    )
     return [
-        _with_fix("CDC402", "cluster:orders", AURORA_PARAMETER),
-        _with_fix(
-            "CDC403",
-            "cluster:orders",
-            "aws rds reboot-db-instance --db-instance-identifier orders-1",
-        ),
-        _with_fix(
-            "CDC404",
-            HOSTILE["script"],
-            f"aws rds reboot-db-instance --db-instance-identifier '{hostile}'",
-        ),
-        _with_fix("CDC407", "cluster:orders", "SELECT 1;"),
+        _with_fix("CDC402", "cluster:orders", parameter_change),
+        _with_fix("CDC403", "cluster:orders", Fix.of(reboot(AURORA, WRITER, why="applies"))),
+        _with_fix("CDC404", HOSTILE["script"], Fix.of(reboot(AURORA, hostile, why="reader"))),
+        _with_fix("CDC407", "cluster:orders", Fix.of(sql("SELECT 1;"))),
     ]
 
 
@@ -163,9 +185,11 @@ def test_aws_script_runs_nothing_by_default_and_reboots_last_once() -> None:
     assert "set -euo pipefail" in script
     body = [line for line in script.splitlines() if line.startswith(("aws", "run ", "edit_first "))]
     assert not any(line.startswith("aws") for line in body)
-    assert [line.split()[0] for line in body] == ["edit_first", "run", "run"]
-    assert sum("reboot-db-instance --db-instance-identifier orders-1" in b for b in body) == 1
-    assert body[-2].startswith("run aws rds reboot-db-instance")  # after the parameter change
+    assert [line.split()[0] for line in body] == ["run", "edit_first", "run"]
+    assert sum(f"reboot-db-instance --db-instance-identifier {WRITER}" in b for b in body) == 1
+    assert body[-1].startswith("run aws rds reboot-db-instance")  # after the parameter change
+    assert "Impact: a brief outage of the writer" in script
+    assert "# applies: CDC402 cluster:orders, CDC403 cluster:orders" in script
     assert "SELECT 1;" not in script
 
 
@@ -209,3 +233,107 @@ def test_aws_script_is_valid_bash_and_hostile_words_stay_inert(tmp_path: Path) -
     assert confirmed.returncode == 0
     assert (fake / "aws.log").read_text().count("called") == 2  # placeholders never run
     assert not list(tmp_path.glob("PWNED*"))
+
+
+# -- the platform decides the form: the whole pipeline over RDS, Aurora and self-managed facts --
+
+
+def _report(the_facts: Facts) -> Report:
+    return analyze(
+        the_facts, profile=get_profile("debezium"), config=AuditConfig(), facts_sha256="0" * 64
+    )
+
+
+def _outputs(report: Report) -> str:
+    fixes = "\n".join(f.fix.text() for f in report.findings if f.fix is not None)
+    return "\n".join([fixes, render_remediation_sql(report), render_remediation_aws(report) or ""])
+
+
+SHORT_SETTINGS = settings(
+    {"rds.logical_replication": "on"},
+    max_replication_slots="1",
+    max_slot_wal_keep_size="-1",
+    wal_sender_timeout="0",
+)
+
+
+def _staged_aurora() -> Facts:
+    """The writer runs max_replication_slots=1; the cluster group stages 10 for the reboot."""
+    aws = with_cluster_parameters(aurora_aws(), parameter("max_replication_slots", "10"))
+    aws = with_member(aws, WRITER, cluster_pg_status="pending-reboot")
+    return aurora_facts(aws, settings=SHORT_SETTINGS)
+
+
+def test_aurora_outputs_never_alter_system_and_name_the_real_group_writer_and_region() -> None:
+    report = _report(_staged_aurora())
+    by_code = {f.code: f for f in report.findings}
+    assert {"CDC002", "CDC005", "CDC007"} <= set(by_code)
+    text = _outputs(report)
+    assert "ALTER SYSTEM" not in text
+    assert "<" not in "".join(
+        s.text for f in report.findings if f.fix for s in f.fix.steps if s.kind is StepKind.AWS_CLI
+    )
+    keep = by_code["CDC005"].fix
+    assert keep is not None
+    [modify] = [s for s in keep.steps if s.kind is StepKind.AWS_CLI]
+    assert f"--db-cluster-parameter-group-name {CLUSTER_GROUP} " in modify.text
+    assert "ApplyMethod=immediate" in modify.text and "--region eu-west-1" in modify.text
+    assert modify.window is ChangeWindow.RELOAD
+    assert modify.facts["parameter_group"] == CLUSTER_GROUP
+
+
+def test_a_value_staged_in_the_parameter_group_makes_the_fix_the_reboot_only() -> None:
+    report = _report(_staged_aurora())
+    [slots] = [f for f in report.findings if f.code == "CDC002"]
+    assert "10 is staged in cluster parameter group orders-cdc" in slots.message
+    assert "which resolves this finding" in slots.message
+    assert slots.fix is not None
+    assert [s.kind for s in slots.fix.steps] == [StepKind.NOTE, StepKind.AWS_CLI]
+    assert slots.fix.steps[1].restarts == WRITER
+    assert slots.fix.window is ChangeWindow.WRITER_REBOOT
+    assert "modify-db-cluster-parameter-group" not in slots.fix.text()
+
+
+def test_aws_script_reboots_each_instance_once() -> None:
+    report = _report(_staged_aurora())
+    script = render_remediation_aws(report)
+    assert script is not None
+    reboots = [line for line in script.splitlines() if "reboot-db-instance" in line]
+    assert reboots == [
+        f"run aws rds reboot-db-instance --db-instance-identifier {WRITER} --region eu-west-1"
+    ]
+
+
+def test_rds_outputs_use_the_instance_group_and_never_alter_system() -> None:
+    report = _report(rds_facts(rds_aws(), settings=SHORT_SETTINGS))
+    text = _outputs(report)
+    assert "ALTER SYSTEM" not in text
+    assert f"--db-parameter-group-name {RDS_GROUP} " in text
+    assert f"reboot-db-instance --db-instance-identifier {RDS_INSTANCE} --region eu-west-1" in text
+    [slots] = [f for f in report.findings if f.code == "CDC002"]
+    assert slots.fix is not None and slots.fix.window is ChangeWindow.RESTART
+
+
+def test_placeholders_only_without_aws_facts() -> None:
+    without = facts(server=aurora_facts().server, settings=SHORT_SETTINGS)
+    report = _report(without)
+    [slots] = [f for f in report.findings if f.code == "CDC002"]
+    assert slots.fix is not None
+    text = slots.fix.text()
+    assert "'<cluster-parameter-group>'" in text and "'<writer-instance>'" in text
+    assert "ALTER SYSTEM" not in _outputs(report)
+
+
+def test_self_managed_uses_alter_system_and_the_staged_value_only_needs_a_restart() -> None:
+    staged = setting("max_replication_slots", "1", context="postmaster", pending_value="10")
+    report = _report(facts(settings=settings(max_replication_slots=staged)))
+    [slots] = [f for f in report.findings if f.code == "CDC002"]
+    assert slots.fix is not None
+    assert [s.restarts for s in slots.fix.steps] == [None, "server"]
+    assert "ALTER SYSTEM" not in slots.fix.text()
+    report = _report(facts(settings=settings(max_slot_wal_keep_size="-1")))
+    [keep] = [f for f in report.findings if f.code == "CDC005"]
+    assert keep.fix is not None
+    assert keep.fix.steps[0].text.startswith("ALTER SYSTEM SET max_slot_wal_keep_size = ")
+    assert keep.fix.window is ChangeWindow.RELOAD
+    assert "e.g." not in keep.fix.text()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from report_factory import build, finding
 
+from audit.remedy import ChangeWindow, Fix, Step, StepKind
 from audit.report import (
     FORMATS,
     Report,
@@ -51,9 +52,13 @@ def test_aws_script_is_written_only_with_aws_commands_and_a_stale_one_is_removed
     tmp_path: Path,
 ) -> None:
     aws = finding("CDC001", "setting:wal_level")
-    aws = aws.model_copy(
-        update={"fix": "aws rds reboot-db-instance --db-instance-identifier orders-1  # applies it"}
+    reboot = Step(
+        kind=StepKind.AWS_CLI,
+        text="aws rds reboot-db-instance --db-instance-identifier orders-1",
+        window=ChangeWindow.WRITER_REBOOT,
+        restarts="orders-1",
     )
+    aws = aws.model_copy(update={"fix": Fix.of(reboot)})
     paths = write_reports(build([aws]), tmp_path, ["md"])
     assert paths["aws"] == tmp_path / "remediation-aws.sh"
     assert "run aws rds reboot-db-instance" in paths["aws"].read_text()

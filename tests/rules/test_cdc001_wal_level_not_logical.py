@@ -6,8 +6,9 @@ import pytest
 
 from audit.engine import Severity, Status
 from audit.facts.aws import AwsFacts
+from audit.remedy import ChangeWindow
 from rules.cdc001_wal_level_not_logical import wal_level_not_logical as RULE
-from tests.factories import aurora, facts, rds, run, setting, settings
+from tests.factories import aurora, facts, fix_text, rds, run, setting, settings
 
 
 def test_pass_logical() -> None:
@@ -23,8 +24,8 @@ def test_fail_below_logical_is_critical(level: str) -> None:
     assert result.severity_of(finding) is Severity.CRITICAL
     assert finding.message == f"wal_level is {level}; logical decoding needs logical"
     assert finding.fix is not None
-    assert "ALTER SYSTEM SET wal_level = logical;" in finding.fix
-    assert "restart" in finding.fix
+    assert "ALTER SYSTEM SET wal_level = logical;" in fix_text(finding)
+    assert "restart" in fix_text(finding)
 
 
 def test_fail_rds_fix_is_the_parameter_group() -> None:
@@ -35,17 +36,19 @@ def test_fail_rds_fix_is_the_parameter_group() -> None:
     )
     [finding] = run(RULE, the_facts).findings
     assert finding.fix is not None
-    assert "ParameterName=rds.logical_replication,ParameterValue=1" in finding.fix
-    assert "modify-db-parameter-group" in finding.fix
-    assert "ALTER SYSTEM" not in finding.fix
+    assert "ParameterName=rds.logical_replication,ParameterValue=1" in fix_text(finding)
+    assert "modify-db-parameter-group" in fix_text(finding)
+    assert "ALTER SYSTEM" not in fix_text(finding)
     assert finding.evidence["rds.logical_replication"] == "off"
 
 
 def test_fail_aurora_fix_is_the_cluster_parameter_group_and_writer_reboot() -> None:
     [finding] = run(RULE, facts(server=aurora(), settings=settings(wal_level="replica"))).findings
     assert finding.fix is not None
-    assert "modify-db-cluster-parameter-group" in finding.fix
-    assert "reboot the writer" in finding.fix
+    assert "modify-db-cluster-parameter-group" in fix_text(finding)
+    assert finding.fix.window is ChangeWindow.WRITER_REBOOT
+    assert [s.restarts for s in finding.fix.steps if s.restarts] == ["<writer-instance>"]
+    assert "ALTER SYSTEM" not in fix_text(finding)
 
 
 def test_edge_staged_logical_asks_for_a_restart_not_a_change() -> None:
@@ -55,8 +58,9 @@ def test_edge_staged_logical_asks_for_a_restart_not_a_change() -> None:
     [finding] = run(RULE, facts(settings=settings(wal_level=staged))).findings
     assert "logical is staged in postgresql.auto.conf:3" in finding.message
     assert finding.fix is not None
-    assert finding.fix.startswith("restart the server")
-    assert "ALTER SYSTEM" not in finding.fix
+    assert "wal_level = logical is already staged" in fix_text(finding)
+    assert [s.restarts for s in finding.fix.steps] == [None, "server"]
+    assert "ALTER SYSTEM" not in fix_text(finding)
 
 
 def test_edge_staged_downgrade_is_reported_before_the_restart_breaks_cdc() -> None:
@@ -78,7 +82,7 @@ def test_edge_managed_server_with_control_plane_facts_is_left_to_cdc402_and_cdc4
 def test_edge_unknown_platform_mentions_the_parameter_group() -> None:
     [finding] = run(RULE, facts(server=None, settings=settings(wal_level="replica"))).findings
     assert finding.fix is not None
-    assert "rds.logical_replication = 1" in finding.fix
+    assert "rds.logical_replication = 1" in fix_text(finding)
 
 
 def test_not_evaluated_without_settings() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from audit.engine import Severity, Status
 from audit.facts import Slot
 from rules.cdc002_replication_slot_headroom import replication_slot_headroom as RULE
-from tests.factories import facts, physical_slot, run, setting, settings, slot
+from tests.factories import facts, fix_text, physical_slot, run, setting, settings, slot
 
 
 def _slots(count: int) -> list[Slot]:
@@ -27,8 +27,8 @@ def test_fail_no_free_slot_is_critical() -> None:
         "(1 connector(s) x 1 slot(s) + 1 spare)"
     )
     assert finding.fix is not None
-    assert "ALTER SYSTEM SET max_replication_slots = 5;" in finding.fix
-    assert "restart" in finding.fix
+    assert "ALTER SYSTEM SET max_replication_slots = 5;" in fix_text(finding)
+    assert "restart" in fix_text(finding)
 
 
 def test_fail_missing_spare_only_is_high() -> None:
@@ -58,9 +58,13 @@ def test_edge_staged_value_that_suffices_asks_for_a_restart() -> None:
     staged = setting("max_replication_slots", "2", pending_value="10")
     result = run(RULE, facts(settings=settings(max_replication_slots=staged), slots=_slots(2)))
     [finding] = result.findings
-    assert finding.message.endswith("10 is staged and applies at the next restart")
+    assert finding.message.endswith(
+        "10 is staged in a configuration file and applies at the next restart, "
+        "which resolves this finding"
+    )
     assert finding.fix is not None
-    assert finding.fix.startswith("restart the server")
+    assert [s.restarts for s in finding.fix.steps] == [None, "server"]
+    assert "ALTER SYSTEM" not in fix_text(finding)
 
 
 def test_edge_staged_value_that_shrinks_headroom_is_reported() -> None:

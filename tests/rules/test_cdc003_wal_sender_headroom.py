@@ -5,7 +5,7 @@ from __future__ import annotations
 from audit.engine import Severity, Status
 from audit.facts.models import Sender
 from rules.cdc003_wal_sender_headroom import wal_sender_headroom as RULE
-from tests.factories import facts, physical_slot, run, setting, settings, slot
+from tests.factories import facts, fix_text, physical_slot, run, setting, settings, slot
 
 
 def test_pass_defaults_leave_room() -> None:
@@ -22,7 +22,7 @@ def test_fail_standbys_take_every_sender_is_critical() -> None:
         "2 needed (1 connector(s) x 1 sender(s) + 1 spare)"
     )
     assert finding.fix is not None
-    assert "ALTER SYSTEM SET max_wal_senders = 4;" in finding.fix
+    assert "ALTER SYSTEM SET max_wal_senders = 4;" in fix_text(finding)
 
 
 def test_fail_no_spare_is_high() -> None:
@@ -52,7 +52,8 @@ def test_edge_staged_value_that_suffices_asks_for_a_restart() -> None:
     result = run(RULE, facts(settings=settings(max_wal_senders=staged), slots=[physical_slot()]))
     [finding] = result.findings
     assert finding.fix is not None
-    assert finding.fix.startswith("restart the server")
+    assert [s.restarts for s in finding.fix.steps] == [None, "server"]
+    assert "ALTER SYSTEM" not in fix_text(finding)
 
 
 def test_edge_spare_senders_option() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from audit.engine import Severity, Status
+from audit.remedy import ChangeWindow
 from rules.cdc004_settings_pending_restart import settings_pending_restart as RULE
 from tests.factories import aurora, facts, run, setting, settings
 
@@ -28,7 +29,8 @@ def test_fail_cdc_setting_waiting_for_a_restart() -> None:
         "and applies at the next restart"
     )
     assert finding.fix is not None
-    assert finding.fix.startswith("restart the server")
+    assert finding.fix.window is ChangeWindow.RESTART
+    assert finding.fix.steps[-1].restarts == "server"
 
 
 def test_fail_reload_setting_not_reloaded_says_reload() -> None:
@@ -36,7 +38,9 @@ def test_fail_reload_setting_not_reloaded_says_reload() -> None:
     [finding] = run(RULE, facts(settings=settings(wal_sender_timeout=staged))).findings
     assert "applies at the next reload" in finding.message
     assert finding.message.startswith("wal_sender_timeout is 60000 ms;")
-    assert finding.fix == "SELECT pg_reload_conf();  -- applies the staged wal_sender_timeout"
+    assert finding.fix is not None
+    assert finding.fix.window is ChangeWindow.RELOAD
+    assert finding.fix.steps[-1].text == "SELECT pg_reload_conf();"
 
 
 def test_fail_other_settings_are_grouped_as_low() -> None:

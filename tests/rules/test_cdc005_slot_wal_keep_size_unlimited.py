@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc005_slot_wal_keep_size_unlimited import slot_wal_keep_size_unlimited as RULE
-from tests.factories import aurora, facts, rds, run, server, settings
+from tests.factories import aurora, facts, fix_text, rds, run, server, settings
 
 
 def test_pass_bounded() -> None:
@@ -21,16 +21,16 @@ def test_fail_unlimited() -> None:
         "is full"
     )
     assert finding.fix is not None
-    assert finding.fix.startswith("ALTER SYSTEM SET max_slot_wal_keep_size = '<size")
-    assert "pg_reload_conf()" in finding.fix
+    assert fix_text(finding).startswith("ALTER SYSTEM SET max_slot_wal_keep_size = '<size")
+    assert "pg_reload_conf()" in fix_text(finding)
 
 
 def test_fail_rds_fix_is_the_parameter_group_without_reboot() -> None:
     the_facts = facts(server=rds(), settings=settings(max_slot_wal_keep_size="-1"))
     [finding] = run(RULE, the_facts).findings
     assert finding.fix is not None
-    assert "ApplyMethod=immediate" in finding.fix
-    assert "reboot" not in finding.fix
+    assert "ApplyMethod=immediate" in fix_text(finding)
+    assert "reboot" not in fix_text(finding)
 
 
 def test_fail_postgresql_12_has_no_limit_at_all() -> None:

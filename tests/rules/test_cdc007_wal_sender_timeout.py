@@ -6,7 +6,7 @@ import pytest
 
 from audit.engine import Severity, Status
 from rules.cdc007_wal_sender_timeout import wal_sender_timeout as RULE
-from tests.factories import facts, run, setting, settings
+from tests.factories import facts, fix_text, run, setting, settings
 
 
 def test_pass_default_60_s() -> None:
@@ -23,7 +23,7 @@ def test_fail_below_profile_minimum_is_high(profile: str) -> None:
         "connections are cut"
     )
     assert finding.fix is not None
-    assert "ALTER SYSTEM SET wal_sender_timeout = '60s';" in finding.fix
+    assert "ALTER SYSTEM SET wal_sender_timeout = '60s';" in fix_text(finding)
 
 
 def test_fail_disabled_is_low() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Status
 from rules.cdc009_idle_replication_slot_timeout import idle_replication_slot_timeout as RULE
-from tests.factories import facts, run, server, settings
+from tests.factories import facts, fix_text, run, server, settings
 
 PG18 = server(version="18.1", version_num=180001)
 
@@ -23,7 +23,7 @@ def test_fail_one_hour_on_18() -> None:
         "invalidated (threshold 1 d)"
     )
     assert finding.fix is not None
-    assert "ALTER SYSTEM SET idle_replication_slot_timeout = 0;" in finding.fix
+    assert "ALTER SYSTEM SET idle_replication_slot_timeout = 0;" in fix_text(finding)
 
 
 def test_edge_long_timeout_passes_and_threshold_is_an_option() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc010_decoding_on_standby import decoding_on_standby as RULE
-from tests.factories import aurora, facts, run, server, setting, settings
+from tests.factories import aurora, facts, fix_text, run, server, setting, settings
 
 
 def test_pass_primary() -> None:
@@ -40,7 +40,7 @@ def test_fail_standby_without_feedback_is_high() -> None:
     assert result.severity_of(finding) is Severity.HIGH
     assert finding.message.startswith("this is a standby and hot_standby_feedback is off")
     assert finding.fix is not None
-    assert "ALTER SYSTEM SET hot_standby_feedback = on;" in finding.fix
+    assert "ALTER SYSTEM SET hot_standby_feedback = on;" in fix_text(finding)
 
 
 def test_edge_missing_primary_slot_is_reported_only_when_collected() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc011_slots_not_failover_ready import slots_not_failover_ready as RULE
-from tests.factories import aurora, facts, physical_slot, run, server, slot
+from tests.factories import aurora, facts, fix_text, physical_slot, run, server, slot
 
 
 def test_pass_failover_slot_on_17() -> None:
@@ -21,8 +21,8 @@ def test_fail_non_failover_slot_with_a_standby_on_17() -> None:
         "slot it's is not a failover slot: a failover to the standby (standby1) loses it"
     )
     assert finding.fix is not None
-    assert 'ALTER_REPLICATION_SLOT "it\'s" (FAILOVER true)' in finding.fix
-    assert "synchronized_standby_slots = 'standby1'" in finding.fix
+    assert 'ALTER_REPLICATION_SLOT "it\'s" (FAILOVER true)' in fix_text(finding)
+    assert "synchronized_standby_slots = 'standby1'" in fix_text(finding)
 
 
 def test_fail_before_17_is_info() -> None:

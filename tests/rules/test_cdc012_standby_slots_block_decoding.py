@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc012_standby_slots_block_decoding import standby_slots_block_decoding as RULE
-from tests.factories import facts, physical_slot, run, server, settings, slot
+from tests.factories import facts, fix_text, physical_slot, run, server, settings, slot
 
 LISTED = settings({"synchronized_standby_slots": "standby1"})
 
@@ -26,7 +26,7 @@ def test_fail_missing_slot_is_critical() -> None:
         "synchronized_standby_slots lists ghost does not exist: failover slot(s) dbz wait for it"
     )
     assert finding.fix is not None
-    assert "ALTER SYSTEM SET synchronized_standby_slots = 'standby1';" in finding.fix
+    assert "ALTER SYSTEM SET synchronized_standby_slots = 'standby1';" in fix_text(finding)
 
 
 def test_fail_idle_standby_is_high() -> None:

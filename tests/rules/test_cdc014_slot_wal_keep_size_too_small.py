@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc014_slot_wal_keep_size_too_small import slot_wal_keep_size_too_small as RULE
-from tests.factories import facts, run, settings
+from tests.factories import facts, fix_text, run, settings
 
 
 def test_pass_limit_well_above_max_wal_size() -> None:
@@ -21,7 +21,7 @@ def test_fail_limit_below_max_wal_size() -> None:
         "checkpoint cycle behind loses its slot"
     )
     assert finding.fix is not None
-    assert finding.fix.startswith("ALTER SYSTEM SET max_slot_wal_keep_size = '10GB';")
+    assert fix_text(finding).startswith("ALTER SYSTEM SET max_slot_wal_keep_size = '10GB';")
 
 
 def test_edge_zero_is_the_smallest_limit() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc015_track_counts_off import track_counts_off as RULE
-from tests.factories import facts, run, settings
+from tests.factories import facts, fix_text, run, settings
 
 
 def test_pass_on() -> None:
@@ -18,7 +18,7 @@ def test_fail_off() -> None:
     assert finding.message == (
         "track_counts is off: row-change counters stay at zero and autovacuum does not run"
     )
-    assert finding.fix == "ALTER SYSTEM SET track_counts = on;\nSELECT pg_reload_conf();"
+    assert fix_text(finding) == "ALTER SYSTEM SET track_counts = on;\nSELECT pg_reload_conf();"
 
 
 def test_edge_boolean_spellings() -> None:

@@ -10,7 +10,7 @@ from audit.engine import Severity, Status
 from audit.facts import ReplicaIdentity as RI
 from audit.facts import TableKind
 from rules.cdc101_table_without_replica_identity import table_without_replica_identity as RULE
-from tests.factories import facts, run, settings, table
+from tests.factories import facts, fix_text, run, settings, table
 
 NO_KEY: dict[str, Any] = {"primary_key": None, "unique_candidates": []}
 
@@ -43,22 +43,22 @@ def test_fail_no_key_with_updates_is_critical() -> None:
         "be replicated; 1,200 updates and 30 deletes since statistics reset (2026-10-23)"
     )
     assert finding.fix is not None
-    assert 'ALTER TABLE public."Events" ADD PRIMARY KEY' in finding.fix
-    assert 'ALTER TABLE public."Events" REPLICA IDENTITY FULL;' in finding.fix
+    assert 'ALTER TABLE public."Events" ADD PRIMARY KEY' in fix_text(finding)
+    assert 'ALTER TABLE public."Events" REPLICA IDENTITY FULL;' in fix_text(finding)
 
 
 def test_fail_nothing_with_primary_key_returns_to_default() -> None:
     result = run(RULE, facts(tables=[table(replica_identity=RI.NOTHING, n_tup_del=1)]))
     [finding] = result.findings
     assert "has REPLICA IDENTITY NOTHING" in finding.message
-    assert finding.fix == "ALTER TABLE public.t REPLICA IDENTITY DEFAULT;"
+    assert fix_text(finding) == "ALTER TABLE public.t REPLICA IDENTITY DEFAULT;"
 
 
 def test_fail_dropped_identity_index_behaves_as_nothing_even_with_primary_key() -> None:
     t = table(replica_identity=RI.INDEX, identity_index=None, n_tup_upd=5)
     [finding] = run(RULE, facts(tables=[t])).findings
     assert "an index that no longer exists" in finding.message
-    assert finding.fix == "ALTER TABLE public.t REPLICA IDENTITY DEFAULT;"
+    assert fix_text(finding) == "ALTER TABLE public.t REPLICA IDENTITY DEFAULT;"
 
 
 def test_fail_invalid_identity_index_prefers_another_candidate() -> None:
@@ -72,13 +72,13 @@ def test_fail_invalid_identity_index_prefers_another_candidate() -> None:
     )
     [finding] = run(RULE, facts(tables=[t])).findings
     assert "t_code_key, which is invalid" in finding.message
-    assert finding.fix == "ALTER TABLE public.t REPLICA IDENTITY USING INDEX t_uuid_key;"
+    assert fix_text(finding) == "ALTER TABLE public.t REPLICA IDENTITY USING INDEX t_uuid_key;"
 
 
 def test_fail_fix_prefers_an_existing_unique_index() -> None:
     t = table(primary_key=None, unique_candidates=["t_email_key"], n_tup_upd=3)
     [finding] = run(RULE, facts(tables=[t])).findings
-    assert finding.fix == "ALTER TABLE public.t REPLICA IDENTITY USING INDEX t_email_key;"
+    assert fix_text(finding) == "ALTER TABLE public.t REPLICA IDENTITY USING INDEX t_email_key;"
 
 
 def test_edge_insert_only_table_is_medium_and_says_since_when() -> None:
@@ -120,8 +120,8 @@ def test_edge_partitioned_parent_is_not_judged_its_leaves_are_reported_once() ->
     )
     assert sorted(finding.evidence["partitions"]) == ["public.m_2025", "public.m_2026"]
     assert finding.fix is not None
-    assert finding.fix.startswith("ALTER TABLE public.m ADD PRIMARY KEY")
-    assert "ALTER TABLE public.m_2026 REPLICA IDENTITY FULL;" in finding.fix
+    assert fix_text(finding).startswith("ALTER TABLE public.m ADD PRIMARY KEY")
+    assert "ALTER TABLE public.m_2026 REPLICA IDENTITY FULL;" in fix_text(finding)
 
 
 def test_edge_partitioned_parent_alone_is_not_reported() -> None:

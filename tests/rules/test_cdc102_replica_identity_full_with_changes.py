@@ -7,7 +7,7 @@ from audit.facts import ReplicaIdentity as RI
 from rules.cdc102_replica_identity_full_with_changes import (
     replica_identity_full_with_changes as RULE,
 )
-from tests.factories import MIB, facts, run, settings, table
+from tests.factories import MIB, facts, fix_text, run, settings, table
 
 
 def test_pass_default_identity_with_changes() -> None:
@@ -25,7 +25,7 @@ def test_fail_full_with_updates_and_deletes() -> None:
     )
     assert finding.evidence["n_tup_upd"] == 1234
     assert finding.evidence["avg_row_bytes"] == 120.0
-    assert finding.fix == (
+    assert fix_text(finding) == (
         "ALTER TABLE public.orders REPLICA IDENTITY DEFAULT;"
         "  -- unless consumers need whole before images"
     )
@@ -44,7 +44,9 @@ def test_fail_fix_uses_a_unique_candidate_without_primary_key() -> None:
     t = t.model_copy(update={"n_tup_del": 3})
     [finding] = run(RULE, facts(tables=[t])).findings
     assert finding.fix is not None
-    assert finding.fix.startswith("ALTER TABLE public.t REPLICA IDENTITY USING INDEX t_sku_key;")
+    assert fix_text(finding).startswith(
+        "ALTER TABLE public.t REPLICA IDENTITY USING INDEX t_sku_key;"
+    )
 
 
 def test_edge_insert_only_full_table_costs_nothing() -> None:

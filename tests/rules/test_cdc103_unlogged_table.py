@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc103_unlogged_table import unlogged_table as RULE
-from tests.factories import MIB, facts, run, table
+from tests.factories import MIB, facts, fix_text, run, table
 
 
 def test_pass_logged_tables() -> None:
@@ -17,7 +17,7 @@ def test_fail_unlogged_table() -> None:
     [finding] = result.findings
     assert result.severity_of(finding) is Severity.HIGH
     assert finding.message == "public.sessions is unlogged (9 MiB): its changes never reach CDC"
-    assert finding.fix == "ALTER TABLE public.sessions SET LOGGED;"
+    assert fix_text(finding) == "ALTER TABLE public.sessions SET LOGGED;"
 
 
 def test_edge_unlogged_partitions_are_one_finding_under_the_parent() -> None:
@@ -29,7 +29,9 @@ def test_edge_unlogged_partitions_are_one_finding_under_the_parent() -> None:
     [finding] = run(RULE, facts(tables=tables)).findings
     assert finding.subject == "public.q"
     assert finding.message.startswith("public.q (2 unlogged partitions) is unlogged")
-    assert finding.fix == ("ALTER TABLE public.q_1 SET LOGGED;\nALTER TABLE public.q_2 SET LOGGED;")
+    assert fix_text(finding) == (
+        "ALTER TABLE public.q_1 SET LOGGED;\nALTER TABLE public.q_2 SET LOGGED;"
+    )
 
 
 def test_not_evaluated_without_tables() -> None:

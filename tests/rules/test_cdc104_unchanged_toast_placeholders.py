@@ -5,7 +5,7 @@ from __future__ import annotations
 from audit.engine import Status
 from audit.facts import ReplicaIdentity as RI
 from rules.cdc104_unchanged_toast_placeholders import unchanged_toast_placeholders as RULE
-from tests.factories import MIB, facts, run, table
+from tests.factories import MIB, facts, fix_text, run, table
 
 DOCS = table("public.docs", toast_bytes=300 * MIB, n_tup_upd=2500)
 
@@ -22,7 +22,7 @@ def test_fail_toasted_table_with_updates() -> None:
         "unchanged TOASTed columns arrive as placeholders"
     )
     assert finding.fix is not None
-    assert finding.fix.endswith("ALTER TABLE public.docs REPLICA IDENTITY FULL;")
+    assert fix_text(finding).endswith("ALTER TABLE public.docs REPLICA IDENTITY FULL;")
 
 
 def test_edge_full_identity_or_insert_only_tables_pass() -> None:

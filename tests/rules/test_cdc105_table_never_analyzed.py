@@ -7,7 +7,7 @@ from typing import Any
 from audit.engine import Severity, Status
 from audit.facts import TableKind
 from rules.cdc105_table_never_analyzed import table_never_analyzed as RULE
-from tests.factories import MIB, facts, run, table
+from tests.factories import MIB, facts, fix_text, run, table
 
 NEVER: dict[str, Any] = {"last_analyze": None, "reltuples": None}
 
@@ -24,7 +24,7 @@ def test_fail_large_table_never_analyzed() -> None:
         "public.big (512 MiB) was never analyzed: its row count and row width are unknown to "
         "the estimates"
     )
-    assert finding.fix == "ANALYZE public.big;"
+    assert fix_text(finding) == "ANALYZE public.big;"
 
 
 def test_edge_small_tables_and_partitioned_parents_are_skipped() -> None:

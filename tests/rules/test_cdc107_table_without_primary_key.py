@@ -5,7 +5,7 @@ from __future__ import annotations
 from audit.engine import Severity, Status
 from audit.facts import ReplicaIdentity as RI
 from rules.cdc107_table_without_primary_key import table_without_primary_key as RULE
-from tests.factories import facts, run, table
+from tests.factories import facts, fix_text, run, table
 
 
 def test_pass_primary_key() -> None:
@@ -27,7 +27,10 @@ def test_fail_full_identity_without_key_promotes_the_unique_index() -> None:
         "public.events has no primary key (REPLICA IDENTITY FULL): its change events have a "
         "null key"
     )
-    assert finding.fix == "ALTER TABLE public.events ADD PRIMARY KEY USING INDEX events_uuid_key;"
+    assert (
+        fix_text(finding)
+        == "ALTER TABLE public.events ADD PRIMARY KEY USING INDEX events_uuid_key;"
+    )
 
 
 def test_fail_identity_index_without_key_and_insert_only_is_low() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from audit.engine import Status
 from audit.facts.models import SpecialColumn
 from rules.cdc108_special_data_types import special_data_types as RULE
-from tests.factories import facts, run, table
+from tests.factories import facts, fix_text, run, table
 
 
 def _col(name: str, type_: str, *kinds: str) -> SpecialColumn:
@@ -28,7 +28,7 @@ def test_fail_debezium_unknown_extension_and_composite_types() -> None:
     assert finding.message.startswith(
         "public.books has column(s) isbn (isbn13), addr (address): Debezium omits columns"
     )
-    assert finding.fix == "-- connector configuration: include.unknown.datatypes=true"
+    assert fix_text(finding) == "# connector configuration: include.unknown.datatypes=true"
 
 
 def test_fail_dms_unbounded_numeric() -> None:
@@ -36,7 +36,7 @@ def test_fail_dms_unbounded_numeric() -> None:
     [finding] = run(RULE, facts(tables=[table(special_columns=columns)]), "dms").findings
     assert "NUMERIC(28,6)" in finding.message
     assert finding.fix is not None
-    assert "MapUnboundedNumericAsString=true" in finding.fix
+    assert "MapUnboundedNumericAsString=true" in fix_text(finding)
 
 
 def test_edge_what_one_connector_drops_another_keeps() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Status
 from rules.cdc109_generated_columns_not_published import generated_columns_not_published as RULE
-from tests.factories import facts, publication, published, run, server, table
+from tests.factories import facts, fix_text, publication, published, run, server, table
 
 PG18 = server(version="18.1", version_num=180001)
 ORDERS = table("public.orders", generated_columns=["total"])
@@ -26,14 +26,14 @@ def test_fail_before_18() -> None:
         "public.orders has generated column(s) total: the change stream leaves them out"
     )
     assert finding.fix is not None
-    assert finding.fix.startswith("-- compute total downstream")
+    assert fix_text(finding).startswith("# compute total downstream")
 
 
 def test_fail_18_default_publication_gives_the_alter() -> None:
     pub = publication(generated_columns="n")
     the_facts = facts(server=PG18, tables=[ORDERS], publications=[pub])
     [finding] = run(RULE, the_facts).findings
-    assert finding.fix == (
+    assert fix_text(finding) == (
         "ALTER PUBLICATION dbz_publication SET (publish_generated_columns = stored);"
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc110_large_objects import large_objects as RULE
-from tests.factories import facts, run
+from tests.factories import facts, fix_text, run
 
 
 def test_pass_no_large_objects() -> None:
@@ -19,8 +19,8 @@ def test_fail_large_objects_present() -> None:
         "the database holds 1,234 large object(s): their contents never reach the change stream"
     )
     assert finding.fix is not None
-    assert "lo_get(" in finding.fix
-    assert "lo_unlink" not in finding.fix  # the fix never deletes data
+    assert "lo_get(" in fix_text(finding)
+    assert "lo_unlink" not in fix_text(finding)  # the fix never deletes data
 
 
 def test_edge_a_single_object_counts() -> None:

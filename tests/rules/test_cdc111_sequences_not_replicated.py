@@ -5,7 +5,7 @@ from __future__ import annotations
 from audit.engine import Severity, Status
 from audit.facts.models import Sequence
 from rules.cdc111_sequences_not_replicated import sequences_not_replicated as RULE
-from tests.factories import facts, run
+from tests.factories import facts, fix_text, run
 
 
 def _seq(name: str, owned_by: str | None) -> Sequence:
@@ -25,7 +25,7 @@ def test_fail_owned_sequence_of_a_table_in_scope() -> None:
         "1 sequence(s) (public.t_id_seq) are not replicated: set them on the target at cutover"
     )
     assert finding.fix is not None
-    assert "FROM pg_sequences" in finding.fix
+    assert "FROM pg_sequences" in fix_text(finding)
 
 
 def test_edge_sequences_of_tables_out_of_scope_are_ignored() -> None:

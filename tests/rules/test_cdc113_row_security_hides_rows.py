@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc113_row_security_hides_rows import row_security_hides_rows as RULE
-from tests.factories import facts, role, run, table
+from tests.factories import facts, fix_text, role, run, table
 
 SECURED = table("public.accounts", row_security=True, owner="app")
 
@@ -23,9 +23,9 @@ def test_fail_role_subject_to_policies() -> None:
         "their snapshot silently misses rows"
     )
     assert finding.fix is not None
-    assert finding.fix.startswith("ALTER ROLE cdc BYPASSRLS;")
+    assert fix_text(finding).startswith("ALTER ROLE cdc BYPASSRLS;")
     assert "CREATE POLICY cdc_snapshot ON public.accounts FOR SELECT TO cdc USING (true);" in (
-        finding.fix
+        fix_text(finding)
     )
 
 

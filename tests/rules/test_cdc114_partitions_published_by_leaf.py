@@ -5,7 +5,7 @@ from __future__ import annotations
 from audit.engine import Status
 from audit.facts import TableKind
 from rules.cdc114_partitions_published_by_leaf import partitions_published_by_leaf as RULE
-from tests.factories import facts, publication, published, run, table
+from tests.factories import facts, fix_text, publication, published, run, table
 
 TABLES = [
     table("public.events", kind=TableKind.PARTITIONED),
@@ -25,7 +25,7 @@ def test_fail_all_tables_without_via_root() -> None:
         "publication dbz_publication publishes 1 partitioned table(s) (public.events) under "
         "their partitions' names"
     )
-    assert finding.fix == (
+    assert fix_text(finding) == (
         "ALTER PUBLICATION dbz_publication SET (publish_via_partition_root = true);"
     )
 

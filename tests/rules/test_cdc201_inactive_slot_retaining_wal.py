@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from audit.engine import Severity, Status
 from rules.cdc201_inactive_slot_retaining_wal import inactive_slot_retaining_wal as RULE
-from tests.factories import GIB, MIB, NOW, facts, physical_slot, run, slot
+from tests.factories import GIB, MIB, NOW, facts, fix_text, physical_slot, run, slot
 
 
 def test_pass_active_slot() -> None:
@@ -22,14 +22,14 @@ def test_fail_inactive_slot_retaining_wal() -> None:
     assert finding.message == "slot old_connector is inactive and retains 12 GiB of WAL"
     assert finding.evidence["retained_bytes"] == 12 * GIB
     assert finding.fix is not None
-    assert finding.fix.endswith("SELECT pg_drop_replication_slot('old_connector');")
+    assert fix_text(finding).endswith("SELECT pg_drop_replication_slot('old_connector');")
 
 
 def test_fail_slot_name_is_escaped_as_a_literal() -> None:
     s = slot("it's", active=False, retained_bytes=2 * GIB)
     [finding] = run(RULE, facts(slots=[s])).findings
     assert finding.fix is not None
-    assert "SELECT pg_drop_replication_slot('it''s');" in finding.fix
+    assert "SELECT pg_drop_replication_slot('it''s');" in fix_text(finding)
 
 
 def test_fail_long_inactive_since_is_evidence_on_17() -> None:
@@ -58,7 +58,7 @@ def test_fail_lost_slot_is_critical_and_needs_a_new_snapshot() -> None:
         "slot debezium is inactive and invalidated (wal_removed): its consumer cannot resume"
     )
     assert finding.fix is not None
-    assert "new snapshot" in finding.fix
+    assert "new snapshot" in fix_text(finding)
 
 
 def test_fail_huge_retention_is_critical() -> None:

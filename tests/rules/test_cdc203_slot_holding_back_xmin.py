@@ -6,7 +6,7 @@ import pytest
 
 from audit.engine import Severity, Status
 from rules.cdc203_slot_holding_back_xmin import slot_holding_back_xmin as RULE
-from tests.factories import facts, physical_slot, run, settings, slot
+from tests.factories import facts, fix_text, physical_slot, run, settings, slot
 
 
 def test_pass_young_horizon() -> None:
@@ -35,7 +35,7 @@ def test_fail_standby_feedback_xmin() -> None:
         "(autovacuum_freeze_max_age 200,000,000)"
     )
     assert finding.fix is not None
-    assert finding.fix.endswith("FROM pg_stat_replication WHERE pid = 777;")
+    assert fix_text(finding).endswith("FROM pg_stat_replication WHERE pid = 777;")
 
 
 def test_edge_inactive_slots_are_left_to_cdc201_and_cdc204() -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from audit.engine import Severity, Status
 from rules.cdc204_abandoned_physical_slot import abandoned_physical_slot as RULE
-from tests.factories import GIB, MIB, NOW, facts, physical_slot, run, slot
+from tests.factories import GIB, MIB, NOW, facts, fix_text, physical_slot, run, slot
 
 
 def test_pass_streaming_standby() -> None:
@@ -20,7 +20,7 @@ def test_fail_inactive_physical_slot_retaining_wal() -> None:
     assert result.severity_of(finding) is Severity.HIGH
     assert finding.message == "physical slot old_replica is inactive and retains 40 GiB of WAL"
     assert finding.fix is not None
-    assert finding.fix.endswith("SELECT pg_drop_replication_slot('old_replica');")
+    assert fix_text(finding).endswith("SELECT pg_drop_replication_slot('old_replica');")
 
 
 def test_fail_lost_physical_slot_is_low() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc205_connector_slot_conflict import connector_slot_conflict as RULE
-from tests.factories import facts, physical_slot, run, slot
+from tests.factories import facts, fix_text, physical_slot, run, slot
 
 
 def test_pass_no_slot_of_that_name() -> None:
@@ -23,7 +23,7 @@ def test_fail_slot_of_another_database() -> None:
         "slot debezium, the connector's slot.name, belongs to database reporting, not app"
     )
     assert finding.fix is not None
-    assert finding.fix.endswith("SELECT pg_drop_replication_slot('debezium');")
+    assert fix_text(finding).endswith("SELECT pg_drop_replication_slot('debezium');")
 
 
 def test_fail_other_plugin_and_physical() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc206_slot_spills_to_disk import slot_spills_to_disk as RULE
-from tests.factories import GIB, MIB, facts, run, slot_stats
+from tests.factories import GIB, MIB, facts, fix_text, run, slot_stats
 
 
 def test_pass_no_spills() -> None:
@@ -22,7 +22,7 @@ def test_fail_heavy_spill() -> None:
         "34 GiB decoded with logical_decoding_work_mem 64 MiB"
     )
     assert finding.fix is not None
-    assert finding.fix.startswith("ALTER ROLE cdc SET logical_decoding_work_mem = '256MB';")
+    assert fix_text(finding).startswith("ALTER ROLE cdc SET logical_decoding_work_mem = '256MB';")
 
 
 def test_edge_small_or_rare_spills_pass() -> None:

@@ -12,7 +12,7 @@ from audit.facts import Facts, Sampling, WalSample
 from audit.facts.models import CollectionIssue, SlotPosition
 from rules.cdc201_inactive_slot_retaining_wal import inactive_slot_retaining_wal as CDC201
 from rules.cdc208_slot_lag_growing import slot_lag_growing as RULE
-from tests.factories import GIB, MIB, NOW, facts, lsn, physical_slot, run, settings, slot
+from tests.factories import GIB, MIB, NOW, facts, fix_text, lsn, physical_slot, run, settings, slot
 
 BASE = 0x5000000
 # lsn offset from BASE -> {slot: (confirmed offset from BASE, active)}
@@ -112,9 +112,9 @@ def test_fail_stalled_consumer() -> None:
     runway = (100 * GIB - 512 * MIB) / (512 * MIB / 300)
     assert evidence["seconds_to_max_slot_wal_keep_size"] == round(runway)
     assert finding.fix is not None
-    assert "FROM pg_stat_replication" in finding.fix
-    assert "WHERE slot_name = 'debezium'" in finding.fix
-    assert "logical_decoding_work_mem" in finding.fix
+    assert "FROM pg_stat_replication" in fix_text(finding)
+    assert "WHERE slot_name = 'debezium'" in fix_text(finding)
+    assert "logical_decoding_work_mem" in fix_text(finding)
 
 
 def test_fail_slow_consumer_confirms_less_than_half() -> None:

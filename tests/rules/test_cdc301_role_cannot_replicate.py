@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc301_role_cannot_replicate import role_cannot_replicate as RULE
-from tests.factories import aurora, facts, rds, role, run
+from tests.factories import aurora, facts, fix_text, rds, role, run
 
 
 def test_pass_replication_attribute() -> None:
@@ -28,13 +28,13 @@ def test_fail_plain_role_self_managed() -> None:
     assert finding.message == (
         "role cdc has no REPLICATION: it cannot create or stream from a slot"
     )
-    assert finding.fix == "ALTER ROLE cdc WITH REPLICATION;"
+    assert fix_text(finding) == "ALTER ROLE cdc WITH REPLICATION;"
 
 
 def test_fail_aurora_fix_is_rds_replication() -> None:
     the_facts = facts(server=aurora(), role=role(name="Dbz", replication=False))
     [finding] = run(RULE, the_facts).findings
-    assert finding.fix == 'GRANT rds_replication TO "Dbz";  -- as the master user'
+    assert fix_text(finding) == 'GRANT rds_replication TO "Dbz";  -- as the master user'
 
 
 def test_edge_rds_replication_name_means_nothing_off_aws() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from audit.engine import Severity, Status
 from rules.cdc302_cannot_create_publication import cannot_create_publication as RULE
-from tests.factories import aurora, facts, publication, role, run, table
+from tests.factories import aurora, facts, fix_text, publication, role, run, table
 
 NONE: dict[str, Any] = {"publications": []}
 
@@ -28,7 +28,7 @@ def test_fail_role_owns_nothing() -> None:
         "publication dbz_publication does not exist and role cdc cannot create it: it is not a "
         "superuser and does not own 2 of 2 tables in scope"
     )
-    assert finding.fix == (
+    assert fix_text(finding) == (
         "CREATE PUBLICATION dbz_publication FOR TABLE public.t, public.u;  -- as a superuser or "
         "the tables' owner\n-- then set publication.autocreate.mode=disabled in the connector"
     )

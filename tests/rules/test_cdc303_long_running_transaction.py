@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc303_long_running_transaction import long_running_transaction as RULE
-from tests.factories import facts, run, session
+from tests.factories import facts, fix_text, run, session
 
 
 def test_pass_short_transactions() -> None:
@@ -21,7 +21,7 @@ def test_fail_two_hour_transaction() -> None:
         "(active): a new slot waits for it if it wrote, and VACUUM cannot clean up behind it"
     )
     assert finding.fix is not None
-    assert finding.fix.endswith("SELECT pg_terminate_backend(4711);")
+    assert fix_text(finding).endswith("SELECT pg_terminate_backend(4711);")
 
 
 def test_edge_idle_in_transaction_is_cdc305s_and_walsenders_are_not_judged() -> None:

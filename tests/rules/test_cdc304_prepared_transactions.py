@@ -8,7 +8,7 @@ from typing import Any
 from audit.engine import Severity, Status
 from audit.facts.models import PreparedXact
 from rules.cdc304_prepared_transactions import prepared_transactions as RULE
-from tests.factories import NOW, facts, run
+from tests.factories import NOW, facts, fix_text, run
 
 
 def _xact(gid: str, age: timedelta | None, **kw: Any) -> PreparedXact:
@@ -30,7 +30,7 @@ def test_fail_old_prepared_transaction() -> None:
         "age 3,000,000: a new slot waits for it"
     )
     assert finding.fix is not None
-    assert "COMMIT PREPARED 'tx''42';  -- or: ROLLBACK PREPARED 'tx''42';" in finding.fix
+    assert "COMMIT PREPARED 'tx''42';  -- or: ROLLBACK PREPARED 'tx''42';" in fix_text(finding)
 
 
 def test_edge_freshly_prepared_is_a_working_transaction_manager() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from audit.engine import Severity, Status
 from rules.cdc305_idle_in_transaction import idle_in_transaction as RULE
-from tests.factories import facts, run, session, settings
+from tests.factories import facts, fix_text, run, session, settings
 
 IDLE: dict[str, Any] = {
     "state": "idle in transaction",
@@ -28,15 +28,15 @@ def test_fail_idle_sessions_together_with_a_timeout_proposal() -> None:
         "2 session(s) sit idle in a transaction, the longest for 30 min: pid 1"
     )
     assert finding.fix is not None
-    assert "SELECT pg_terminate_backend(1);" in finding.fix
-    assert "ALTER SYSTEM SET idle_in_transaction_session_timeout = '15min';" in finding.fix
+    assert "SELECT pg_terminate_backend(1);" in fix_text(finding)
+    assert "ALTER SYSTEM SET idle_in_transaction_session_timeout = '15min';" in fix_text(finding)
 
 
 def test_edge_no_timeout_proposal_when_one_is_set() -> None:
     the_settings = settings(idle_in_transaction_session_timeout="600000")
     [finding] = run(RULE, facts(sessions=[session(**IDLE)], settings=the_settings)).findings
     assert finding.fix is not None
-    assert "idle_in_transaction_session_timeout" not in finding.fix
+    assert "idle_in_transaction_session_timeout" not in fix_text(finding)
 
 
 def test_edge_briefly_idle_is_normal() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc306_connection_headroom import connection_headroom as RULE
-from tests.factories import database, facts, run, server, setting, settings
+from tests.factories import database, facts, fix_text, run, server, setting, settings
 
 
 def test_pass_plenty() -> None:
@@ -21,7 +21,7 @@ def test_fail_dms_full_load_needs_more() -> None:
         "connector(s)' snapshot connections"
     )
     assert finding.fix is not None
-    assert "ALTER SYSTEM SET max_connections = 112;" in finding.fix
+    assert "ALTER SYSTEM SET max_connections = 112;" in fix_text(finding)
 
 
 def test_fail_full_is_critical() -> None:
@@ -51,10 +51,11 @@ def test_fail_staged_value_that_restores_headroom_makes_the_fix_a_restart() -> N
     [finding] = run(RULE, the_facts).findings
     assert finding.message == (
         "max_connections is 10 with 3 reserved and 6 in use: 1 free, 2 needed for 1 debezium "
-        "connector(s)' snapshot connections; 120 is staged and applies at the next restart"
+        "connector(s)' snapshot connections; 120 is staged in a configuration file and applies "
+        "at the next restart, which resolves this finding"
     )
     assert finding.fix is not None
-    assert finding.fix.startswith("restart the server")
+    assert [s.restarts for s in finding.fix.steps] == [None, "server"]
 
 
 def test_edge_staged_value_too_low_is_reported_before_the_restart() -> None:
@@ -64,11 +65,12 @@ def test_edge_staged_value_too_low_is_reported_before_the_restart() -> None:
     )
     [finding] = run(RULE, the_facts).findings
     assert finding.message == (
-        "max_connections is 100, but 50 is staged: after the next restart 1 free with 3 reserved "
-        "and 46 in use, 2 needed for 1 debezium connector(s)' snapshot connections"
+        "max_connections is 100, but 50 is staged in a configuration file: after the next "
+        "restart 1 free with 3 reserved and 46 in use, 2 needed for 1 debezium connector(s)' "
+        "snapshot connections"
     )
     assert finding.fix is not None
-    assert "ALTER SYSTEM SET max_connections = 61;" in finding.fix
+    assert "ALTER SYSTEM SET max_connections = 61;" in fix_text(finding)
 
 
 def test_edge_staged_value_with_headroom_passes() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from audit.engine import Severity, Status
 from audit.facts import TableKind
 from rules.cdc307_publication_incomplete import publication_incomplete as RULE
-from tests.factories import facts, publication, published, run, table
+from tests.factories import facts, fix_text, publication, published, run, table
 
 TABLES = [table(), table("public.u", n_tup_upd=50), table("sales.orders")]
 
@@ -37,7 +37,7 @@ def test_fail_missing_tables() -> None:
     assert finding.message == (
         "publication dbz_publication leaves out 2 of 3 tables in scope (public.u, sales.orders)"
     )
-    assert finding.fix == (
+    assert fix_text(finding) == (
         "ALTER PUBLICATION dbz_publication ADD TABLE public.u, sales.orders;  "
         "-- as the tables' owner"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc308_heartbeat_needed import heartbeat_needed as RULE
-from tests.factories import MIB, facts, run, sampling, settings
+from tests.factories import MIB, facts, fix_text, run, sampling, settings
 
 QUIET = {"public.other_db_table": {"n_tup_ins": 900}}
 
@@ -23,14 +23,14 @@ def test_fail_quiet_tables_busy_wal() -> None:
         "and 50,000 rows changed elsewhere: the slot cannot advance without heartbeats"
     )
     assert finding.fix is not None
-    assert "heartbeat.action.query" in finding.fix
+    assert "heartbeat.action.query" in fix_text(finding)
 
 
 def test_fail_dms_fix_is_the_endpoint_setting() -> None:
     the_facts = facts(sampling=sampling(wal=120 * MIB, table_deltas=QUIET))
     [finding] = run(RULE, the_facts, "dms").findings
     assert finding.fix is not None
-    assert "HeartbeatEnable=true" in finding.fix
+    assert "HeartbeatEnable=true" in fix_text(finding)
 
 
 def test_fail_without_lsn_the_instance_row_counters_suffice() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from audit.engine import Severity, Status
 from rules.cdc309_signal_table_missing import signal_table_missing as RULE
-from tests.factories import facts, run, table
+from tests.factories import facts, fix_text, run, table
 
 
 def test_pass_signal_table_exists() -> None:
@@ -23,8 +23,8 @@ def test_fail_signal_table_missing() -> None:
         'signal table "Ops".dbz_signal does not exist: incremental snapshots cannot start'
     )
     assert finding.fix is not None
-    assert finding.fix.startswith('CREATE TABLE "Ops".dbz_signal (id varchar(42) PRIMARY KEY')
-    assert 'GRANT SELECT, INSERT ON "Ops".dbz_signal TO cdc;' in finding.fix
+    assert fix_text(finding).startswith('CREATE TABLE "Ops".dbz_signal (id varchar(42) PRIMARY KEY')
+    assert 'GRANT SELECT, INSERT ON "Ops".dbz_signal TO cdc;' in fix_text(finding)
 
 
 def test_edge_name_must_be_schema_dot_table() -> None:

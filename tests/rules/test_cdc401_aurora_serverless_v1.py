@@ -15,7 +15,7 @@ from tests.aws.builders import (
     with_cluster,
     with_member,
 )
-from tests.factories import aurora, facts, run
+from tests.factories import aurora, facts, fix_text, run
 
 
 def test_pass_provisioned_cluster() -> None:
@@ -35,7 +35,7 @@ def test_fail_serverless_v1() -> None:
     assert finding.subject == "cluster:orders"
     assert result.severity_of(finding) is Severity.CRITICAL
     assert finding.evidence["engine_mode"] == "serverless"
-    assert finding.fix is not None and "--engine-mode provisioned" in finding.fix
+    assert finding.fix is not None and "--engine-mode provisioned" in fix_text(finding)
 
 
 def test_edge_serverless_v2_passes() -> None:

@@ -20,7 +20,7 @@ from tests.aws.builders import (
     with_cluster_parameters,
     with_instance_parameters,
 )
-from tests.factories import facts, run, settings
+from tests.factories import facts, fix_text, run, settings
 
 
 def test_pass_configured_on_aurora_and_rds() -> None:
@@ -43,13 +43,13 @@ def test_fail_cluster_group_says_zero() -> None:
         f"rds.logical_replication is 0 in cluster parameter group {CLUSTER_GROUP}"
     )
     assert finding.fix is not None
-    assert finding.fix.splitlines()[0] == (
+    assert fix_text(finding).splitlines()[0] == (
         f"aws rds modify-db-cluster-parameter-group --db-cluster-parameter-group-name "
         f"{CLUSTER_GROUP} --parameters "
         "ParameterName=rds.logical_replication,ParameterValue=1,ApplyMethod=pending-reboot "
         "--region eu-west-1"
     )
-    assert "aws rds reboot-db-instance --db-instance-identifier orders-1" in finding.fix
+    assert "aws rds reboot-db-instance --db-instance-identifier orders-1" in fix_text(finding)
 
 
 def test_fail_unset_in_a_default_group_creates_a_custom_one() -> None:
@@ -67,7 +67,7 @@ def test_fail_unset_in_a_default_group_creates_a_custom_one() -> None:
     assert result.status is Status.FAIL
     assert "not set (engine default 0)" in result.findings[0].message
     assert result.findings[0].fix is not None
-    assert result.findings[0].fix.startswith("aws rds create-db-cluster-parameter-group")
+    assert fix_text(result.findings[0]).startswith("aws rds create-db-cluster-parameter-group")
 
 
 def test_fail_rds_instance_group() -> None:
@@ -76,7 +76,7 @@ def test_fail_rds_instance_group() -> None:
     assert result.status is Status.FAIL
     assert result.findings[0].fix is not None
     assert "modify-db-parameter-group --db-parameter-group-name billing-pg16" in (
-        result.findings[0].fix
+        fix_text(result.findings[0])
     )
 
 

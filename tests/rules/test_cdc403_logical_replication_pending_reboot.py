@@ -20,7 +20,7 @@ from tests.aws.builders import (
     with_cluster_parameters,
     with_member,
 )
-from tests.factories import aurora, facts, run, settings
+from tests.factories import aurora, facts, fix_text, run, settings
 
 NOT_APPLIED = settings({"rds.logical_replication": "off"}, wal_level="replica")
 
@@ -49,7 +49,7 @@ def test_fail_writer_pending_reboot_gives_the_reboot_command_and_impact() -> Non
     assert "DBClusterParameterGroupStatus=pending-reboot" in finding.message
     assert "wal_level=replica" in finding.message
     assert finding.fix is not None
-    lines = finding.fix.splitlines()
+    lines = fix_text(finding).splitlines()
     assert lines[0] == (
         "aws rds reboot-db-instance --db-instance-identifier orders-1 --region eu-west-1"
     )
@@ -81,7 +81,7 @@ def test_fail_any_status_but_in_sync_on_the_instance_group(status: str) -> None:
     result = run(rule, aurora_facts(aws, settings=None))  # only the status fields to go by
     assert result.status is Status.FAIL
     assert f"ParameterApplyStatus({INSTANCE_GROUP})={status}" in result.findings[0].message
-    fix = result.findings[0].fix
+    fix = fix_text(result.findings[0])
     assert fix is not None
     assert fix.startswith("# ParameterApplyStatus") is (status == "failed-to-apply")
 
@@ -96,7 +96,7 @@ def test_edge_old_aurora_reboots_the_readers_too() -> None:
     aws = with_member(aws, WRITER, cluster_pg_status="pending-reboot")
     result = run(rule, aurora_facts(aws, settings=NOT_APPLIED))
     assert result.findings[0].fix is not None
-    assert "reboots every reader with it" in result.findings[0].fix
+    assert "reboots every reader with it" in fix_text(result.findings[0])
 
 
 def test_edge_rds_instance_pending_reboot() -> None:
@@ -112,8 +112,8 @@ def test_edge_rds_instance_pending_reboot() -> None:
     result = run(rule, rds_facts(aws, settings=NOT_APPLIED))
     assert result.status is Status.FAIL
     assert result.findings[0].fix is not None
-    assert "--db-instance-identifier billing" in result.findings[0].fix
-    assert "outage of the instance" in result.findings[0].fix
+    assert "--db-instance-identifier billing" in fix_text(result.findings[0])
+    assert "outage of the instance" in fix_text(result.findings[0])
 
 
 def test_not_evaluated_in_sync_but_running_values_unknown() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from audit.engine import Severity, Status
 from audit.facts import CollectionIssue
 from audit.facts.aws import AwsParameterGroupStatus
+from audit.remedy import ChangeWindow
 from rules.cdc404_reader_pending_reboot import reader_pending_reboot as rule
 from tests.aws.builders import (
     INSTANCE_GROUP,
@@ -16,7 +17,7 @@ from tests.aws.builders import (
     with_cluster,
     with_member,
 )
-from tests.factories import facts, run
+from tests.factories import facts, fix_text, run
 
 
 def test_pass_every_reader_in_sync() -> None:
@@ -35,9 +36,13 @@ def test_fail_reader_pending_reboot() -> None:
     assert result.severity_of(finding) is Severity.MEDIUM
     assert finding.subject == f"instance:{READER}"
     assert finding.evidence["status"] == {"DBClusterParameterGroupStatus": "pending-reboot"}
-    assert finding.fix == (
+    assert finding.fix is not None
+    [reboot] = finding.fix.steps
+    assert reboot.text == (
         "aws rds reboot-db-instance --db-instance-identifier orders-2 --region eu-west-1"
     )
+    assert reboot.restarts == "orders-2"
+    assert reboot.window is ChangeWindow.RESTART
 
 
 def test_edge_writer_pending_is_not_this_rules_concern() -> None:
@@ -55,7 +60,7 @@ def test_edge_instance_group_applying_on_an_old_version_notes_the_writer_reboot(
     result = run(rule, aurora_facts(aws))
     assert result.status is Status.FAIL
     assert result.findings[0].fix is not None
-    assert "rebooting the writer reboots this reader too" in result.findings[0].fix
+    assert "rebooting the writer reboots this reader too" in fix_text(result.findings[0])
 
 
 def test_edge_rds_instance_has_no_readers() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from audit.engine import Severity, Status
 from audit.facts import CollectionIssue
 from audit.facts.aws import AwsParameterGroup, AwsParameterGroupStatus
+from audit.remedy import ChangeWindow
 from rules.cdc405_instance_parameter_override import instance_parameter_override as rule
 from tests.aws.builders import (
     INSTANCE_GROUP,
@@ -38,11 +39,15 @@ def test_fail_writer_override_that_differs_is_medium() -> None:
     assert result.severity_of(finding) is Severity.MEDIUM
     assert finding.evidence["cluster_value"] == "20"
     assert finding.evidence["members"] == ["orders-1", "orders-2"]
-    assert finding.fix == (
+    assert finding.fix is not None
+    reset, *reboots = finding.fix.steps
+    assert reset.text == (
         f"aws rds reset-db-parameter-group --db-parameter-group-name {INSTANCE_GROUP} "
-        "--parameters 'ParameterName=max_wal_senders,ApplyMethod=pending-reboot' "
+        "--parameters ParameterName=max_wal_senders,ApplyMethod=pending-reboot "
         "--region eu-west-1"
     )
+    assert [r.restarts for r in reboots] == ["orders-1", "orders-2"]
+    assert finding.fix.window is ChangeWindow.WRITER_REBOOT
 
 
 def test_edge_reader_only_override_is_low() -> None:

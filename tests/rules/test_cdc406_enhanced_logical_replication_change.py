@@ -16,7 +16,7 @@ from tests.aws.builders import (
     with_cluster_parameters,
     with_member,
 )
-from tests.factories import facts, run, settings, slot
+from tests.factories import facts, fix_text, run, settings, slot
 
 ENHANCED = "aurora.enhanced_logical_replication"
 
@@ -45,7 +45,7 @@ def test_fail_turned_on_in_the_group_but_off_on_the_writer() -> None:
     assert result.severity_of(finding) is Severity.HIGH
     assert "invalidates every logical replication slot" in finding.message
     assert finding.evidence["logical_slots"] == ["debezium"]
-    assert finding.fix is not None and "reboot-db-instance" in finding.fix
+    assert finding.fix is not None and "reboot-db-instance" in fix_text(finding)
 
 
 def test_fail_unset_in_the_group_while_the_writer_runs_it_on() -> None:

@@ -6,7 +6,7 @@ from audit.engine import Severity, Status
 from audit.facts import CollectionIssue
 from rules.cdc407_recent_failover import recent_failover as rule
 from tests.aws.builders import aurora_aws, aurora_facts, event, rds_aws, rds_facts
-from tests.factories import aurora, facts, run
+from tests.factories import aurora, facts, fix_text, run
 
 
 def test_pass_no_events() -> None:
@@ -44,7 +44,7 @@ def test_fail_failover_on_pg15_warns_about_slots() -> None:
     assert finding.evidence["server_major"] == 15
     assert "PostgreSQL 15 does not synchronise slots" in finding.message
     assert len(finding.evidence["events"]) == 2
-    assert finding.fix is not None and "aurora_db_instance_identifier()" in finding.fix
+    assert finding.fix is not None and "aurora_db_instance_identifier()" in fix_text(finding)
 
 
 def test_edge_pg17_still_asks_to_check_the_slots() -> None:
@@ -68,7 +68,7 @@ def test_edge_global_failover_and_message_only_events_count() -> None:
     assert result.status is Status.FAIL
     assert result.findings[0].subject == "instance:billing"
     assert result.findings[0].fix is not None
-    assert "aurora_db_instance_identifier" not in result.findings[0].fix
+    assert "aurora_db_instance_identifier" not in fix_text(result.findings[0])
 
 
 def test_not_evaluated_when_events_denied() -> None:

@@ -6,7 +6,7 @@ from audit.engine import Severity, Status
 from audit.facts import CollectionIssue
 from rules.cdc408_retained_wal_growing import retained_wal_growing as rule
 from tests.aws.builders import aurora_aws, aurora_facts, rds_aws, rds_facts, series
-from tests.factories import facts, run
+from tests.factories import facts, fix_text, run
 
 MIB = 1024**2
 GIB = 1024**3
@@ -34,7 +34,7 @@ def test_fail_slot_lag_growing_all_day() -> None:
         "OldestReplicationSlotLag on orders-1 grew by 4.7 GiB in 1 d (200 MiB/h), now 4.7 GiB"
     )
     assert finding.evidence["slope_per_hour"] == 200 * MIB
-    assert finding.fix is not None and "pg_replication_slots" in finding.fix
+    assert finding.fix is not None and "pg_replication_slots" in fix_text(finding)
 
 
 def test_fail_rds_transaction_logs_growing() -> None:

@@ -7,7 +7,7 @@ from audit.facts import CollectionIssue, Facts
 from audit.facts.aws import AwsMetricSeries
 from rules.cdc409_storage_runway_short import storage_runway_short as rule
 from tests.aws.builders import aurora_aws, aurora_facts, rds_aws, rds_facts, series
-from tests.factories import facts, run
+from tests.factories import facts, fix_text, run
 
 GIB = 1024**3
 
@@ -41,7 +41,7 @@ def test_fail_free_storage_falling_fast() -> None:
     assert finding.subject == "metric:billing/FreeStorageSpace"
     assert finding.evidence["runway_hours"] == 50.0
     assert "about 2.1 d of runway" in finding.message
-    assert finding.fix is not None and "--max-allocated-storage" in finding.fix
+    assert finding.fix is not None and "--max-allocated-storage" in fix_text(finding)
 
 
 def test_fail_retained_wal_growth_outpaces_a_flat_free_series() -> None:

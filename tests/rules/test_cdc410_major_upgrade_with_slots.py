@@ -14,7 +14,7 @@ from tests.aws.builders import (
     with_cluster,
     with_member,
 )
-from tests.factories import facts, physical_slot, run, slot
+from tests.factories import facts, fix_text, physical_slot, run, slot
 
 
 def _pending(version: str, current: str = "15.4") -> AwsFacts:
@@ -39,7 +39,7 @@ def test_fail_major_upgrade_with_a_logical_slot_before_17() -> None:
     assert finding.evidence["logical_slots"] == ["debezium"]
     assert "precheck refuses to start" in finding.message
     assert finding.fix is not None
-    assert "SELECT pg_drop_replication_slot('debezium');" in finding.fix
+    assert "SELECT pg_drop_replication_slot('debezium');" in fix_text(finding)
 
 
 def test_fail_rds_instance_pending_major_upgrade() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from audit.engine import RuleContext, Status, get_profile, run_rule
 from rules.cdc505_full_identity_wal_cost import full_identity_wal_cost as RULE
-from tests.factories import facts
+from tests.factories import facts, fix_text
 
 
 def _row(table: str, identity: str, recommended: str, now: float, then: float) -> dict[str, Any]:
@@ -51,8 +51,8 @@ def test_fail_when_full_costs_a_share_of_wal() -> None:
     finding = result.findings[0]
     assert finding.subject == "replica-identity-full"
     assert [t["table"] for t in finding.evidence["tables"]] == ["public.a", "public.b"]
-    assert "REPLICA IDENTITY DEFAULT" in (finding.fix or "")
-    assert "USING INDEX" in (finding.fix or "")
+    assert "REPLICA IDENTITY DEFAULT" in (fix_text(finding) or "")
+    assert "USING INDEX" in (fix_text(finding) or "")
 
 
 def test_edge_full_without_a_candidate_key_is_not_counted() -> None:
