@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
 from rules._publications import captured, connector_publication_name, find_publication, publishes
 from rules._sql import quote_ident
 from rules._stats import counters_off
 from rules._units import fmt_count
+
+
+class Options(RuleOptions):
+    publication: str | None = option(
+        None,
+        unit=Unit.NAME,
+        description="the publication the connector reads (default: the profile's)",
+    )
 
 
 @rule(
@@ -18,6 +26,7 @@ from rules._units import fmt_count
     severity=Severity.HIGH,
     requires=("publications", "tables"),
     profiles=("debezium", "native"),
+    options=Options,
 )
 def publication_incomplete(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """The connector's publication leaves out tables in scope, or operations they see.
@@ -49,7 +58,7 @@ def publication_incomplete(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://www.postgresql.org/docs/current/logical-replication-publication.html
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-property-publication-autocreate-mode
     """
-    name = connector_publication_name(ctx, "CDC307")
+    name = connector_publication_name(ctx, "CDC307", ctx.options_for(Options).publication)
     publication = find_publication(facts, name)
     if publication is None:
         return
