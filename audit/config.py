@@ -9,11 +9,10 @@ name. A typo never silently disables a check.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from pydantic_core import ErrorDetails
 from audit.engine import Rule, RuleOptions, all_rules, describe_options
 from audit.estimate.options import EstimateOptions, RowWidthOverride
 from audit.scope import Scope, ScopeError
+from audit.suggest import closest
 
 CONFIG_FILE_NAMES = ("cdc-preflight.toml", "pyproject.toml")
 PREFIX_PATTERN = re.compile(r"^CDC[0-9]{0,3}$")
@@ -47,14 +47,6 @@ class ConfigProblem(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def closest(word: str, candidates: Iterable[str]) -> str:
-    """`` (did you mean X?)`` for the closest candidate, or an empty string."""
-    pool = list(candidates)
-    by_case = {c.lower(): c for c in pool}
-    match = difflib.get_close_matches(word.lower(), list(by_case), n=1, cutoff=0.5)
-    return f" (did you mean {by_case[match[0]]}?)" if match else ""
 
 
 def _rule_names() -> list[str]:
@@ -113,7 +105,9 @@ class AuditConfig(_Strict):
         for selector in value:
             if not any(_matches(selector, r) for r in all_rules()):
                 prefixes = ["CDC", *(f"CDC{d}" for d in range(6))]
-                hint = closest(selector, [*prefixes, *_rule_names()])
+                hint = closest(selector, [*prefixes, *_rule_names()]) or (
+                    ": give a code (CDC101), a code prefix (CDC1) or a rule name"
+                )
                 raise ConfigProblem(f"{info.field_name}: unknown rule {selector!r}{hint}")
         return value
 

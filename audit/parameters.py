@@ -7,6 +7,8 @@ the verdict means.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from audit.config import AuditConfig, Waiver
 from audit.engine import Profile, all_rules, describe_options
 from audit.report.model import Parameter
@@ -19,8 +21,8 @@ def audit_parameters(profile: Profile, config: AuditConfig) -> list[Parameter]:
     """The non-default settings of a run, in the order a reader checks them."""
     defaults = AuditConfig()
     found: list[Parameter] = []
-    if config.origin != defaults.origin:
-        found.append(Parameter(name="config", value=config.origin, default=None))
+    if config.origin != defaults.origin:  # the file's name: its directory is nobody's business
+        found.append(Parameter(name="config", value=Path(config.origin).name, default=None))
     if profile.name != DEFAULT_PROFILE:
         found.append(Parameter(name="profile", value=profile.name, default=DEFAULT_PROFILE))
     found += _scope(config.scope)

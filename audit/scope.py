@@ -16,7 +16,6 @@ did is a warning in the report.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from audit.facts import Facts, Table
 from audit.facts.models import Publication
+from audit.suggest import closest
 
 
 class ScopeError(ValueError):
@@ -244,10 +244,8 @@ def _nothing_matched(scope: Scope, tables: Sequence[Table]) -> str:
 
 def _closest_table(text: str, tables: Sequence[Table]) -> str:
     candidates = {f"{t.schema_name}.{t.name}" for t in tables}
-    candidates |= {f"{t.schema_name}.*" for t in tables}
-    word = text.lstrip("!").replace('"', "").lower()
-    match = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.5)
-    return f" (did you mean {match[0]}?)" if match else ""
+    candidates |= {f"{t.schema_name}.*" for t in tables} | {f"*.{t.name}" for t in tables}
+    return closest(text.lstrip("!").replace('"', ""), sorted(candidates))
 
 
 def _publication(facts: Facts, name: str) -> Publication:
