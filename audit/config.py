@@ -118,7 +118,7 @@ class AuditConfig(_Strict):
             raise ConfigProblem("[rules] must be a table of [rules.CODE] tables")
         resolved: dict[str, RuleOptions] = {}
         seen: dict[str, str] = {}
-        for key, table in value.items():
+        for key, given in value.items():
             rule = _resolve_rule(str(key))
             if rule is None:
                 raise ConfigProblem(f"[rules.{key}] unknown rule{closest(key, _rule_names())}")
@@ -127,9 +127,10 @@ class AuditConfig(_Strict):
                     f"[rules.{key}] repeats [rules.{seen[rule.code]}]: one table per rule"
                 )
             seen[rule.code] = key
-            if isinstance(table, RuleOptions):
-                resolved[rule.code] = table
-                continue
+            # options built in code are validated like a table from the file
+            table = (
+                given.model_dump(exclude_unset=True) if isinstance(given, RuleOptions) else given
+            )
             if not isinstance(table, dict):
                 raise ConfigProblem(f"[rules.{key}] must be a table of options")
             try:

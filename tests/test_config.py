@@ -142,6 +142,13 @@ def test_a_context_hands_out_only_the_rule_s_own_options() -> None:
         held.options_for(CDC204Options)
 
 
+def test_options_built_in_code_are_checked_against_the_rule() -> None:
+    config = AuditConfig(rules={"CDC204": CDC204Options(min_retained_bytes=1)})
+    assert config.rules["CDC204"] == CDC204Options(min_retained_bytes=1)
+    with pytest.raises(ValueError, match="unknown option min_growth_bytes"):
+        AuditConfig(rules={"CDC204": CDC208Options(min_growth_bytes=1)})
+
+
 def test_estimates_are_the_typed_model(tmp_path: Path) -> None:
     config = load(tmp_path, "[estimates]\nfree_disk_bytes = 1000000\n")
     assert config.estimates.free_disk_bytes == 1_000_000
