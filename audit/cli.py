@@ -28,7 +28,7 @@ from audit.pipeline import DocumentInfo
 from audit.pipeline import analyze as run_analysis
 from audit.progress import Progress
 from audit.report.model import Report
-from audit.scope import Scope, ScopeError, parse_patterns
+from audit.scope import ScopeError, scope_from_options
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_CANNOT_AUDIT = 0, 1, 2, 3
 
@@ -245,7 +245,10 @@ def _load_config(path: Path | None, tables: str | None, publication: str | None)
         fail(str(exc), EXIT_USAGE)
     if tables is None and publication is None:
         return config
-    scope = Scope(tables=parse_patterns(tables), publication=publication)
+    try:
+        scope = scope_from_options(tables, publication)
+    except ScopeError as exc:
+        fail(str(exc), EXIT_USAGE)
     return config.model_copy(update={"scope": scope})
 
 
@@ -261,7 +264,7 @@ def _report(facts: Facts, sha256: str, output: Output) -> Report:
             facts_sha256=sha256,
             document=output.document,
         )
-    except ScopeError as exc:
+    except (ScopeError, ConfigError) as exc:  # no table in scope, no rule selected
         fail(str(exc), EXIT_USAGE)
     paths = write_reports(report, output.out, output.formats, template_dir=output.template_dir)
     _print_summary(report, paths)

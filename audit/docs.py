@@ -16,7 +16,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from audit.engine import DOC_HEADINGS, PROFILES, Family, Rule, all_rules, find_rule
+from audit.engine import (
+    DOC_HEADINGS,
+    PROFILES,
+    Family,
+    OptionInfo,
+    Rule,
+    Unit,
+    all_rules,
+    describe_options,
+    find_rule,
+)
 from audit.engine.rule import CODE_PATTERN
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -33,15 +43,39 @@ def body_of(rule: Rule) -> str:
     return "\n".join(rule.doc.splitlines()[1:]).strip()
 
 
+def default_text(info: OptionInfo) -> str:
+    """An option's default as a reader wants it: ``1073741824 (1 GiB)``, ``0.5``, ``not set``."""
+    if info.default is None:
+        return "not set"
+    if info.unit is Unit.BYTES and isinstance(info.default, int):
+        for size, suffix in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+            if info.default >= size and info.default % size == 0:
+                return f"{info.default} ({info.default // size} {suffix})"
+    return str(info.default)
+
+
+def option_line(info: OptionInfo) -> str:
+    """``min_bytes: integer (bytes), default 104857600 (100 MiB), at least 0. Doc.``"""
+    bounds = f", {info.bounds()}" if info.bounds() else ""
+    return (
+        f"{info.name}: {info.kind} ({info.unit.value}), default {default_text(info)}{bounds}. "
+        f"{info.description[:1].upper()}{info.description[1:]}."
+    )
+
+
 def explain(rule: Rule) -> str:
-    """The text of ``cdc-preflight rules explain CODE``: code, name, severity, then the doc."""
+    """The text of ``cdc-preflight rules explain CODE``: code, name, severity, the doc, then
+    the options the rule declares."""
     profiles = "all" if rule.profiles is None else ", ".join(rule.profiles)
     header = [
         f"{rule.code} {rule.name} ({rule.severity.value})",
         f"family: {rule.family.value}; profiles: {profiles}; requires: {', '.join(rule.requires)}",
         "",
     ]
-    return "\n".join(header) + rule.doc + "\n"
+    options = describe_options(rule.options)
+    footer = ["", f"## Options (under [rules.{rule.code}])"] if options else []
+    footer += [f"- {option_line(info)}" for info in options]
+    return "\n".join(header) + rule.doc + "\n" + "".join(f"{line}\n" for line in footer)
 
 
 def rules_as_json() -> list[dict[str, Any]]:
@@ -56,6 +90,7 @@ def rules_as_json() -> list[dict[str, Any]]:
             "profiles": profiles_of(rule),
             "requires": list(rule.requires),
             "references": rule.references(),
+            "options": [info.as_json() for info in describe_options(rule.options)],
             "doc": {heading: rule.section(heading) for heading in DOC_HEADINGS},
         }
         for rule in all_rules()
@@ -110,7 +145,27 @@ def render_catalogue(rules: Sequence[Rule]) -> str:
                 "",
                 body,
             ]
+            lines += _options_table(rule)
     return "\n".join(lines) + "\n"
+
+
+def _options_table(rule: Rule) -> list[str]:
+    options = describe_options(rule.options)
+    if not options:
+        return []
+    lines = [
+        "",
+        f"#### Options (under `[rules.{rule.code}]`)",
+        "",
+        "| Option | Type | Unit | Default | Bounds | Description |",
+        "|---|---|---|---|---|---|",
+    ]
+    for info in options:
+        lines.append(
+            f"| `{info.name}` | {info.kind} | {info.unit.value} | {default_text(info)} "
+            f"| {info.bounds()} | {_cell(info.description)} |"
+        )
+    return lines
 
 
 def write_catalogue(path: Path = CATALOGUE_PATH) -> bool:

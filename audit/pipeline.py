@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from audit.config import AuditConfig, Waiver
-from audit.engine import ExpiredWaiver, Profile, Rule, RuleContext, all_rules, evaluate
+from audit.config import AuditConfig, ConfigError, Waiver
+from audit.engine import (
+    Evaluation,
+    ExpiredWaiver,
+    Profile,
+    Rule,
+    RuleContext,
+    RuleResult,
+    all_rules,
+    evaluate,
+)
 from audit.estimate import estimate_all
 from audit.facts import Facts
-from audit.report.model import Report, ReportFinding, build_report, counts_for, verdict_for
+from audit.parameters import audit_parameters
+from audit.report.model import Report, build_report
 from audit.scope import apply_scope
 
 
@@ -23,7 +33,14 @@ class DocumentInfo:
 
 
 def selected_rules(profile: Profile, config: AuditConfig) -> list[Rule]:
-    return [r for r in all_rules() if r.applies_to(profile.name) and config.selects(r)]
+    """The rules this run applies; ConfigError when select/ignore leave none for the profile."""
+    rules = [r for r in all_rules() if r.applies_to(profile.name) and config.selects(r)]
+    if not rules:
+        raise ConfigError(
+            f"{config.origin}: select = {config.select} and ignore = {config.ignore} leave no "
+            f"rule for the {profile.name} profile"
+        )
+    return rules
 
 
 def analyze(
@@ -35,10 +52,13 @@ def analyze(
     today: date | None = None,
     document: DocumentInfo | None = None,
 ) -> Report:
-    """Evaluate the facts; ``today`` decides which waivers have expired (default: facts date)."""
-    facts, scope = apply_scope(facts, config.scope)
+    """Evaluate the facts; ``today`` decides which waivers have expired (default: facts date).
+
+    Raises ConfigError (no rule selected) and ScopeError (the scope matches no table): both
+    are usage errors."""
     rules = selected_rules(profile, config)
-    estimates = estimate_all(facts, profile, config.estimates)
+    facts, scope = apply_scope(facts, config.scope)
+    estimates = estimate_all(facts, profile, config.estimates.overrides())
     on = today or facts.collected_at.date()
     expired = tuple(
         ExpiredWaiver(w.rule, w.subject, w.reason, w.expires)
@@ -54,42 +74,35 @@ def analyze(
         )
         for r in rules
     }
-    evaluation = evaluate(facts, rules, contexts)
+    evaluation = apply_waivers(evaluate(facts, rules, contexts), config.waivers, on)
     doc = document or DocumentInfo()
-    report = build_report(
+    return build_report(
         facts,
         evaluation,
         profile,
         facts_sha256,
         rules_in_pack=len(all_rules()),
         estimates=estimates,
+        parameters=audit_parameters(profile, config),
         title=doc.title,
         customer=doc.customer,
         prepared_by=doc.prepared_by,
     ).model_copy(update={"scope": scope.as_dict()})
-    return apply_waivers(report, config.waivers, {r.code: r for r in rules}, on)
 
 
-def apply_waivers(
-    report: Report, waivers: list[Waiver], rules: dict[str, Rule], today: date
-) -> Report:
-    if not waivers:
-        return report
+def apply_waivers(evaluation: Evaluation, waivers: list[Waiver], today: date) -> Evaluation:
+    """The evaluation with each finding a live waiver covers marked with the waiver's reason;
+    expired waivers mark nothing (CDC016 reports them)."""
     live = [w for w in waivers if not w.expired(today)]
-    findings: list[ReportFinding] = []
-    for finding in report.findings:
-        rule = rules[finding.code]
-        waiver = next((w for w in live if w.matches(rule, finding.subject)), None)
-        if waiver is None:
-            findings.append(finding)
-        else:
-            findings.append(
-                finding.model_copy(update={"waived": True, "waiver_reason": waiver.reason})
-            )
-    return report.model_copy(
-        update={
-            "findings": findings,
-            "counts": counts_for(findings),
-            "verdict": verdict_for(findings),
-        }
-    )
+    if not live:
+        return evaluation
+    return Evaluation([_waive(result, live) for result in evaluation.results])
+
+
+def _waive(result: RuleResult, waivers: list[Waiver]) -> RuleResult:
+    findings = []
+    for finding in result.findings:
+        waiver = next((w for w in waivers if w.matches(result.rule, finding.subject)), None)
+        waived = finding.model_copy(update={"waiver_reason": waiver.reason}) if waiver else None
+        findings.append(waived or finding)
+    return replace(result, findings=tuple(findings))

@@ -7,12 +7,11 @@ from collections.abc import Iterable
 from audit.engine import NotEvaluated, RuleContext
 from audit.facts import Facts, Table, TableKind
 from audit.facts.models import Publication
-from rules._options import str_option
 
 
-def connector_publication_name(ctx: RuleContext, code: str) -> str:
+def connector_publication_name(ctx: RuleContext, code: str, configured: str | None) -> str:
     """Option ``publication``, else the profile's default; NotEvaluated when neither exists."""
-    name = str_option(ctx, "publication", ctx.profile.default_publication)
+    name = configured if configured is not None else ctx.profile.default_publication
     if name is None:
         raise NotEvaluated(
             f"the {ctx.profile.name} profile has no default publication: set publication "

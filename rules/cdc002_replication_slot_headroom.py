@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
 from audit.remedy.settings import apply_staged, set_setting
-from rules._options import int_option
 from rules._staged import staged_int
 from rules._units import as_int, require_setting
+
+
+class Options(RuleOptions):
+    planned_connectors: int = option(
+        1, unit=Unit.COUNT, ge=0, le=1000, description="connectors that will be started"
+    )
+    spare_slots: int = option(
+        1, unit=Unit.COUNT, ge=0, le=1000, description="free slots to keep beyond them"
+    )
 
 
 @rule(
@@ -17,6 +25,7 @@ from rules._units import as_int, require_setting
     name="replication-slot-headroom",
     severity=Severity.CRITICAL,
     requires=("settings", "slots"),
+    options=Options,
 )
 def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """Too few free replication slots for the planned connectors and a spare.
@@ -58,8 +67,9 @@ def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Findin
     setting = require_setting(facts, "max_replication_slots")
     slots = facts.slots or []
     profile = ctx.profile
-    planned = int_option(ctx, "planned_connectors", profile.planned_connectors)
-    spare = int_option(ctx, "spare_slots", profile.spare_slots)
+    options = ctx.options_for(Options)
+    planned = options.planned_connectors
+    spare = options.spare_slots
     per_connector = profile.slots_per_connector + profile.sync_slots_per_connector
     to_start = planned * per_connector
     needed = to_start + spare

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
 from audit.remedy.settings import apply_staged, set_setting
-from rules._options import int_option
 from rules._staged import staged_int
 from rules._units import as_int, require_setting
+
+
+class Options(RuleOptions):
+    planned_connectors: int = option(
+        1, unit=Unit.COUNT, ge=0, le=1000, description="connectors that will be started"
+    )
+    spare_senders: int = option(
+        1, unit=Unit.COUNT, ge=0, le=1000, description="free WAL senders to keep beyond them"
+    )
 
 
 @rule(
@@ -17,6 +25,7 @@ from rules._units import as_int, require_setting
     name="wal-sender-headroom",
     severity=Severity.CRITICAL,
     requires=("settings", "slots"),
+    options=Options,
 )
 def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """Too few WAL senders for the standbys, the existing consumers and the planned connectors.
@@ -62,8 +71,9 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     slotless = sum(1 for s in facts.senders or [] if s.slot_name is None)
     in_use = len(counted) + slotless
     profile = ctx.profile
-    planned = int_option(ctx, "planned_connectors", profile.planned_connectors)
-    spare = int_option(ctx, "spare_senders", profile.spare_slots)
+    options = ctx.options_for(Options)
+    planned = options.planned_connectors
+    spare = options.spare_senders
     per_connector = profile.slots_per_connector + profile.sync_slots_per_connector
     to_start = planned * per_connector
     needed = to_start + spare

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
 from audit.remedy import Fix, note
 from audit.remedy.settings import set_setting
-from rules._options import int_option
 from rules._units import as_milliseconds, fmt_duration, require_setting
 
 FIRST_MAJOR = 18
-DEFAULT_MIN_SECONDS = 86_400
+
+
+class Options(RuleOptions):
+    min_seconds: int = option(
+        86_400, unit=Unit.SECONDS, ge=0, description="timeouts shorter than this fail"
+    )
 
 
 @rule(
@@ -20,6 +24,7 @@ DEFAULT_MIN_SECONDS = 86_400
     name="idle-replication-slot-timeout",
     severity=Severity.MEDIUM,
     requires=("server", "settings"),
+    options=Options,
 )
 def idle_replication_slot_timeout(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """idle_replication_slot_timeout invalidates the slot of a connector paused for a short while.
@@ -49,7 +54,7 @@ def idle_replication_slot_timeout(facts: Facts, ctx: RuleContext) -> Iterator[Fi
     assert facts.server is not None
     if facts.server.major < FIRST_MAJOR:
         return
-    minimum = int_option(ctx, "min_seconds", DEFAULT_MIN_SECONDS)
+    minimum = ctx.options_for(Options).min_seconds
     setting = require_setting(facts, "idle_replication_slot_timeout")
     seconds = as_milliseconds(setting) / 1000
     if 0 < seconds < minimum:

@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.engine import (
+    Finding,
+    NotEvaluated,
+    RuleContext,
+    RuleOptions,
+    Severity,
+    Unit,
+    option,
+    rule,
+)
 from audit.facts import Facts, ReplicaIdentity, Table
 from audit.remedy import ChangeWindow, Fix, Step, sql
-from rules._options import int_option
 from rules._partitions import leaves_by_subject
 from rules._stats import COUNTERS_OFF, counters_off
 from rules._units import MIB, fmt_bytes, fmt_count
 
-DEFAULT_MIN_TOAST_BYTES = 64 * MIB
+
+class Options(RuleOptions):
+    min_toast_bytes: int = option(
+        64 * MIB,
+        unit=Unit.BYTES,
+        ge=0,
+        description="TOAST size from which FULL identity with updates is reported",
+    )
 
 
 @rule(
@@ -20,6 +35,7 @@ DEFAULT_MIN_TOAST_BYTES = 64 * MIB
     name="replica-identity-full-with-changes",
     severity=Severity.MEDIUM,
     requires=("tables",),
+    options=Options,
 )
 def replica_identity_full_with_changes(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """REPLICA IDENTITY FULL on a table with updates or deletes logs whole old rows.
@@ -55,7 +71,7 @@ def replica_identity_full_with_changes(facts: Facts, ctx: RuleContext) -> Iterat
     - https://www.postgresql.org/docs/current/logical-replication-publication.html
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-replica-identity
     """
-    min_toast = int_option(ctx, "min_toast_bytes", DEFAULT_MIN_TOAST_BYTES)
+    min_toast = ctx.options_for(Options).min_toast_bytes
     tables = facts.tables or []
     full = [t for t in tables if t.replica_identity is ReplicaIdentity.FULL]
     if full and counters_off(facts):

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.engine import (
+    Finding,
+    NotEvaluated,
+    RuleContext,
+    RuleOptions,
+    Severity,
+    Unit,
+    option,
+    rule,
+)
 from audit.facts import Facts, ReplicaIdentity
 from audit.remedy import ChangeWindow, Fix, note, sql
-from rules._options import int_option
 from rules._partitions import leaves_by_subject
 from rules._stats import COUNTERS_OFF, counters_off
 from rules._units import MIB, fmt_bytes, fmt_count
 
-DEFAULT_MIN_TOAST_BYTES = 1 * MIB
+
+class Options(RuleOptions):
+    min_toast_bytes: int = option(
+        1 * MIB, unit=Unit.BYTES, ge=0, description="TOAST size from which a table is judged"
+    )
 
 
 @rule(
@@ -21,6 +33,7 @@ DEFAULT_MIN_TOAST_BYTES = 1 * MIB
     severity=Severity.MEDIUM,
     requires=("tables",),
     profiles=("debezium", "generic"),
+    options=Options,
 )
 def unchanged_toast_placeholders(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """Updates of rows with TOASTed values arrive with placeholders for the unchanged values.
@@ -50,7 +63,7 @@ def unchanged_toast_placeholders(facts: Facts, ctx: RuleContext) -> Iterator[Fin
     - https://www.postgresql.org/docs/current/storage-toast.html
     - https://www.postgresql.org/docs/current/protocol-logicalrep-message-formats.html
     """
-    min_toast = int_option(ctx, "min_toast_bytes", DEFAULT_MIN_TOAST_BYTES)
+    min_toast = ctx.options_for(Options).min_toast_bytes
     if counters_off(facts) and any((t.toast_bytes or 0) >= min_toast for t in facts.tables or []):
         raise NotEvaluated(COUNTERS_OFF)
     for subject, group in leaves_by_subject(facts.tables or []).items():

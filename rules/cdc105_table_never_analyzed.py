@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts, TableKind
 from audit.remedy import Fix, sql
-from rules._options import int_option
 from rules._units import MIB, fmt_bytes
 
-DEFAULT_MIN_BYTES = 100 * MIB
+
+class Options(RuleOptions):
+    min_bytes: int = option(
+        100 * MIB, unit=Unit.BYTES, ge=0, description="table size from which a table is judged"
+    )
 
 
 @rule(
@@ -18,6 +21,7 @@ DEFAULT_MIN_BYTES = 100 * MIB
     name="table-never-analyzed",
     severity=Severity.LOW,
     requires=("tables",),
+    options=Options,
 )
 def table_never_analyzed(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """A large table was never analyzed: snapshot and WAL estimates for it are guesses.
@@ -43,7 +47,7 @@ def table_never_analyzed(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://www.postgresql.org/docs/current/routine-vacuuming.html#VACUUM-FOR-STATISTICS
     - https://www.postgresql.org/docs/current/catalog-pg-class.html
     """
-    min_bytes = int_option(ctx, "min_bytes", DEFAULT_MIN_BYTES)
+    min_bytes = ctx.options_for(Options).min_bytes
     for table in facts.tables or []:
         if table.kind is TableKind.PARTITIONED:
             continue

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.engine import (
+    Finding,
+    NotEvaluated,
+    RuleContext,
+    RuleOptions,
+    Severity,
+    Unit,
+    option,
+    rule,
+)
 from audit.facts import Facts, Slot
 from audit.remedy import ChangeWindow, Fix, note
-from rules._options import int_option
 from rules._slots import (
     ABOUT_TO_LOSE,
     abandonment,
@@ -19,10 +27,23 @@ from rules._slots import (
 )
 from rules._units import GIB
 
-DEFAULT_MIN_RETAINED_BYTES = 1 * GIB
-DEFAULT_MIN_INACTIVE_SECONDS = 3600
-DEFAULT_CRITICAL_RETAINED_BYTES = 100 * GIB
-DEFAULT_MIN_XMIN_AGE = 20_000_000
+
+class Options(RuleOptions):
+    min_retained_bytes: int = option(
+        1 * GIB, unit=Unit.BYTES, ge=0, description="WAL a slot retains before it is reported"
+    )
+    min_inactive_seconds: int = option(
+        3600, unit=Unit.SECONDS, ge=0, description="time inactive before a slot is reported"
+    )
+    critical_retained_bytes: int = option(
+        100 * GIB, unit=Unit.BYTES, ge=0, description="retained WAL that makes it critical"
+    )
+    min_xmin_age: int = option(
+        20_000_000,
+        unit=Unit.TRANSACTIONS,
+        ge=0,
+        description="age of the slot's xmin that reports it whatever its WAL",
+    )
 
 
 @rule(
@@ -30,6 +51,7 @@ DEFAULT_MIN_XMIN_AGE = 20_000_000
     name="inactive-slot-retaining-wal",
     severity=Severity.HIGH,
     requires=("slots",),
+    options=Options,
 )
 def inactive_slot_retaining_wal(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """Inactive logical replication slot retains WAL with no consumer reading it.
@@ -75,10 +97,11 @@ def inactive_slot_retaining_wal(facts: Facts, ctx: RuleContext) -> Iterator[Find
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-wal-disk-space
     - https://repost.aws/knowledge-center/dms-high-storage-consumption-postgresql
     """
-    min_bytes = int_option(ctx, "min_retained_bytes", DEFAULT_MIN_RETAINED_BYTES)
-    min_seconds = int_option(ctx, "min_inactive_seconds", DEFAULT_MIN_INACTIVE_SECONDS)
-    critical_bytes = int_option(ctx, "critical_retained_bytes", DEFAULT_CRITICAL_RETAINED_BYTES)
-    min_xmin_age = int_option(ctx, "min_xmin_age", DEFAULT_MIN_XMIN_AGE)
+    options = ctx.options_for(Options)
+    min_bytes = options.min_retained_bytes
+    min_seconds = options.min_inactive_seconds
+    critical_bytes = options.critical_retained_bytes
+    min_xmin_age = options.min_xmin_age
     findings: list[Finding] = []
     unknown: list[str] = []
     for slot in facts.slots or []:

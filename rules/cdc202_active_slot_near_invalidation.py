@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
 from audit.remedy import Fix, note
 from audit.remedy.settings import set_setting
-from rules._options import int_option
 from rules._slots import ABOUT_TO_LOSE, slot_evidence
 from rules._units import as_bytes, fmt_bytes
 
-DEFAULT_MIN_SAFE_PERCENT = 25
+
+class Options(RuleOptions):
+    min_safe_percent: int = option(
+        25,
+        unit=Unit.PERCENT,
+        ge=0,
+        le=100,
+        description="safe_wal_size below this share of max_slot_wal_keep_size fails",
+    )
 
 
 @rule(
@@ -20,6 +27,7 @@ DEFAULT_MIN_SAFE_PERCENT = 25
     name="active-slot-near-invalidation",
     severity=Severity.HIGH,
     requires=("slots",),
+    options=Options,
 )
 def active_slot_near_invalidation(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """A slot in use is about to lose WAL its consumer has not read yet.
@@ -52,7 +60,7 @@ def active_slot_near_invalidation(facts: Facts, ctx: RuleContext) -> Iterator[Fi
     - https://www.postgresql.org/docs/current/runtime-config-replication.html#GUC-MAX-SLOT-WAL-KEEP-SIZE
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-wal-disk-space
     """
-    min_percent = int_option(ctx, "min_safe_percent", DEFAULT_MIN_SAFE_PERCENT)
+    min_percent = ctx.options_for(Options).min_safe_percent
     keep_setting = facts.setting("max_slot_wal_keep_size")
     keep = as_bytes(keep_setting) if keep_setting is not None else None
     for slot in facts.slots or []:

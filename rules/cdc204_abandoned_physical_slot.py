@@ -4,16 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.engine import (
+    Finding,
+    NotEvaluated,
+    RuleContext,
+    RuleOptions,
+    Severity,
+    Unit,
+    option,
+    rule,
+)
 from audit.facts import Facts
 from audit.remedy import Fix, note
-from rules._options import int_option
 from rules._slots import abandonment, drop_statement, is_lost, judgeable, slot_evidence
 from rules._units import GIB
 
-DEFAULT_MIN_RETAINED_BYTES = 1 * GIB
-DEFAULT_MIN_INACTIVE_SECONDS = 86_400
-DEFAULT_MIN_XMIN_AGE = 20_000_000
+
+class Options(RuleOptions):
+    min_retained_bytes: int = option(
+        1 * GIB, unit=Unit.BYTES, ge=0, description="WAL a slot retains before it is reported"
+    )
+    min_inactive_seconds: int = option(
+        86_400, unit=Unit.SECONDS, ge=0, description="time inactive before a slot is reported"
+    )
+    min_xmin_age: int = option(
+        20_000_000,
+        unit=Unit.TRANSACTIONS,
+        ge=0,
+        description="age of the slot's xmin that reports it whatever its WAL",
+    )
 
 
 @rule(
@@ -21,6 +40,7 @@ DEFAULT_MIN_XMIN_AGE = 20_000_000
     name="abandoned-physical-slot",
     severity=Severity.HIGH,
     requires=("slots",),
+    options=Options,
 )
 def abandoned_physical_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """A physical slot whose standby stopped connecting still holds WAL and the xmin horizon.
@@ -53,9 +73,10 @@ def abandoned_physical_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
     - https://www.postgresql.org/docs/current/view-pg-replication-slots.html
     - https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-REPLICATION
     """
-    min_bytes = int_option(ctx, "min_retained_bytes", DEFAULT_MIN_RETAINED_BYTES)
-    min_seconds = int_option(ctx, "min_inactive_seconds", DEFAULT_MIN_INACTIVE_SECONDS)
-    min_xmin_age = int_option(ctx, "min_xmin_age", DEFAULT_MIN_XMIN_AGE)
+    options = ctx.options_for(Options)
+    min_bytes = options.min_retained_bytes
+    min_seconds = options.min_inactive_seconds
+    min_xmin_age = options.min_xmin_age
     findings: list[Finding] = []
     unknown: list[str] = []
     for slot in facts.slots or []:

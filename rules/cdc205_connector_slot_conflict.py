@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
 from audit.remedy import ChangeWindow, Fix, note
-from rules._options import str_option
 from rules._slots import drop_statement, slot_evidence
 
-DEFAULT_SLOT_NAME = "debezium"
-DEFAULT_PLUGIN = "pgoutput"
+
+class Options(RuleOptions):
+    slot_name: str = option("debezium", unit=Unit.NAME, description="the connector's slot.name")
+    plugin: str = option("pgoutput", unit=Unit.NAME, description="the connector's plugin.name")
 
 
 @rule(
@@ -20,6 +21,7 @@ DEFAULT_PLUGIN = "pgoutput"
     severity=Severity.CRITICAL,
     requires=("server", "slots"),
     profiles=("debezium",),
+    options=Options,
 )
 def connector_slot_conflict(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """The slot name the connector will use is taken by a slot it cannot use.
@@ -48,8 +50,9 @@ def connector_slot_conflict(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
     - https://www.postgresql.org/docs/current/view-pg-replication-slots.html
     """
     assert facts.server is not None
-    name = str_option(ctx, "slot_name", DEFAULT_SLOT_NAME)
-    plugin = str_option(ctx, "plugin", DEFAULT_PLUGIN)
+    options = ctx.options_for(Options)
+    name = options.slot_name
+    plugin = options.plugin
     database = facts.server.current_database
     slot = next((s for s in facts.slots or [] if s.slot_name == name), None)
     if slot is None:

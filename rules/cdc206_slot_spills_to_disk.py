@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
 from audit.remedy import Fix, note, sql
-from rules._options import int_option
 from rules._sql import quote_ident
 from rules._units import GIB, as_bytes, fmt_bytes, fmt_count
 
-DEFAULT_MIN_SPILL_BYTES = 1 * GIB
-DEFAULT_MIN_SPILL_PERCENT = 10
+
+class Options(RuleOptions):
+    min_spill_bytes: int = option(
+        1 * GIB, unit=Unit.BYTES, ge=0, description="bytes spilled before a slot is reported"
+    )
+    min_spill_percent: int = option(
+        10,
+        unit=Unit.PERCENT,
+        ge=0,
+        le=100,
+        description="share of the decoded bytes spilled before a slot is reported",
+    )
 
 
 @rule(
@@ -20,6 +29,7 @@ DEFAULT_MIN_SPILL_PERCENT = 10
     name="slot-spills-to-disk",
     severity=Severity.MEDIUM,
     requires=("slot_stats",),
+    options=Options,
 )
 def slot_spills_to_disk(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """Decoding for a slot spills transactions to disk: logical_decoding_work_mem is too small.
@@ -49,8 +59,9 @@ def slot_spills_to_disk(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-REPLICATION-SLOTS-VIEW
     - https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.AssessmentReport.PG.html
     """
-    min_bytes = int_option(ctx, "min_spill_bytes", DEFAULT_MIN_SPILL_BYTES)
-    min_percent = int_option(ctx, "min_spill_percent", DEFAULT_MIN_SPILL_PERCENT)
+    options = ctx.options_for(Options)
+    min_bytes = options.min_spill_bytes
+    min_percent = options.min_spill_percent
     work_mem = facts.setting("logical_decoding_work_mem")
     work_mem_bytes = as_bytes(work_mem) if work_mem is not None else None
     role = facts.role.name if facts.role else None

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
 from audit.facts.lsn import parse_lsn
 from audit.remedy import Fix, note, sql
-from rules._options import int_option
 from rules._slots import slot_evidence
 from rules._units import GIB, fmt_bytes
 
-DEFAULT_MIN_BYTES = 4 * GIB
+
+class Options(RuleOptions):
+    min_bytes: int = option(
+        4 * GIB,
+        unit=Unit.BYTES,
+        ge=0,
+        description="distance of restart_lsn behind the WAL position that is reported",
+    )
 
 
 @rule(
@@ -20,6 +26,7 @@ DEFAULT_MIN_BYTES = 4 * GIB
     name="slot-restart-lsn-pinned",
     severity=Severity.MEDIUM,
     requires=("slots",),
+    options=Options,
 )
 def slot_restart_lsn_pinned(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """A logical slot retains WAL its consumer already confirmed: restart_lsn is pinned.
@@ -45,7 +52,7 @@ def slot_restart_lsn_pinned(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
     - https://www.postgresql.org/docs/current/view-pg-replication-slots.html
     - https://www.postgresql.org/docs/current/logicaldecoding-explanation.html#LOGICALDECODING-REPLICATION-SLOTS
     """
-    min_bytes = int_option(ctx, "min_bytes", DEFAULT_MIN_BYTES)
+    min_bytes = ctx.options_for(Options).min_bytes
     for slot in facts.slots or []:
         if slot.slot_type != "logical" or not slot.restart_lsn or not slot.confirmed_flush_lsn:
             continue

@@ -7,17 +7,35 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.engine import (
+    Finding,
+    NotEvaluated,
+    RuleContext,
+    RuleOptions,
+    Severity,
+    Unit,
+    option,
+    rule,
+)
 from audit.facts import Facts, Sampling, Slot, WalSample
 from audit.facts.lsn import parse_lsn
 from audit.facts.models import SlotPosition
 from audit.remedy import Fix, note, sql
-from rules._options import int_option
 from rules._sql import sql_literal
 from rules._units import MIB, as_bytes, fmt_bytes, fmt_duration
 
-DEFAULT_MIN_GROWTH_BYTES = 64 * MIB
-DEFAULT_MIN_GROWTH_RATIO = 0.5
+
+class Options(RuleOptions):
+    min_growth_bytes: int = option(
+        64 * MIB, unit=Unit.BYTES, ge=0, description="lag growth over the window that fails"
+    )
+    min_growth_ratio: float = option(
+        0.5,
+        unit=Unit.RATIO,
+        ge=0,
+        le=1,
+        description="lag growth as a share of the WAL written meanwhile that fails",
+    )
 
 
 @rule(
@@ -25,6 +43,7 @@ DEFAULT_MIN_GROWTH_RATIO = 0.5
     name="slot-lag-growing",
     severity=Severity.HIGH,
     requires=(),
+    options=Options,
 )
 def slot_lag_growing(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """An active logical slot's consumer fell further behind during the sampling window.
@@ -80,8 +99,9 @@ def slot_lag_growing(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-monitoring
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-wal-disk-space
     """
-    min_growth = int_option(ctx, "min_growth_bytes", DEFAULT_MIN_GROWTH_BYTES)
-    min_ratio = _ratio_option(ctx, "min_growth_ratio", DEFAULT_MIN_GROWTH_RATIO)
+    options = ctx.options_for(Options)
+    min_growth = options.min_growth_bytes
+    min_ratio = options.min_growth_ratio
     sampling = facts.sampling
     observed = [s for s in sampling.samples if s.slots is not None] if sampling else []
     if facts.slots is None and not observed:
@@ -291,10 +311,3 @@ def _why_unusable(facts: Facts, sampling: Sampling, observed: list[WalSample]) -
 def _reason(facts: Facts, family: str, default: str) -> str:
     issue = facts.issue_for(family)
     return f"{default}: {issue.reason}" if issue else default
-
-
-def _ratio_option(ctx: RuleContext, name: str, default: float) -> float:
-    value = ctx.options.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise ValueError(f"option {name} must be a number from 0 to 1, not {value!r}")
-    return float(value)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.engine import (
+    Finding,
+    NotEvaluated,
+    RuleContext,
+    RuleOptions,
+    Severity,
+    Unit,
+    option,
+    rule,
+)
 from audit.facts import Facts, Role
 from audit.remedy import Fix, note, sql
 from rules._publications import captured, connector_publication_name, find_publication
@@ -13,12 +22,21 @@ from rules._sql import quote_ident
 RDS_SUPERUSER = "rds_superuser"
 
 
+class Options(RuleOptions):
+    publication: str | None = option(
+        None,
+        unit=Unit.NAME,
+        description="the publication the connector reads (default: the profile's)",
+    )
+
+
 @rule(
     code="CDC302",
     name="cannot-create-publication",
     severity=Severity.HIGH,
     requires=("publications", "tables", "role", "server"),
     profiles=("debezium", "native"),
+    options=Options,
 )
 def cannot_create_publication(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """The connector's publication does not exist, and the role may not create it.
@@ -56,7 +74,7 @@ def cannot_create_publication(facts: Facts, ctx: RuleContext) -> Iterator[Findin
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-permissions
     """
     assert facts.role is not None and facts.server is not None
-    name = connector_publication_name(ctx, "CDC302")
+    name = connector_publication_name(ctx, "CDC302", ctx.options_for(Options).publication)
     if find_publication(facts, name) is not None:
         return
     role = facts.role

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
 from audit.remedy import ChangeWindow, Fix, note, sql
-from rules._options import int_option
 from rules._sessions import IDLE_IN_TRANSACTION, client_sessions, evidence, who
 from rules._units import fmt_duration
 
-DEFAULT_MIN_SECONDS = 600
+
+class Options(RuleOptions):
+    min_seconds: int = option(
+        600, unit=Unit.SECONDS, ge=0, description="age of a transaction that is reported"
+    )
 
 
 @rule(
@@ -19,6 +22,7 @@ DEFAULT_MIN_SECONDS = 600
     name="long-running-transaction",
     severity=Severity.HIGH,
     requires=("sessions",),
+    options=Options,
 )
 def long_running_transaction(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """A long-running transaction will delay the connector's start and holds back VACUUM.
@@ -47,7 +51,7 @@ def long_running_transaction(facts: Facts, ctx: RuleContext) -> Iterator[Finding
     - https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ACTIVITY-VIEW
     - https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.AssessmentReport.PG.html
     """
-    minimum = int_option(ctx, "min_seconds", DEFAULT_MIN_SECONDS)
+    minimum = ctx.options_for(Options).min_seconds
     for session in client_sessions(facts.sessions or []):
         age = session.xact_age_seconds
         if session.state in IDLE_IN_TRANSACTION or age is None or age < minimum:

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.engine import (
+    Finding,
+    NotEvaluated,
+    RuleContext,
+    RuleOptions,
+    Severity,
+    Unit,
+    option,
+    rule,
+)
 from audit.facts import Facts
 from audit.remedy import ChangeWindow, Fix, note, sql
-from rules._options import int_option
 from rules._sql import sql_literal
 from rules._units import fmt_count, fmt_duration
 
-DEFAULT_MIN_SECONDS = 300
+
+class Options(RuleOptions):
+    min_seconds: int = option(
+        300, unit=Unit.SECONDS, ge=0, description="age of a prepared transaction that is reported"
+    )
 
 
 @rule(
@@ -19,6 +31,7 @@ DEFAULT_MIN_SECONDS = 300
     name="prepared-transactions",
     severity=Severity.HIGH,
     requires=("prepared_xacts",),
+    options=Options,
 )
 def prepared_transactions(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """Prepared transactions left unresolved block slot creation and hold back VACUUM.
@@ -45,7 +58,7 @@ def prepared_transactions(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://www.postgresql.org/docs/current/view-pg-prepared-xacts.html
     - https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.AssessmentReport.PG.html
     """
-    minimum = int_option(ctx, "min_seconds", DEFAULT_MIN_SECONDS)
+    minimum = ctx.options_for(Options).min_seconds
     findings = []
     unknown = []
     for xact in facts.prepared_xacts or []:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
 from audit.remedy import ChangeWindow, Fix, note, sql
 from audit.remedy.settings import set_setting
-from rules._options import int_option
 from rules._sessions import IDLE_IN_TRANSACTION, client_sessions, evidence, who
 from rules._units import fmt_duration
 
-DEFAULT_MIN_SECONDS = 300
+
+class Options(RuleOptions):
+    min_seconds: int = option(
+        300, unit=Unit.SECONDS, ge=0, description="time idle in a transaction that is reported"
+    )
 
 
 @rule(
@@ -20,6 +23,7 @@ DEFAULT_MIN_SECONDS = 300
     name="idle-in-transaction",
     severity=Severity.MEDIUM,
     requires=("sessions",),
+    options=Options,
 )
 def idle_in_transaction(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """Sessions sit idle inside an open transaction.
@@ -45,7 +49,7 @@ def idle_in_transaction(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-IDLE-IN-TRANSACTION-SESSION-TIMEOUT
     - https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ACTIVITY-VIEW
     """
-    minimum = int_option(ctx, "min_seconds", DEFAULT_MIN_SECONDS)
+    minimum = ctx.options_for(Options).min_seconds
     idle = [
         s
         for s in client_sessions(facts.sessions or [])

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.engine import (
+    Finding,
+    NotEvaluated,
+    RuleContext,
+    RuleOptions,
+    Severity,
+    Unit,
+    option,
+    rule,
+)
 from audit.facts import Facts
 from audit.remedy.settings import apply_staged, set_setting
-from rules._options import int_option
 from rules._staged import staged_int
 from rules._units import as_int, require_setting
 
 FIRST_MAJOR_SEPARATE_SENDERS = 12
+
+
+class Options(RuleOptions):
+    planned_connectors: int = option(
+        1, unit=Unit.COUNT, ge=0, le=1000, description="connectors that will be started"
+    )
 
 
 @rule(
@@ -19,6 +33,7 @@ FIRST_MAJOR_SEPARATE_SENDERS = 12
     name="connection-headroom",
     severity=Severity.HIGH,
     requires=("settings", "databases", "server"),
+    options=Options,
 )
 def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """Too few free connections for the connector's snapshot and metadata connections.
@@ -60,7 +75,7 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """
     assert facts.server is not None
     profile = ctx.profile
-    planned = int_option(ctx, "planned_connectors", profile.planned_connectors)
+    planned = ctx.options_for(Options).planned_connectors
     needed = planned * profile.snapshot_connections
     if facts.server.major < FIRST_MAJOR_SEPARATE_SENDERS:
         needed += planned * (profile.slots_per_connector + profile.sync_slots_per_connector)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
 from audit.remedy import Fix, sql
 from rules._publications import captured, connector_publication_name, find_publication, publishes
@@ -13,12 +13,21 @@ from rules._stats import counters_off
 from rules._units import fmt_count
 
 
+class Options(RuleOptions):
+    publication: str | None = option(
+        None,
+        unit=Unit.NAME,
+        description="the publication the connector reads (default: the profile's)",
+    )
+
+
 @rule(
     code="CDC307",
     name="publication-incomplete",
     severity=Severity.HIGH,
     requires=("publications", "tables"),
     profiles=("debezium", "native"),
+    options=Options,
 )
 def publication_incomplete(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """The connector's publication leaves out tables in scope, or operations they see.
@@ -50,7 +59,7 @@ def publication_incomplete(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://www.postgresql.org/docs/current/logical-replication-publication.html
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-property-publication-autocreate-mode
     """
-    name = connector_publication_name(ctx, "CDC307")
+    name = connector_publication_name(ctx, "CDC307", ctx.options_for(Options).publication)
     publication = find_publication(facts, name)
     if publication is None:
         return

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.engine import (
+    Finding,
+    NotEvaluated,
+    RuleContext,
+    RuleOptions,
+    Severity,
+    Unit,
+    option,
+    rule,
+)
 from audit.facts import Facts, TableKind
 from audit.remedy import Fix, Step, StepKind, note, sql
-from rules._options import int_option
 from rules._stats import COUNTERS_OFF, counters_off
 from rules._units import MIB, fmt_bytes, fmt_count, fmt_duration
 from rules._window import instance_row_changes, table_row_changes, wal_bytes, window_seconds
-
-DEFAULT_MIN_WINDOW_SECONDS = 60
-DEFAULT_MIN_WAL_BYTES = 16 * MIB
-DEFAULT_MIN_OTHER_ROWS = 1000
 
 FIXES = {
     "debezium": Fix.of(
@@ -47,12 +51,25 @@ FIXES = {
 }
 
 
+class Options(RuleOptions):
+    min_window_seconds: int = option(
+        60, unit=Unit.SECONDS, ge=0, description="shortest sampling window that is judged"
+    )
+    min_wal_bytes: int = option(
+        16 * MIB, unit=Unit.BYTES, ge=0, description="WAL written meanwhile that fails"
+    )
+    min_other_rows: int = option(
+        1000, unit=Unit.COUNT, ge=0, description="rows changed elsewhere meanwhile that fail"
+    )
+
+
 @rule(
     code="CDC308",
     name="heartbeat-needed",
     severity=Severity.MEDIUM,
     requires=("sampling", "tables"),
     profiles=("debezium", "dms", "generic"),
+    options=Options,
 )
 def heartbeat_needed(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """The captured tables were quiet while the instance wrote WAL: the slot needs heartbeats.
@@ -86,9 +103,10 @@ def heartbeat_needed(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """
     assert facts.sampling is not None
     sampling = facts.sampling
-    min_window = int_option(ctx, "min_window_seconds", DEFAULT_MIN_WINDOW_SECONDS)
-    min_wal = int_option(ctx, "min_wal_bytes", DEFAULT_MIN_WAL_BYTES)
-    min_other = int_option(ctx, "min_other_rows", DEFAULT_MIN_OTHER_ROWS)
+    options = ctx.options_for(Options)
+    min_window = options.min_window_seconds
+    min_wal = options.min_wal_bytes
+    min_other = options.min_other_rows
     if counters_off(facts):
         raise NotEvaluated(COUNTERS_OFF)
     seconds = window_seconds(sampling)

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.engine import (
+    Finding,
+    NotEvaluated,
+    RuleContext,
+    RuleOptions,
+    Severity,
+    Unit,
+    option,
+    rule,
+)
 from audit.facts import Facts
 from audit.remedy import Fix, note, sql
-from rules._options import str_option
 from rules._sql import quote_ident
+
+
+class Options(RuleOptions):
+    signal_table: str | None = option(
+        None, unit=Unit.TABLE, description="the connector's signal.data.collection"
+    )
 
 
 @rule(
@@ -17,6 +31,7 @@ from rules._sql import quote_ident
     severity=Severity.HIGH,
     requires=("tables",),
     profiles=("debezium",),
+    options=Options,
 )
 def signal_table_missing(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """The Debezium signal table that incremental snapshots need is not among the tables.
@@ -44,15 +59,13 @@ def signal_table_missing(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-incremental-snapshots
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-property-signal-data-collection
     """
-    wanted = str_option(ctx, "signal_table")
+    wanted = ctx.options_for(Options).signal_table
     if wanted is None:
         raise NotEvaluated(
             "no signal table configured: set signal_table under [rules.CDC309] to the "
             "connector's signal.data.collection"
         )
-    schema, dot, name = wanted.partition(".")
-    if not dot or not schema or not name:
-        raise ValueError(f"option signal_table must be schema.table, not {wanted!r}")
+    schema, _, name = wanted.partition(".")
     if any(t.schema_name == schema and t.name == name for t in facts.tables or []):
         return
     qualified = f"{quote_ident(schema)}.{quote_ident(name)}"

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
-from audit.estimate.lookup import estimates_for, option, require_estimate
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
+from audit.estimate.lookup import estimates_for, require_estimate
 from audit.facts import Facts
 from audit.remedy import ChangeWindow, Fix, note, sql
 from rules._units import fmt_bytes
 
-DEFAULT_MAX_OVERHEAD = 0.20
+
+class Options(RuleOptions):
+    max_wal_overhead: float = option(
+        0.20,
+        unit=Unit.RATIO,
+        ge=0,
+        le=10,
+        description="extra WAL under wal_level=logical, as a share of today's, that fails",
+    )
 
 
 @rule(
@@ -18,6 +26,7 @@ DEFAULT_MAX_OVERHEAD = 0.20
     name="wal-budget-exceeded",
     severity=Severity.MEDIUM,
     requires=("sampling",),
+    options=Options,
 )
 def wal_budget_exceeded(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """wal_level=logical would add more WAL than the budget allows.
@@ -61,7 +70,7 @@ def wal_budget_exceeded(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     estimates = estimates_for(facts, ctx)
     ratio = require_estimate(estimates, "wal.logical_overhead_ratio")
     logical = require_estimate(estimates, "wal.logical_bytes_per_s")
-    limit = option(ctx.options, "max_wal_overhead", DEFAULT_MAX_OVERHEAD)
+    limit = ctx.options_for(Options).max_wal_overhead
     expected = float(ratio["expected"])
     if expected <= limit:
         return

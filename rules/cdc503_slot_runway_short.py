@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
-from audit.estimate.lookup import estimates_for, option, require_estimate
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
+from audit.estimate.lookup import estimates_for, require_estimate
 from audit.facts import Facts
 from audit.remedy import Fix, note
 from audit.remedy.settings import set_setting
 from rules._units import fmt_bytes, fmt_duration
 
-DEFAULT_MIN_HOURS = 24.0
+
+class Options(RuleOptions):
+    min_runway_hours: float = option(
+        24.0, unit=Unit.HOURS, ge=0, description="runway of a stalled slot shorter than this fails"
+    )
 
 
 @rule(
@@ -19,6 +23,7 @@ DEFAULT_MIN_HOURS = 24.0
     name="slot-runway-short",
     severity=Severity.HIGH,
     requires=("sampling",),
+    options=Options,
 )
 def slot_runway_short(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """A stalled slot would be invalidated, or fill the disk, too soon.
@@ -48,7 +53,7 @@ def slot_runway_short(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """
     estimates = estimates_for(facts, ctx)
     runway = require_estimate(estimates, "runway")
-    minimum = option(ctx.options, "min_runway_hours", DEFAULT_MIN_HOURS)
+    minimum = ctx.options_for(Options).min_runway_hours
     hours = runway["hours"]
     if float(hours["expected"]) >= minimum:
         return

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
-from audit.estimate.lookup import estimates_for, option, require_estimate
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
+from audit.estimate.lookup import estimates_for, require_estimate
 from audit.facts import Facts
 from audit.remedy import Fix, note
 from rules._units import fmt_bytes
 
-DEFAULT_MAX_UTILISATION = 0.7
+
+class Options(RuleOptions):
+    max_decoding_utilisation: float = option(
+        0.7,
+        unit=Unit.RATIO,
+        ge=0,
+        le=10,
+        description="logical WAL rate over one walsender's decoding rate that fails",
+    )
 
 
 @rule(
@@ -18,15 +26,17 @@ DEFAULT_MAX_UTILISATION = 0.7
     name="walsender-decoding-capacity",
     severity=Severity.MEDIUM,
     requires=("sampling",),
+    options=Options,
 )
 def walsender_decoding_capacity(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """The WAL rate is near what one walsender can decode.
 
     ## What it checks
     The capacity estimate `decoding.utilisation`: the logical WAL rate divided by the rate at
-    which one walsender decodes WAL (measured by bench/accuracy.py, or the option
-    `walsender_decode_bytes_per_s`). It fails when the expected utilisation is above the
-    option `max_decoding_utilisation` (default 0.7), and reports high severity above 1.
+    which one walsender decodes WAL (measured by bench/accuracy.py, or
+    `walsender_decode_bytes_per_s` under `[estimates]`). It fails when the expected
+    utilisation is above the option `max_decoding_utilisation` (default 0.7), and reports high
+    severity above 1.
 
     ## Why it matters for CDC
     A logical walsender is one process on one core. It reads and decodes every WAL record of
@@ -48,7 +58,7 @@ def walsender_decoding_capacity(facts: Facts, ctx: RuleContext) -> Iterator[Find
     """
     estimates = estimates_for(facts, ctx)
     decoding = require_estimate(estimates, "decoding")
-    limit = option(ctx.options, "max_decoding_utilisation", DEFAULT_MAX_UTILISATION)
+    limit = ctx.options_for(Options).max_decoding_utilisation
     utilisation = decoding["utilisation"]
     expected = float(utilisation["expected"])
     if expected <= limit:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, Severity, rule
-from audit.estimate.lookup import estimates_for, option, require_estimate
+from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
+from audit.estimate.lookup import estimates_for, require_estimate
 from audit.facts import Facts
 from audit.remedy import ChangeWindow, Fix, sql
 from rules._units import fmt_bytes
 
-DEFAULT_MIN_SHARE = 0.05
+
+class Options(RuleOptions):
+    full_identity_min_share: float = option(
+        0.05,
+        unit=Unit.RATIO,
+        ge=0,
+        le=1,
+        description="WAL saved by a narrower identity, as a share of today's, that fails",
+    )
 
 
 @rule(
@@ -18,6 +26,7 @@ DEFAULT_MIN_SHARE = 0.05
     name="full-identity-wal-cost",
     severity=Severity.MEDIUM,
     requires=("sampling",),
+    options=Options,
 )
 def full_identity_wal_cost(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """REPLICA IDENTITY FULL on tables that have a key costs a measurable share of WAL.
@@ -51,7 +60,7 @@ def full_identity_wal_cost(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     require_estimate(estimates, "wal.logical_overhead_ratio")
     wal = estimates["wal"]
     measured = float(wal["current_bytes_per_s"]["window_mean"])
-    limit = option(ctx.options, "full_identity_min_share", DEFAULT_MIN_SHARE)
+    limit = ctx.options_for(Options).full_identity_min_share
     tables = []
     for row in wal.get("per_table", []):
         if row.get("replica_identity") != "full" or row.get("recommended_identity") == "full":

@@ -338,13 +338,12 @@ def facts(**overrides: Any) -> Facts:
     return Facts(**values)
 
 
-def ctx(profile: str = "debezium", **options: Any) -> RuleContext:
-    return RuleContext(profile=get_profile(profile), options=options)
-
-
 def run(rule: Rule, the_facts: Facts, profile: str = "debezium", **options: Any) -> RuleResult:
-    """Run one rule the way the engine does."""
-    return run_rule(rule, the_facts, ctx(profile, **options))
+    """Run one rule the way the engine does, its options validated as the configuration does."""
+    context = RuleContext(
+        profile=get_profile(profile), options=rule.options.model_validate(options)
+    )
+    return run_rule(rule, the_facts, context)
 
 
 def fix_text(finding: Finding) -> str:

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from audit import docs
-from audit.engine import DOC_HEADINGS, PROFILES, Rule, RuleResult, Status, all_rules
+from audit.engine import (
+    DOC_HEADINGS,
+    PROFILES,
+    Rule,
+    RuleResult,
+    Status,
+    all_rules,
+    describe_options,
+)
 from audit.engine.registry import module_name_for
 from audit.engine.rule import CODE_PATTERN
 from audit.facts import Facts
@@ -123,6 +131,38 @@ def test_rules_as_json_is_serializable_and_complete() -> None:
     first = listed[0]
     assert set(first) >= {"code", "name", "title", "severity", "family", "profiles", "doc"}
     assert set(first["doc"]) == set(DOC_HEADINGS)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
+def test_every_option_is_documented_and_named_in_the_rule_doc(rule: Rule) -> None:
+    """Each declared option has a description, a default within its bounds, and the rule's
+    doc names it, so `rules explain` and docs/rules.md tell the same story as the model."""
+    for info in describe_options(rule.options):
+        assert info.description, f"{rule.code} option {info.name} has no description"
+        assert f"`{info.name}`" in rule.doc, f"{rule.code}'s doc does not name {info.name}"
+        if info.default is not None:
+            assert info.minimum is None or info.default >= info.minimum
+            assert info.maximum is None or info.default <= info.maximum
+
+
+def test_options_show_in_explain_json_and_the_catalogue() -> None:
+    cdc204 = next(r for r in RULES if r.code == "CDC204")
+    assert (
+        "- min_retained_bytes: integer (bytes), default 1073741824 (1 GiB), at least 0. "
+        "WAL a slot retains before it is reported." in docs.explain(cdc204)
+    )
+    listed = {r["code"]: r for r in docs.rules_as_json()}
+    assert listed["CDC208"]["options"][1] == {
+        "name": "min_growth_ratio",
+        "type": "number",
+        "unit": "ratio",
+        "default": 0.5,
+        "minimum": 0.0,
+        "maximum": 1.0,
+        "description": "lag growth as a share of the WAL written meanwhile that fails",
+    }
+    assert listed["CDC001"]["options"] == []
+    assert "| `min_growth_ratio` | number | ratio | 0.5 | 0 to 1 |" in docs.render_catalogue(RULES)
 
 
 def test_check_mode_exits_1_when_stale(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """The rule engine: rules, profiles, registry and evaluation."""
 
-from audit.engine.evaluate import Evaluation, RuleResult, Status, evaluate, run_rule
+from audit.engine.evaluate import Evaluation, RuleError, RuleResult, Status, evaluate, run_rule
+from audit.engine.options import OptionInfo, RuleOptions, Unit, describe_options, option
 from audit.engine.profile import PROFILES, Profile, get_profile
 from audit.engine.registry import CatalogueError, all_rules, find_rule
 from audit.engine.rule import (
@@ -24,16 +25,22 @@ __all__ = [
     "Family",
     "Finding",
     "NotEvaluated",
+    "OptionInfo",
     "Profile",
     "Rule",
     "RuleContext",
+    "RuleError",
+    "RuleOptions",
     "RuleResult",
     "Severity",
     "Status",
+    "Unit",
     "all_rules",
+    "describe_options",
     "evaluate",
     "find_rule",
     "get_profile",
+    "option",
     "rule",
     "run_rule",
 ]

@@ -21,11 +21,20 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True)
+class RuleError:
+    """A check that raised: a defect of the tool, not something the server hid."""
+
+    type: str
+    message: str
+
+
+@dataclass(frozen=True)
 class RuleResult:
     rule: Rule
     status: Status
     findings: tuple[Finding, ...] = ()
     reason: str | None = None
+    error: RuleError | None = None
 
     def severity_of(self, finding: Finding) -> Severity:
         return finding.severity or self.rule.severity
@@ -57,8 +66,12 @@ def run_rule(rule: Rule, facts: Facts, ctx: RuleContext) -> RuleResult:
     except NotEvaluated as exc:
         return RuleResult(rule, Status.NOT_EVALUATED, reason=exc.reason)
     except Exception as exc:  # a broken rule must not sink the report
-        log.exception("rule %s failed", rule.code)
-        return RuleResult(rule, Status.ERROR, reason=f"rule error: {type(exc).__name__}: {exc}")
+        log.warning(
+            "rule %s failed (a defect of cdc-preflight): %s: %s", rule.code, type(exc).__name__, exc
+        )
+        log.debug("rule %s traceback", rule.code, exc_info=True)
+        error = RuleError(type(exc).__name__, str(exc))
+        return RuleResult(rule, Status.ERROR, reason=f"{error.type}: {error.message}", error=error)
     return RuleResult(rule, Status.FAIL if findings else Status.PASS, findings)
 
 

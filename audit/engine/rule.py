@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from audit.engine.options import RuleOptions
 from audit.engine.profile import Profile
 from audit.facts import Facts
 from audit.remedy.model import Fix
@@ -64,6 +65,10 @@ class Finding(BaseModel):
     severity: Severity | None = Field(
         default=None, description="overrides the rule's default severity, justified by evidence"
     )
+    waiver_reason: str | None = Field(
+        default=None,
+        description="set by the pipeline when a waiver of the configuration accepts the finding",
+    )
 
 
 class NotEvaluated(Exception):
@@ -84,14 +89,25 @@ class ExpiredWaiver:
     expires: date
 
 
+OptionsT = TypeVar("OptionsT", bound=RuleOptions)
+
+
 @dataclass(frozen=True)
 class RuleContext:
     """What a check may read besides the facts."""
 
     profile: Profile
-    options: dict[str, Any] = field(default_factory=dict)
+    options: RuleOptions = field(default_factory=RuleOptions)
     estimates: dict[str, Any] = field(default_factory=dict)
     expired_waivers: tuple[ExpiredWaiver, ...] = ()
+
+    def options_for(self, model: type[OptionsT]) -> OptionsT:
+        """The rule's validated options; its defaults when the context carries none."""
+        if isinstance(self.options, model):
+            return self.options
+        if type(self.options) is RuleOptions:
+            return model()
+        raise TypeError(f"the context holds {type(self.options).__name__}, not {model.__name__}")
 
 
 CheckFn = Callable[[Facts, RuleContext], Iterable[Finding]]
@@ -107,6 +123,7 @@ class Rule:
     profiles: tuple[str, ...] | None
     doc: str
     check: CheckFn
+    options: type[RuleOptions] = RuleOptions
 
     @property
     def family(self) -> Family:
@@ -131,12 +148,14 @@ def rule(
     severity: Severity,
     requires: tuple[str, ...],
     profiles: tuple[str, ...] | None = None,
+    options: type[RuleOptions] = RuleOptions,
 ) -> Callable[[CheckFn], Rule]:
-    """Turn a check function into a :class:`Rule`; its docstring is its documentation."""
+    """Turn a check function into a :class:`Rule`; its docstring is its documentation and
+    ``options`` declares its ``[rules.CODE]`` table (see :mod:`audit.engine.options`)."""
 
     def wrap(fn: CheckFn) -> Rule:
         doc = inspect.cleandoc(fn.__doc__ or "")
         title = doc.splitlines()[0].strip() if doc else ""
-        return Rule(code, name, title, severity, requires, profiles, doc, fn)
+        return Rule(code, name, title, severity, requires, profiles, doc, fn, options)
 
     return wrap

@@ -16,7 +16,7 @@ def estimates_for(facts: Facts, ctx: RuleContext) -> dict[str, Any]:
         return ctx.estimates
     from audit.estimate import estimate_all
 
-    return estimate_all(facts, ctx.profile, ctx.options)
+    return estimate_all(facts, ctx.profile)
 
 
 def require_estimate(estimates: Mapping[str, Any], path: str) -> dict[str, Any]:
@@ -33,9 +33,3 @@ def require_estimate(estimates: Mapping[str, Any], path: str) -> dict[str, Any]:
             f"estimate {path} is unavailable: {node.get('reason', 'no reason given')}"
         )
     return dict(node)
-
-
-def option(options: Mapping[str, Any], name: str, default: float) -> float:
-    """A numeric rule option, or its default."""
-    value = options.get(name, default)
-    return float(value)

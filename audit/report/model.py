@@ -72,6 +72,25 @@ class NotEvaluatedItem(ReportModel):
     reason: str
 
 
+class RuleErrorItem(ReportModel):
+    """A rule that raised: a defect of cdc-preflight, to be reported to its maintainers."""
+
+    code: str
+    rule: str
+    title: str
+    error_type: str
+    message: str
+
+
+class Parameter(ReportModel):
+    """A setting of this run that differs from its default."""
+
+    name: str = Field(description="e.g. profile, scope.tables, rules.CDC204.min_retained_bytes")
+    value: Any
+    default: Any
+    unit: str | None = Field(default=None, description="bytes, seconds, ratio, ... when known")
+
+
 class Report(ReportModel):
     schema_version: int = REPORT_SCHEMA_VERSION
     tool: Tool
@@ -84,6 +103,9 @@ class Report(ReportModel):
     counts: dict[str, int]
     findings: list[ReportFinding]
     not_evaluated: list[NotEvaluatedItem]
+    rule_errors: list[RuleErrorItem] = Field(
+        default_factory=list, description="rules that raised: defects of the tool, not the server"
+    )
     rules_evaluated: int
     collection_issues: list[dict[str, str | None]]
     estimates: dict[str, Any] = Field(default_factory=dict)
@@ -92,6 +114,9 @@ class Report(ReportModel):
         default_factory=dict,
         description="the capture scope the table rules judged: description, tables_in_scope, "
         "tables_total",
+    )
+    parameters: list[Parameter] = Field(
+        default_factory=list, description="every setting of this run that differs from its default"
     )
     title: str | None = Field(default=None, description="document title (--title)")
     customer: str | None = Field(default=None, description="who the audit is for (--customer)")
@@ -131,15 +156,28 @@ def build_report(
     rules_in_pack: int,
     estimates: dict[str, Any] | None = None,
     *,
+    parameters: list[Parameter] | None = None,
     title: str | None = None,
     customer: str | None = None,
     prepared_by: str | None = None,
 ) -> Report:
     findings: list[ReportFinding] = []
     not_evaluated: list[NotEvaluatedItem] = []
+    rule_errors: list[RuleErrorItem] = []
     for result in evaluation.results:
         rule = result.rule
-        if result.status in (Status.NOT_EVALUATED, Status.ERROR):
+        if result.error is not None:
+            rule_errors.append(
+                RuleErrorItem(
+                    code=rule.code,
+                    rule=rule.name,
+                    title=rule.title,
+                    error_type=result.error.type,
+                    message=scrub_text(result.error.message),
+                )
+            )
+            continue
+        if result.status is Status.NOT_EVALUATED:
             not_evaluated.append(
                 NotEvaluatedItem(
                     code=rule.code,
@@ -162,6 +200,8 @@ def build_report(
                     fix=finding.fix.redacted(scrub_text, scrub)
                     if finding.fix is not None
                     else None,
+                    waived=finding.waiver_reason is not None,
+                    waiver_reason=finding.waiver_reason,
                     why=rule.section("Why it matters for CDC"),
                     references=rule.references(),
                 )
@@ -194,12 +234,14 @@ def build_report(
         counts=counts,
         findings=findings,
         not_evaluated=not_evaluated,
+        rule_errors=rule_errors,
         rules_evaluated=len(evaluation.results),
         collection_issues=[scrub(i.model_dump()) for i in facts.issues],
         estimates=estimates or {},
         labels=facts.labels,
         series=build_series(facts),
         inventory=build_inventory(facts, estimates),
+        parameters=parameters or [],
         title=title,
         customer=customer,
         prepared_by=prepared_by,

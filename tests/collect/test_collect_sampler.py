@@ -481,7 +481,8 @@ def test_cdc208_sees_an_active_consumer_stall_during_the_window(
     assert len(positions) == len(facts.sampling.samples)
     assert all(p.active for p in positions)
     assert len({p.confirmed_flush_lsn for p in positions}) == 1
-    context = RuleContext(profile=get_profile("debezium"), options={"min_growth_bytes": MIB})
+    options = slot_lag_growing.options.model_validate({"min_growth_bytes": MIB})
+    context = RuleContext(profile=get_profile("debezium"), options=options)
     result = run_rule(slot_lag_growing, facts, context)
     assert result.status is Status.FAIL, result.reason
     [finding] = result.findings

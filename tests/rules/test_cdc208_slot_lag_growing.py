@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from audit.config import ConfigError, config_from_dict
 from audit.engine import Severity, Status
 from audit.facts import Facts, Sampling, WalSample
 from audit.facts.models import CollectionIssue, SlotPosition
@@ -213,11 +214,10 @@ def test_edge_each_lagging_slot_is_its_own_finding() -> None:
     assert [f.subject for f in run(RULE, the_facts).findings] == ["slot:a", "slot:b"]
 
 
-def test_edge_invalid_option_is_an_error() -> None:
-    result = run(RULE, facts(slots=[slot()], sampling=stalled()), min_growth_ratio=2)
-    assert result.status is Status.ERROR
-    assert result.reason is not None
-    assert "min_growth_ratio" in result.reason
+def test_edge_ratio_option_is_bounded_when_the_config_loads() -> None:
+    """A ratio above 1 never reaches the check: the configuration refuses it."""
+    with pytest.raises(ConfigError, match=r"min_growth_ratio: 2 is out of range \(0 to 1\)"):
+        config_from_dict({"rules": {"CDC208": {"min_growth_ratio": 2}}})
 
 
 def test_not_evaluated_without_slot_positions() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from audit.config import ConfigError, config_from_dict
 from audit.engine import Severity, Status
 from rules.cdc309_signal_table_missing import signal_table_missing as RULE
 from tests.factories import facts, fix_text, run, table
@@ -28,10 +29,9 @@ def test_fail_signal_table_missing() -> None:
 
 
 def test_edge_name_must_be_schema_dot_table() -> None:
-    result = run(RULE, facts(), signal_table="dbz_signal")
-    assert result.status is Status.ERROR
-    assert result.reason is not None
-    assert "schema.table" in result.reason
+    """A bare table name never reaches the check: the configuration refuses it."""
+    with pytest.raises(ConfigError, match=r"expected a table name as schema\.table, got 'dbz_sig'"):
+        config_from_dict({"rules": {"CDC309": {"signal_table": "dbz_sig"}}})
 
 
 @pytest.mark.parametrize("profile", ["dms", "native", "generic"])

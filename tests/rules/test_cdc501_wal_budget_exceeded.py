@@ -30,7 +30,11 @@ def _estimates(expected: float, status: str = "ok") -> dict[str, Any]:
 
 
 def _run(estimates: dict[str, Any], wal_level: str = "replica", **options: Any) -> Any:
-    ctx = RuleContext(profile=get_profile("debezium"), options=options, estimates=estimates)
+    ctx = RuleContext(
+        profile=get_profile("debezium"),
+        options=RULE.options.model_validate(options),
+        estimates=estimates,
+    )
     return run_rule(RULE, facts(settings=settings(wal_level=wal_level)), ctx)
 
 

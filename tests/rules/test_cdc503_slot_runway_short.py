@@ -23,7 +23,11 @@ def _estimates(hours: float, status: str = "ok") -> dict[str, Any]:
 
 
 def _run(estimates: dict[str, Any], **options: Any) -> Any:
-    ctx = RuleContext(profile=get_profile("debezium"), options=options, estimates=estimates)
+    ctx = RuleContext(
+        profile=get_profile("debezium"),
+        options=RULE.options.model_validate(options),
+        estimates=estimates,
+    )
     return run_rule(RULE, facts(), ctx)
 
 

@@ -1,0 +1,31 @@
+"""The closest valid name to a mistyped one, for "did you mean" in usage errors."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def closest(word: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean X?)`` for the candidate fewest edits away, or an empty string when
+    none is close (at most a third of the word, and at least 2 edits, may differ)."""
+    limit = max(2, len(word) // 3)
+    scored = [
+        (edits, -difflib.SequenceMatcher(None, word.lower(), c.lower()).ratio(), c)
+        for c in candidates
+        if (edits := _edits(word.lower(), c.lower())) <= limit
+    ]
+    return f" (did you mean {min(scored)[2]}?)" if scored else ""
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
