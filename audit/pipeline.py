@@ -7,7 +7,7 @@ from datetime import date
 
 from audit.config import AuditConfig, Waiver
 from audit.engine import ExpiredWaiver, Profile, Rule, RuleContext, all_rules, evaluate
-from audit.estimate import estimate_all
+from audit.estimate import EstimateOptions, estimate_all
 from audit.facts import Facts
 from audit.report.model import Report, ReportFinding, build_report, counts_for, verdict_for
 from audit.scope import apply_scope
@@ -38,7 +38,7 @@ def analyze(
     """Evaluate the facts; ``today`` decides which waivers have expired (default: facts date)."""
     facts, scope = apply_scope(facts, config.scope)
     rules = selected_rules(profile, config)
-    estimates = estimate_all(facts, profile, config.estimates)
+    estimates = estimate_all(facts, profile, EstimateOptions.model_validate(config.estimates))
     on = today or facts.collected_at.date()
     expired = tuple(
         ExpiredWaiver(w.rule, w.subject, w.reason, w.expires)

@@ -8,12 +8,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from audit.engine.profile import Profile
 from audit.facts import Facts
+
+if TYPE_CHECKING:
+    from audit.estimate.model import Estimates
 
 DOC_HEADINGS = ("What it checks", "Why it matters for CDC", "How to fix", "References")
 CODE_PATTERN = re.compile(r"^CDC[0-9]{3}$")
@@ -89,7 +92,7 @@ class RuleContext:
 
     profile: Profile
     options: dict[str, Any] = field(default_factory=dict)
-    estimates: dict[str, Any] = field(default_factory=dict)
+    estimates: Estimates | None = None
     expired_waivers: tuple[ExpiredWaiver, ...] = ()
 
 

@@ -16,7 +16,7 @@ from audit.report.environment import first_line
 from audit.report.inventory import InventorySetting, InventoryTable
 from audit.report.model import Report, ReportFinding
 from audit.report.tables_csv import findings_by_subject
-from audit.report.units import fmt_bytes, fmt_per_second, fmt_rate, fmt_seconds, fmt_share
+from audit.units import fmt_bytes, fmt_per_second, fmt_rate, fmt_seconds, fmt_share
 
 PDF_TABLES = 100
 HTML_TABLES = 2000

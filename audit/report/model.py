@@ -11,6 +11,7 @@ from pydantic import Field
 
 from audit import __version__
 from audit.engine import Evaluation, Profile, Severity, Status
+from audit.estimate.model import Estimates
 from audit.facts import Facts
 from audit.report.base import ReportModel
 from audit.report.inventory import Inventory, build_inventory
@@ -77,7 +78,9 @@ class Report(ReportModel):
     not_evaluated: list[NotEvaluatedItem]
     rules_evaluated: int
     collection_issues: list[dict[str, str | None]]
-    estimates: dict[str, Any] = Field(default_factory=dict)
+    estimates: Estimates | None = Field(
+        default=None, description="the capacity estimates (None: not estimated)"
+    )
     labels: dict[str, str] = Field(default_factory=dict)
     scope: dict[str, Any] = Field(
         default_factory=dict,
@@ -120,7 +123,7 @@ def build_report(
     profile: Profile,
     facts_sha256: str,
     rules_in_pack: int,
-    estimates: dict[str, Any] | None = None,
+    estimates: Estimates | None = None,
     *,
     title: str | None = None,
     customer: str | None = None,
@@ -181,7 +184,7 @@ def build_report(
         not_evaluated=not_evaluated,
         rules_evaluated=len(evaluation.results),
         collection_issues=[scrub(i.model_dump()) for i in facts.issues],
-        estimates=estimates or {},
+        estimates=estimates,
         labels=facts.labels,
         series=build_series(facts),
         inventory=build_inventory(facts, estimates),

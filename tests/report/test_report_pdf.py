@@ -103,7 +103,7 @@ def test_pdf_is_byte_for_byte_deterministic_and_css_is_clean(
 
     monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    tiny = build([], estimates={}, the_facts=facts(tables=[], settings=None, sampling=None))
+    tiny = build([], estimated=False, the_facts=facts(tables=[], settings=None, sampling=None))
     first = render_pdf(tiny)
     assert render_pdf(tiny) == first
     assert "SOURCE_DATE_EPOCH" not in os.environ
