@@ -73,10 +73,12 @@ def significant(value: float) -> str:
     if magnitude >= 100 or magnitude == 0:
         return f"{value:,.0f}"
     if magnitude >= 10:
-        return f"{value:.1f}"
-    if magnitude >= 1:
-        return f"{value:.2f}"
-    return f"{value:.2g}"
+        text = f"{value:.1f}"
+    elif magnitude >= 1:
+        text = f"{value:.2f}"
+    else:
+        return f"{value:.2g}"
+    return text.rstrip("0").rstrip(".")
 
 
 def fmt_bytes(value: float | None) -> str:

@@ -177,7 +177,7 @@ def test_aws_inventory_is_shown_only_when_present_and_labelled_simulated() -> No
 def test_slots_and_publications_render_and_empty_families_say_so() -> None:
     html = render_html(build([]))
     slots = html[html.index('id="inv-slots"') : html.index('id="inv-publications"')]
-    assert "<code>standby_decommissioned</code>" in slots and "77.0 MiB" in slots
+    assert "<code>standby_decommissioned</code>" in slots and "77 MiB" in slots
     pubs = html[html.index('id="inv-publications"') :]
     assert "<code>dbz_publication</code></td><td>1 table" in pubs
     empty = render_html(
