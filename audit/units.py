@@ -37,13 +37,22 @@ def setting_number(setting: Setting) -> int | None:
         return None
 
 
+def size_bytes(value: str, unit: str | None) -> int | None:
+    """A ``pg_settings`` value in a size unit (``16384`` in ``8kB``) in bytes; negative
+    sentinels (-1) unchanged; None when the value is not a number or the unit not a size."""
+    try:
+        raw = int(float(value))
+    except ValueError:
+        return None
+    if raw < 0:
+        return raw
+    factor = _unit_factor(unit, _SIZE_UNITS)
+    return None if factor is None else int(raw * factor)
+
+
 def setting_bytes(setting: Setting) -> int | None:
     """A size setting in bytes; negative sentinels (-1) unchanged; None when not a size."""
-    raw = setting_number(setting)
-    if raw is None or raw < 0:
-        return raw
-    factor = _unit_factor(setting.unit, _SIZE_UNITS)
-    return None if factor is None else int(raw * factor)
+    return size_bytes(setting.value, setting.unit)
 
 
 def setting_milliseconds(setting: Setting) -> int | None:
