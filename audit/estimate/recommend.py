@@ -181,7 +181,8 @@ def slots_and_senders(
         (
             "max_replication_slots",
             len(slots) + new + spare,
-            "existing slots + planned connectors x slots per connector + spare",
+            "every connector holds a slot (native subscriptions also one per table-sync "
+            "worker); a connector cannot start when no slot is free",
         ),
         (
             "max_wal_senders",

@@ -26,7 +26,8 @@ from audit.report.charts import (
 )
 from audit.report.render import _render_page
 from audit.report.series import Series, build_series
-from audit.units import fmt_bytes, fmt_rate, fmt_seconds, fmt_share
+from audit.units import fmt_bytes, fmt_rate, fmt_seconds, fmt_share, size_setting
+from rules import _units as rule_units
 
 GIB = 1024**3
 
@@ -260,6 +261,10 @@ def test_scales_and_units() -> None:
         "3.0 %",
     )
     assert fmt_seconds(float("inf")) == "never"
+    # one formatter for the report and the rules' messages: the same size reads the same
+    assert rule_units.fmt_bytes is fmt_bytes and rule_units.fmt_duration is fmt_seconds
+    assert size_setting(5 * GIB) == ("5GB", "5120")
+    assert size_setting(512 * 1024**2) == ("512MB", "512")
 
 
 def test_chart_geometry_stays_inside_the_view_box() -> None:
