@@ -809,6 +809,8 @@ def _server_setting(rec: SettingRecommendation) -> Recommendation:
         notes.append(f"needs ≥ {rec.needed}")
     if rec.staged is not None:
         notes.append(f"staged {rec.staged}, not applied")
+    if rec.aws_configured is not None:
+        notes.append(f"parameter group has {rec.aws_configured}, not applied")
     if rec.change_needed is False:
         notes.append("already met")
     notes.append(rec.why)
