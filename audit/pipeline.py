@@ -58,7 +58,7 @@ def analyze(
     are usage errors."""
     rules = selected_rules(profile, config)
     facts, scope = apply_scope(facts, config.scope)
-    estimates = estimate_all(facts, profile, config.estimates.overrides())
+    estimates = estimate_all(facts, profile, config.estimates)
     on = today or facts.collected_at.date()
     expired = tuple(
         ExpiredWaiver(w.rule, w.subject, w.reason, w.expires)

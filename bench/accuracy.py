@@ -42,7 +42,7 @@ if __package__ in (None, ""):  # run as `python bench/accuracy.py`
 from audit.collect.read_probe import run_read_probe
 from audit.collect.walinspect import collect_walinspect
 from audit.engine.profile import get_profile
-from audit.estimate import estimate_all
+from audit.estimate import EstimateOptions, estimate_all
 from audit.facts import (
     Facts,
     ReplicaIdentity,
@@ -494,9 +494,13 @@ def _predict(
         for identity, which in (("logical", tables), ("full", full_tables)):
             facts = _facts(server, dbname, which, sampling=sampling, **extra)
             est = estimate_all(facts, profile)
-            ratio = est["wal"]["logical_overhead_ratio"]
-            out[f"{label}_{identity}"] = {k: ratio.get(k) for k in ("low", "expected", "high")}
-            out[f"{label}_{identity}"]["predictor"] = est["wal"]["predictor"]
+            ratio = est.wal.logical_overhead_ratio
+            out[f"{label}_{identity}"] = {
+                "low": ratio.low,
+                "expected": ratio.expected,
+                "high": ratio.high,
+                "predictor": est.wal.predictor,
+            }
     first, last = sampling.samples[0], sampling.samples[-1]
     assert first.lsn and last.lsn
     out["window_lsn_bytes"] = _lsn(last.lsn) - _lsn(first.lsn)
@@ -552,9 +556,10 @@ def snapshot_bench(base: Path, rows: int, quick: bool) -> dict[str, Any]:
             est = estimate_all(
                 facts,
                 get_profile("generic"),
-                {"consumer_rows_per_s": 1e12, "consumer_bytes_per_s": 1e15},
+                EstimateOptions(consumer_rows_per_s=1e12, consumer_bytes_per_s=1e15),
             )
-            predicted = est["snapshot"]["seconds"]
+            assert est.snapshot.seconds is not None
+            predicted = est.snapshot.seconds.as_dict()
             measured = []
             for _ in range(1 if quick else 2):
                 measured.append(_keyset_read(server, chunk))

@@ -10,11 +10,12 @@ PLACEHOLDER = ("<size below the free WAL disk space>", "<MB below the free stora
 def recommended_keep_size(ctx: RuleContext) -> tuple[str, str]:
     """(PostgreSQL form, parameter-group form in MB) of the recommended limit.
 
-    Read from ``estimates.recommendations.max_slot_wal_keep_size``; clearly marked
-    placeholders when the estimate is unavailable.
+    Read from ``estimates.recommendations``; clearly marked placeholders when the estimate is
+    unavailable.
     """
-    found = ctx.estimates.get("recommendations", {}).get("max_slot_wal_keep_size", {})
-    size = found.get("bytes") if found.get("status") == "ok" else None
-    if isinstance(size, int) and size > 0:
-        return str(found["value"]), str(size // 1024**2)
-    return PLACEHOLDER
+    found = (
+        ctx.estimates.recommendations.setting("max_slot_wal_keep_size") if ctx.estimates else None
+    )
+    if found is None or not found.ok or found.recommended is None:
+        return PLACEHOLDER
+    return found.recommended, found.parameter_group_value or found.recommended

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
-from audit.estimate.lookup import estimates_for, require_estimate
+from audit.estimate.lookup import estimates_for, require_estimate, require_value
 from audit.facts import Facts
 from audit.remedy import ChangeWindow, Fix, note, sql
-from rules._units import fmt_bytes
+from audit.units import fmt_rate
 
 
 class Options(RuleOptions):
@@ -67,30 +67,43 @@ def wal_budget_exceeded(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     wal_level = facts.setting("wal_level")
     if wal_level is not None and wal_level.value == "logical":
         return  # the overhead is paid already, and measured in the WAL rate
-    estimates = estimates_for(facts, ctx)
-    ratio = require_estimate(estimates, "wal.logical_overhead_ratio")
-    logical = require_estimate(estimates, "wal.logical_bytes_per_s")
+    wal = estimates_for(facts, ctx).wal
+    why = "the current WAL rate is unavailable"
+    ratio = require_value(
+        require_estimate(wal.logical_overhead_ratio, "wal.logical_overhead_ratio").band,
+        "wal.logical_overhead_ratio",
+        why,
+    )
+    logical = require_value(
+        require_estimate(wal.logical_bytes_per_s, "wal.logical_bytes_per_s").band,
+        "wal.logical_bytes_per_s",
+        why,
+    )
+    measured = require_value(
+        wal.current_bytes_per_s.window_mean, "wal.current_bytes_per_s.window_mean", why
+    )
     limit = ctx.options_for(Options).max_wal_overhead
-    expected = float(ratio["expected"])
+    expected = ratio.expected
     if expected <= limit:
         return
-    wal = estimates["wal"]
     top = [
-        {"table": row["table"], "extra_bytes_per_s": row.get("extra_bytes_per_s")}
-        for row in wal.get("per_table", [])[:5]
+        {
+            "table": row.table,
+            "extra_bytes_per_s": row.extra_bytes_per_s.as_dict() if row.extra_bytes_per_s else None,
+        }
+        for row in wal.per_table[:5]
     ]
     yield Finding(
         subject="wal",
         message=(
-            f"wal_level=logical adds {expected:+.0%} WAL (range {ratio['low']:+.0%} to "
-            f"{ratio['high']:+.0%}), above the budget of {limit:+.0%}: "
-            f"{fmt_bytes(float(logical['expected']))}/s instead of "
-            f"{fmt_bytes(float(wal['current_bytes_per_s']['window_mean']))}/s"
+            f"wal_level=logical adds {expected:+.0%} WAL (range {ratio.low:+.0%} to "
+            f"{ratio.high:+.0%}), above the budget of {limit:+.0%}: "
+            f"{fmt_rate(logical.expected)} instead of {fmt_rate(measured)}"
         ),
         evidence={
-            "logical_overhead_ratio": {k: ratio[k] for k in ("low", "expected", "high")},
-            "logical_bytes_per_s": {k: logical[k] for k in ("low", "expected", "high")},
-            "predictor": wal.get("predictor"),
+            "logical_overhead_ratio": ratio.as_dict(),
+            "logical_bytes_per_s": logical.as_dict(),
+            "predictor": wal.predictor,
             "max_wal_overhead": limit,
             "top_tables": top,
         },

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.estimate.lookup import estimates_for, require_estimate
+from audit.estimate.model import Runway
 from audit.facts import Facts
 from audit.remedy import Fix, note
 from audit.remedy.settings import set_setting
@@ -15,13 +15,12 @@ from rules._keep_size import recommended_keep_size
 from rules._units import fmt_bytes, fmt_duration
 
 
-def _limits(estimates: dict[str, Any]) -> dict[str, float]:
-    runway = estimates.get("runway", {})
-    found: dict[str, float] = {}
-    for name, limit in (runway.get("limits") or {}).items():
-        if limit.get("status") == "ok":
-            found[name] = float(limit["limit_bytes"])
-    return found
+def _limits(runway: Runway) -> dict[str, float]:
+    return {
+        name: limit.limit_bytes
+        for name, limit in runway.limits.items()
+        if limit.ok and limit.limit_bytes is not None
+    }
 
 
 @rule(
@@ -60,31 +59,32 @@ def snapshot_outlives_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - docs/capacity.md in this repository
     """
     estimates = estimates_for(facts, ctx)
-    snapshot = require_estimate(estimates, "snapshot")
-    retained = snapshot.get("retained_wal_bytes")
-    if retained is None:
+    snapshot = require_estimate(estimates.snapshot, "snapshot")
+    retained = snapshot.retained_wal_bytes
+    seconds = snapshot.seconds
+    if retained is None or seconds is None:
         raise NotEvaluated("the WAL rate is unavailable, so the WAL held by the snapshot is too")
-    limits = _limits(estimates)
+    limits = _limits(estimates.runway)
     if not limits:
         raise NotEvaluated(
             "neither max_slot_wal_keep_size nor the free disk space is known "
             "(max_slot_wal_keep_size = -1 and no free_disk_bytes)"
         )
-    expected = retained["expected"]
-    high = retained["high"]
-    never = expected is None or (isinstance(expected, float) and math.isinf(expected))
-    seconds = snapshot["seconds"]
+    expected = retained.expected
+    high = retained.high
+    never = math.isinf(expected)
+    catch_up = snapshot.catch_up_seconds
     evidence = {
-        "mode": snapshot.get("mode"),
-        "snapshot_seconds": seconds,
-        "catch_up_seconds": snapshot.get("catch_up_seconds"),
-        "retained_wal_bytes": retained,
+        "mode": snapshot.mode,
+        "snapshot_seconds": seconds.as_dict(),
+        "catch_up_seconds": catch_up.as_dict() if catch_up else None,
+        "retained_wal_bytes": retained.as_dict(),
         "limits_bytes": limits,
     }
     name, limit = min(limits.items(), key=lambda item: item[1])
     if never:
         yield Finding(
-            subject=f"snapshot:{snapshot.get('mode')}",
+            subject=f"snapshot:{snapshot.mode}",
             message=(
                 "the consumer does not catch up after the snapshot at the expected rates: "
                 f"the slot would hold WAL until {name} ({fmt_bytes(limit)}) is reached"
@@ -93,23 +93,23 @@ def snapshot_outlives_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             fix=_fix(facts, ctx),
         )
         return
-    if float(expected) > limit:
+    if expected > limit:
         yield Finding(
-            subject=f"snapshot:{snapshot.get('mode')}",
+            subject=f"snapshot:{snapshot.mode}",
             message=(
-                f"the snapshot ({fmt_duration(float(seconds['expected']))}) and catch-up hold "
-                f"{fmt_bytes(float(expected))} of WAL, more than {name} ({fmt_bytes(limit)})"
+                f"the snapshot ({fmt_duration(seconds.expected)}) and catch-up hold "
+                f"{fmt_bytes(expected)} of WAL, more than {name} ({fmt_bytes(limit)})"
             ),
             evidence=evidence,
             fix=_fix(facts, ctx),
         )
-    elif high is None or float(high) > limit:
+    elif high > limit:
         yield Finding(
-            subject=f"snapshot:{snapshot.get('mode')}",
+            subject=f"snapshot:{snapshot.mode}",
             message=(
                 f"at the high end the snapshot and catch-up hold "
-                f"{'unbounded WAL' if high is None else fmt_bytes(float(high))}, more than "
-                f"{name} ({fmt_bytes(limit)}); expected {fmt_bytes(float(expected))}"
+                f"{'unbounded WAL' if math.isinf(high) else fmt_bytes(high)}, more than "
+                f"{name} ({fmt_bytes(limit)}); expected {fmt_bytes(expected)}"
             ),
             evidence=evidence,
             fix=_fix(facts, ctx),

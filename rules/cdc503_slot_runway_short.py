@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
-from audit.estimate.lookup import estimates_for, require_estimate
+from audit.estimate.lookup import estimates_for, require_estimate, require_value
 from audit.facts import Facts
 from audit.remedy import Fix, note
 from audit.remedy.settings import set_setting
@@ -51,25 +51,25 @@ def slot_runway_short(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://www.postgresql.org/docs/current/runtime-config-replication.html#GUC-MAX-SLOT-WAL-KEEP-SIZE
     - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html
     """
-    estimates = estimates_for(facts, ctx)
-    runway = require_estimate(estimates, "runway")
+    runway = require_estimate(estimates_for(facts, ctx).runway, "runway")
     minimum = ctx.options_for(Options).min_runway_hours
-    hours = runway["hours"]
-    if float(hours["expected"]) >= minimum:
+    hours = require_value(runway.hours, "runway.hours", "no limit is known")
+    name = require_value(runway.limit, "runway.limit", "no limit is known")
+    if hours.expected >= minimum:
         return
-    limit = runway["limits"][runway["limit"]]
+    limit_bytes = runway.limits[name].limit_bytes
     yield Finding(
-        subject=f"runway:{runway['limit']}",
+        subject=f"runway:{name}",
         message=(
-            f"a stalled slot reaches {runway['limit']} ({fmt_bytes(float(limit['limit_bytes']))}) "
-            f"in {fmt_duration(float(hours['expected']) * 3600)} at the p95 logical WAL rate, "
+            f"a stalled slot reaches {name} ({fmt_bytes(limit_bytes)}) "
+            f"in {fmt_duration(hours.expected * 3600)} at the p95 logical WAL rate, "
             f"less than {minimum:g} h"
         ),
         evidence={
-            "hours": hours,
-            "limit": runway["limit"],
-            "limit_bytes": limit["limit_bytes"],
-            "p95_logical_bytes_per_s": runway["inputs"].get("p95_logical_bytes_per_s"),
+            "hours": hours.as_dict(),
+            "limit": name,
+            "limit_bytes": limit_bytes,
+            "p95_logical_bytes_per_s": runway.inputs.get("p95_logical_bytes_per_s"),
             "min_runway_hours": minimum,
         },
         fix=Fix.of(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
-from audit.estimate.lookup import estimates_for, require_estimate
+from audit.estimate.lookup import estimates_for, require_estimate, require_value
 from audit.facts import Facts
 from audit.remedy import Fix, note
-from rules._units import fmt_bytes
+from audit.units import fmt_rate
 
 
 class Options(RuleOptions):
@@ -57,24 +57,25 @@ def walsender_decoding_capacity(facts: Facts, ctx: RuleContext) -> Iterator[Find
     - https://www.enterprisedb.com/blog/performance-limits-logical-replication-solutions
     """
     estimates = estimates_for(facts, ctx)
-    decoding = require_estimate(estimates, "decoding")
+    decoding = require_estimate(estimates.decoding, "decoding")
+    why = "the logical WAL rate is unavailable"
+    utilisation = require_value(decoding.utilisation, "decoding.utilisation", why)
+    capacity = require_value(decoding.capacity_bytes_per_s, "decoding.capacity_bytes_per_s", why)
+    logical = require_value(estimates.wal.logical_bytes_per_s.band, "wal.logical_bytes_per_s", why)
     limit = ctx.options_for(Options).max_decoding_utilisation
-    utilisation = decoding["utilisation"]
-    expected = float(utilisation["expected"])
+    expected = utilisation.expected
     if expected <= limit:
         return
-    capacity = decoding["capacity_bytes_per_s"]
-    logical = decoding["inputs"]["logical_bytes_per_s"]
     yield Finding(
         subject="walsender",
         message=(
-            f"the logical WAL rate {fmt_bytes(float(logical['expected']))}/s is {expected:.0%} of "
-            f"one walsender's decoding rate ({fmt_bytes(float(capacity['expected']))}/s)"
+            f"the logical WAL rate {fmt_rate(logical.expected)} is {expected:.0%} of "
+            f"one walsender's decoding rate ({fmt_rate(capacity.expected)})"
         ),
         evidence={
-            "utilisation": utilisation,
-            "logical_bytes_per_s": logical,
-            "walsender_decode_bytes_per_s": capacity,
+            "utilisation": utilisation.as_dict(),
+            "logical_bytes_per_s": logical.as_dict(),
+            "walsender_decode_bytes_per_s": capacity.as_dict(),
             "max_decoding_utilisation": limit,
         },
         fix=Fix.of(

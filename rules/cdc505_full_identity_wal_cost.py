@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
-from audit.estimate.lookup import estimates_for, require_estimate
+from audit.estimate.lookup import estimates_for, require_estimate, require_value
 from audit.facts import Facts
 from audit.remedy import ChangeWindow, Fix, sql
-from rules._units import fmt_bytes
+from audit.units import fmt_rate
 
 
 class Options(RuleOptions):
@@ -56,24 +57,27 @@ def full_identity_wal_cost(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://www.postgresql.org/docs/current/logical-replication-publication.html
     - docs/accuracy.md in this repository (measured FULL overheads)
     """
-    estimates = estimates_for(facts, ctx)
-    require_estimate(estimates, "wal.logical_overhead_ratio")
-    wal = estimates["wal"]
-    measured = float(wal["current_bytes_per_s"]["window_mean"])
+    wal = estimates_for(facts, ctx).wal
+    require_estimate(wal.logical_overhead_ratio, "wal.logical_overhead_ratio")
+    measured = require_value(
+        wal.current_bytes_per_s.window_mean,
+        "wal.current_bytes_per_s.window_mean",
+        "the current WAL rate is unavailable",
+    )
     limit = ctx.options_for(Options).full_identity_min_share
-    tables = []
-    for row in wal.get("per_table", []):
-        if row.get("replica_identity") != "full" or row.get("recommended_identity") == "full":
+    tables: list[dict[str, Any]] = []
+    for row in wal.per_table:
+        if row.replica_identity != "full" or row.recommended_identity in (None, "full"):
             continue
-        now, then = row.get("extra_bytes_per_s"), row.get("extra_bytes_per_s_recommended")
+        now, then = row.extra_bytes_per_s, row.extra_bytes_per_s_recommended
         if now is None or then is None:
             continue
-        saving = float(now["expected"]) - float(then["expected"])
+        saving = now.expected - then.expected
         if saving > 0:
             tables.append(
                 {
-                    "table": row["table"],
-                    "to": row["recommended_identity"],
+                    "table": row.table,
+                    "to": row.recommended_identity,
                     "saving_bytes_per_s": saving,
                 }
             )
@@ -85,7 +89,7 @@ def full_identity_wal_cost(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         subject="replica-identity-full",
         message=(
             f"REPLICA IDENTITY FULL on {len(tables)} table(s) with a key adds "
-            f"{fmt_bytes(saving_total)}/s of WAL, {saving_total / measured:.0%} of the "
+            f"{fmt_rate(saving_total)} of WAL, {saving_total / measured:.0%} of the "
             f"measured rate; their keys would not"
         ),
         evidence={

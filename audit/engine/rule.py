@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +16,9 @@ from audit.engine.options import RuleOptions
 from audit.engine.profile import Profile
 from audit.facts import Facts
 from audit.remedy.model import Fix
+
+if TYPE_CHECKING:
+    from audit.estimate.model import Estimates
 
 DOC_HEADINGS = ("What it checks", "Why it matters for CDC", "How to fix", "References")
 CODE_PATTERN = re.compile(r"^CDC[0-9]{3}$")
@@ -98,7 +101,7 @@ class RuleContext:
 
     profile: Profile
     options: RuleOptions = field(default_factory=RuleOptions)
-    estimates: dict[str, Any] = field(default_factory=dict)
+    estimates: Estimates | None = None
     expired_waivers: tuple[ExpiredWaiver, ...] = ()
 
     def options_for(self, model: type[OptionsT]) -> OptionsT:

@@ -11,11 +11,11 @@ row's text form differs from its stored size: the range takes 0.8x to 2x.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from audit.estimate import overhead as oh
-from audit.estimate.result import Range, ok, unavailable
-from audit.estimate.widths import RowWidths, has_identity_key
+from audit.estimate.model import ChangeStream, ChangeTable, RowWidths
+from audit.estimate.result import Range
+from audit.estimate.widths import has_identity_key
 from audit.facts import Facts, ReplicaIdentity
 
 MESSAGE_HEADER = 8  # type 1 + relation OID 4 + tuple kind 1 + column count 2
@@ -38,13 +38,18 @@ def _event_bytes(ops: oh.Ops, widths: RowWidths, identity: ReplicaIdentity, has_
 
 def change_stream_estimate(
     facts: Facts, widths: Mapping[str, RowWidths], window: float | None
-) -> tuple[dict[str, Any], float | None]:
-    """The estimate, and the total change events per second (None when unknown)."""
+) -> tuple[ChangeStream, float | None]:
+    """The estimate, and the total change events per second (None when unknown).
+
+    Unlogged and temporary tables are left out: their rows write no WAL, so no change of
+    theirs reaches the consumer."""
     sampling = facts.sampling
     if sampling is None or window is None:
-        return unavailable("no sampling window: row changes per second are unknown"), None
+        reason = "no sampling window: row changes per second are unknown"
+        return ChangeStream.unavailable(reason), None
     tables = {t.qualified_name: t for t in facts.tables or []}
-    per_table: list[dict[str, Any]] = []
+    per_table: list[ChangeTable] = []
+    excluded: list[str] = []
     total_events = 0.0
     total_bytes = Range.exact(0.0)
     no_width: list[str] = []
@@ -55,9 +60,12 @@ def change_stream_estimate(
         if ops.changes == 0:
             continue
         table = tables.get(name)
+        if oh.writes_no_wal(name, table):
+            excluded.append(name)
+            continue
         events = ops.changes / window
         total_events += events
-        row: dict[str, Any] = {"table": name, "events_per_s": events}
+        size: Range | None = None
         if table is not None and name in widths:
             size = _event_bytes(
                 ops,
@@ -66,15 +74,13 @@ def change_stream_estimate(
                 has_identity_key(table, table.replica_identity),
             ).scale(1 / window)
             total_bytes = total_bytes + size
-            row["bytes_per_s"] = size.as_dict()
         else:
             no_width.append(name)
-            row["bytes_per_s"] = None
-        per_table.append(row)
+        per_table.append(ChangeTable(table=name, events_per_s=events, bytes_per_s=size))
     commits = oh.commits_in_window(facts, total_events * window)
     if commits is not None:
         total_bytes = total_bytes + commits[0].scale(BEGIN_COMMIT / window)
-    per_table.sort(key=lambda r: r["events_per_s"], reverse=True)
+    per_table.sort(key=lambda r: r.events_per_s, reverse=True)
     assumptions = [
         "events = rows inserted, updated and deleted in this database over the window",
         "bytes = pgoutput messages: row / new row / key, plus the old row under FULL, "
@@ -84,12 +90,17 @@ def change_stream_estimate(
     ]
     if no_width:
         assumptions.append("no row width, bytes left out: " + ", ".join(no_width))
-    estimate = ok(
-        "row changes x pgoutput message sizes",
-        {"sampling.table_deltas": len(sampling.table_deltas), "window_seconds": window},
-        assumptions,
+    if excluded:
+        assumptions.append(
+            "unlogged or temporary (no WAL, never captured), left out: " + ", ".join(excluded)
+        )
+    estimate = ChangeStream(
+        method="row changes x pgoutput message sizes",
+        inputs={"sampling.table_deltas": len(sampling.table_deltas), "window_seconds": window},
+        assumptions=assumptions,
         events_per_s=total_events,
         bytes_per_s=total_bytes,
         per_table=per_table,
+        excluded=excluded,
     )
     return estimate, total_events

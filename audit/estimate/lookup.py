@@ -1,35 +1,44 @@
-"""How rules read the estimates: a dotted path to an ``ok`` estimate, or NotEvaluated."""
+"""How rules read the estimates: typed figures, or NotEvaluated with the figure's reason."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from audit.engine.rule import NotEvaluated, RuleContext
+from audit.estimate.model import Estimate, Estimates
+from audit.estimate.options import EstimateOptions
 from audit.facts import Facts
 
+E = TypeVar("E", bound=Estimate)
+T = TypeVar("T")
 
-def estimates_for(facts: Facts, ctx: RuleContext) -> dict[str, Any]:
-    """The estimates the pipeline put in the context, or computed here from the facts (the
-    same pure function: a rule run on its own sees the same numbers as the report)."""
-    if ctx.estimates:
+
+def estimates_for(facts: Facts, ctx: RuleContext) -> Estimates:
+    """The estimates the pipeline put in the context, or computed here from the facts with the
+    default options (the same pure function: a rule run on its own sees the report's numbers)."""
+    if ctx.estimates is not None:
         return ctx.estimates
     from audit.estimate import estimate_all
 
-    return estimate_all(facts, ctx.profile)
+    return estimate_all(facts, ctx.profile, EstimateOptions())
 
 
-def require_estimate(estimates: Mapping[str, Any], path: str) -> dict[str, Any]:
-    """The estimate at ``path`` (``"wal.logical_overhead_ratio"``) when its status is ok."""
-    node: Any = estimates
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise NotEvaluated(f"estimate {path} is missing")
-        node = node[part]
-    if not isinstance(node, Mapping):
-        raise NotEvaluated(f"estimate {path} is not an estimate object")
-    if node.get("status") != "ok":
-        raise NotEvaluated(
-            f"estimate {path} is unavailable: {node.get('reason', 'no reason given')}"
-        )
-    return dict(node)
+def require_estimate(estimate: E, name: str) -> E:
+    """``estimate`` when its status is ok; NotEvaluated with its reason otherwise."""
+    if not estimate.ok:
+        raise NotEvaluated(f"estimate {name} is unavailable: {estimate.reason or 'no reason'}")
+    return estimate
+
+
+def require_value(value: T | None, name: str, why: str) -> T:
+    """A figure of an ``ok`` estimate that may still be missing (e.g. no WAL rate)."""
+    if value is None:
+        raise NotEvaluated(f"estimate {name} has no value: {why}")
+    return value
+
+
+def option(options: Mapping[str, Any], name: str, default: float) -> float:
+    """A numeric rule option, or its default."""
+    value = options.get(name, default)
+    return float(value)

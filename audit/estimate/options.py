@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, PositiveInt
 
 
 class RowWidthOverride(BaseModel):
@@ -59,6 +59,16 @@ class EstimateOptions(BaseModel):
     )
     incremental_chunk_rows: PositiveInt | None = Field(
         default=None, le=1_000_000, description="Debezium incremental.snapshot.chunk.size"
+    )
+    planned_connectors: PositiveInt | None = Field(
+        default=None,
+        le=100,
+        description="connectors (slots) the capacity plan adds; default: the profile's (1)",
+    )
+    spare_slots: NonNegativeInt | None = Field(
+        default=None,
+        le=100,
+        description="slots and WAL senders kept free beyond the plan; default: the profile's (1)",
     )
     row_widths: dict[str, RowWidthOverride] = Field(
         default_factory=dict, description="measured row widths per table (schema.table)"

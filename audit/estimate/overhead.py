@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit.estimate import wal_bytes as wb
+from audit.estimate.model import RowWidths
 from audit.estimate.result import ZERO, Range
-from audit.estimate.widths import RowWidths, has_identity_key
+from audit.estimate.widths import has_identity_key
 from audit.facts import Facts, ReplicaIdentity, Table
 from audit.facts.capacity import WalInspect, WalRecordGroup
 
@@ -105,6 +106,17 @@ class Prediction:
         for amount in self.components.values():
             total = total + amount
         return total.scale(wb.PAGE_FACTOR)
+
+
+TEMP_SCHEMA_PREFIXES = ("pg_temp_", "pg_toast_temp_")
+
+
+def writes_no_wal(name: str, table: Table | None) -> bool:
+    """Unlogged and temporary tables: their rows write no WAL, so CDC never sees them and
+    ``wal_level=logical`` adds nothing for them."""
+    if table is not None and table.unlogged:
+        return True
+    return name.startswith(TEMP_SCHEMA_PREFIXES)
 
 
 def recommended_identity(table: Table) -> ReplicaIdentity:
@@ -194,13 +206,17 @@ def predict_statistics(
     user_changes = 0.0
     catalog_tuples = 0.0
     missing: list[str] = []
+    no_wal: list[str] = []
     for name, delta in sorted(sampling.table_deltas.items()):
         ops = Ops.from_delta(delta)
         if name.startswith(f"{CATALOG_SCHEMA}."):
             catalog_tuples += ops.ins + ops.dele + 2 * ops.upd
             continue
-        user_changes += ops.changes
         table = tables.get(name)
+        if writes_no_wal(name, table):
+            no_wal.append(name)
+            continue
+        user_changes += ops.changes
         width = widths.get(name)
         if table is None or width is None:
             if ops.upd or ops.dele:
@@ -265,6 +281,10 @@ def predict_statistics(
     if missing:
         prediction.assumptions.append(
             "no row width for " + ", ".join(missing) + ": their update/delete overhead is left out"
+        )
+    if no_wal:
+        prediction.assumptions.append(
+            "unlogged or temporary, no WAL and never captured, left out: " + ", ".join(no_wal)
         )
     return prediction
 

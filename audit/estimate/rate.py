@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the test extras
 
-from audit.estimate.result import Range, ok, unavailable
+from audit.estimate.model import WalRate
+from audit.estimate.result import Range
 from audit.facts import Facts, WalSample
 from audit.facts.lsn import parse_lsn
 
@@ -96,7 +97,7 @@ def window_seconds(facts: Facts) -> float | None:
     return seconds if seconds > 0 else None
 
 
-def current_wal_rate(facts: Facts, row_change_bytes: Range | None) -> dict[str, Any]:
+def current_wal_rate(facts: Facts, row_change_bytes: Range | None) -> WalRate:
     """``estimates.wal.current_bytes_per_s``; ``row_change_bytes`` is the row-change method's
     replica-mode record bytes over the window (see :func:`row_change_record_bytes`)."""
     sampling = facts.sampling
@@ -122,10 +123,10 @@ def current_wal_rate(facts: Facts, row_change_bytes: Range | None) -> dict[str, 
         assumptions = [f"{label}; p50/p95/max over {len(rates)} intervals"]
         if method == "pg_stat_wal":
             assumptions.append("pg_stat_wal counts record bytes: WAL page headers (0.3%) excluded")
-        return ok(
-            method,
-            {"sampling.samples": len(samples), **long_inputs},
-            assumptions + long_assumption,
+        return WalRate(
+            method=method,
+            inputs={"sampling.samples": len(samples), **long_inputs},
+            assumptions=assumptions + long_assumption,
             **summary,
             window_mean=window if window is not None else summary["mean"],
             long_term=long_term,
@@ -138,13 +139,13 @@ def current_wal_rate(facts: Facts, row_change_bytes: Range | None) -> dict[str, 
     seconds = window_seconds(facts)
     if row_change_bytes is not None and seconds is not None:
         rate = row_change_bytes.scale(1 / seconds)
-        return ok(
-            "row_changes",
-            {
+        return WalRate(
+            method="row_changes",
+            inputs={
                 "sampling.table_deltas": len(sampling.table_deltas) if sampling else 0,
                 "window_seconds": seconds,
             },
-            [
+            assumptions=[
                 "WAL rate rebuilt from row counters times replica-mode record sizes "
                 "(heap + one index entry per insert and non-HOT update + commits)",
                 "full-page images are invisible to row counters: expected assumes they are half "
@@ -161,28 +162,28 @@ def current_wal_rate(facts: Facts, row_change_bytes: Range | None) -> dict[str, 
             samples=len(samples),
             intervals=1,
         )
-    return unavailable(
+    return WalRate.unavailable(
         "no WAL position, pg_stat_wal, CloudWatch or row-change data was sampled",
         inputs={"sampling.methods": sampling.methods if sampling else None},
     )
 
 
-def _cloudwatch(facts: Facts) -> dict[str, Any] | None:
+def _cloudwatch(facts: Facts) -> WalRate | None:
     series = facts.aws.series("TransactionLogsGeneration") if facts.aws else None
     if series is None or len(series.points) == 0:
         return None
     values = pd.Series([float(v) for _, v in series.points], dtype="float64")
     summary = _summary(values)
-    return ok(
-        "cloudwatch",
-        {
+    return WalRate(
+        method="cloudwatch",
+        inputs={
             "aws.metrics.TransactionLogsGeneration": {
                 "points": len(values),
                 "period_seconds": series.period_seconds,
                 "statistic": series.statistic,
             }
         },
-        [
+        assumptions=[
             f"CloudWatch TransactionLogsGeneration ({series.statistic} per "
             f"{series.period_seconds} s): each point is already an average over its period",
         ],

@@ -1,16 +1,20 @@
-"""The shape every estimate takes: a number (or a low/expected/high range) beside its method,
-its inputs and its assumptions, or ``unavailable`` with the reason.
+"""The range every estimate is made of, and the rounding report.json applies to estimates.
 
-Estimates are plain JSON: :func:`plain` turns numpy scalars and tuples into Python types and
-rounds floats, so ``report.json`` never carries ``numpy.float64`` or ``NaN``.
+:class:`Range` is a low / expected / high triple with ``low <= expected <= high``; it is a
+pydantic dataclass, so the typed estimates (:mod:`audit.estimate.model`) validate it from
+report.json and dump it as ``{low, expected, high}``. :func:`plain` turns numpy scalars into
+Python types, rounds floats and writes a non-finite number as ``null`` (JSON has no infinity);
+reading ``null`` back gives infinity, the only value that produces it.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from pydantic import field_validator
+from pydantic.dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,12 @@ class Range:
     low: float
     expected: float
     high: float
+
+    @field_validator("low", "expected", "high", mode="before")
+    @classmethod
+    def _unbounded(cls, value: Any) -> Any:
+        """``null`` in report.json is an unbounded end (infinity does not exist in JSON)."""
+        return math.inf if value is None else value
 
     def __post_init__(self) -> None:
         if not self.low <= self.expected <= self.high:
@@ -56,43 +66,6 @@ class Range:
 
 
 ZERO = Range.exact(0.0)
-
-
-def ok(
-    method: str,
-    inputs: Mapping[str, Any],
-    assumptions: list[str],
-    **values: Any,
-) -> dict[str, Any]:
-    """An estimate that could be computed."""
-    body: dict[str, Any] = {"status": "ok"}
-    for key, value in values.items():
-        body[key] = value.as_dict() if isinstance(value, Range) else value
-    body.update(method=method, inputs=dict(inputs), assumptions=list(assumptions))
-    return body
-
-
-def unavailable(
-    reason: str, method: str | None = None, inputs: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """An estimate that could not be computed, and why: never a made-up number."""
-    return {
-        "status": "unavailable",
-        "reason": reason,
-        "method": method,
-        "inputs": dict(inputs or {}),
-        "assumptions": [],
-    }
-
-
-def is_ok(estimate: Mapping[str, Any] | None) -> bool:
-    return estimate is not None and estimate.get("status") == "ok"
-
-
-def range_of(estimate: Mapping[str, Any], key: str) -> Range:
-    """The range stored under ``key`` of an ``ok`` estimate."""
-    value = estimate[key]
-    return Range(float(value["low"]), float(value["expected"]), float(value["high"]))
 
 
 def plain(value: Any, digits: int = 6) -> Any:

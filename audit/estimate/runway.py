@@ -9,12 +9,11 @@ or ``options["free_disk_bytes"]``; Aurora's cluster volume grows on its own (up 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from audit.estimate.result import Range, ok, unavailable
-from audit.estimate.settings import setting_bytes
+from audit.estimate.model import Runway, RunwayLimit
+from audit.estimate.options import EstimateOptions
+from audit.estimate.result import Range
 from audit.facts import Facts
+from audit.units import setting_bytes
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -25,9 +24,9 @@ def keep_size_bytes(facts: Facts) -> int | None:
     return setting_bytes(setting) if setting is not None else None
 
 
-def free_disk(facts: Facts, options: Mapping[str, Any]) -> tuple[float | None, str]:
-    if "free_disk_bytes" in options:
-        return float(options["free_disk_bytes"]), "options.free_disk_bytes"
+def free_disk(facts: Facts, options: EstimateOptions) -> tuple[float | None, str]:
+    if options.free_disk_bytes is not None:
+        return float(options.free_disk_bytes), "options.free_disk_bytes"
     series = facts.aws.series("FreeStorageSpace") if facts.aws else None
     if series is not None and series.points:
         return float(min(v for _, v in series.points)), "CloudWatch FreeStorageSpace (minimum)"
@@ -49,53 +48,56 @@ def _hours(limit: float, rate: Range, p95: float) -> Range:
 
 
 def runway_estimate(
-    facts: Facts, options: Mapping[str, Any], logical_rate: Range | None, p95: float | None
-) -> dict[str, Any]:
+    facts: Facts, options: EstimateOptions, logical_rate: Range | None, p95: float | None
+) -> Runway:
     if logical_rate is None or p95 is None:
-        return unavailable("the logical WAL rate is unavailable", method="runway")
+        return Runway.unavailable("the logical WAL rate is unavailable", method="runway")
     keep = keep_size_bytes(facts)
     disk, disk_source = free_disk(facts, options)
-    limits: dict[str, Any] = {}
+    limits: dict[str, RunwayLimit] = {}
     if keep is None:
-        limits["max_slot_wal_keep_size"] = unavailable("max_slot_wal_keep_size was not collected")
+        limits["max_slot_wal_keep_size"] = RunwayLimit.unavailable(
+            "max_slot_wal_keep_size was not collected"
+        )
     elif keep < 0:
-        limits["max_slot_wal_keep_size"] = unavailable(
+        limits["max_slot_wal_keep_size"] = RunwayLimit.unavailable(
             "max_slot_wal_keep_size = -1: a stalled slot is never invalidated, it fills the disk"
         )
     else:
-        limits["max_slot_wal_keep_size"] = ok(
-            "limit / logical WAL rate",
-            {"max_slot_wal_keep_size_bytes": keep},
-            [],
+        limits["max_slot_wal_keep_size"] = RunwayLimit(
+            method="limit / logical WAL rate",
+            inputs={"max_slot_wal_keep_size_bytes": keep},
             hours=_hours(float(keep), logical_rate, p95),
             limit_bytes=keep,
         )
     if disk is None:
-        limits["disk"] = unavailable(disk_source)
+        limits["disk"] = RunwayLimit.unavailable(disk_source)
     else:
-        limits["disk"] = ok(
-            "free disk / logical WAL rate",
-            {"free_disk_bytes": disk, "source": disk_source},
-            [],
+        limits["disk"] = RunwayLimit(
+            method="free disk / logical WAL rate",
+            inputs={"free_disk_bytes": disk, "source": disk_source},
             hours=_hours(disk, logical_rate, p95),
             limit_bytes=disk,
         )
-    known = {k: v for k, v in limits.items() if v["status"] == "ok"}
+    known = {k: v.hours for k, v in limits.items() if v.hours is not None}
     if not known:
-        reasons = "; ".join(f"{k}: {v['reason']}" for k, v in limits.items())
-        out = unavailable(f"no limit is known ({reasons})", method="runway")
-        out["limits"] = limits
-        return out
-    limit = min(known, key=lambda k: known[k]["hours"]["expected"])
-    return ok(
-        "limit / p95 logical WAL rate",
-        {"logical_bytes_per_s": logical_rate.as_dict(), "p95_logical_bytes_per_s": p95},
-        [
+        reasons = "; ".join(f"{k}: {v.reason}" for k, v in limits.items())
+        return Runway(
+            status="unavailable",
+            reason=f"no limit is known ({reasons})",
+            method="runway",
+            limits=limits,
+        )
+    limit = min(known, key=lambda k: known[k].expected)
+    return Runway(
+        method="limit / p95 logical WAL rate",
+        inputs={"logical_bytes_per_s": logical_rate.as_dict(), "p95_logical_bytes_per_s": p95},
+        assumptions=[
             "a stalled slot holds all WAL written after it stops; expected at the p95 logical "
             "rate, low at the high end of the rate, high at the low end",
             "WAL already held by existing slots is not subtracted (see the slots section)",
         ],
-        hours=known[limit]["hours"],
+        hours=known[limit],
         limit=limit,
         limits=limits,
     )

@@ -20,7 +20,9 @@ from typing import Any
 
 from audit.engine.profile import Profile
 from audit.estimate import defaults as d
-from audit.estimate.result import Range, ok, unavailable
+from audit.estimate.model import Snapshot, SnapshotAlternative, SnapshotTable
+from audit.estimate.options import EstimateOptions
+from audit.estimate.result import Range
 from audit.estimate.widths import row_count
 from audit.facts import Facts, Table, TableKind
 from audit.facts.capacity import ReadProbe, ReadProbeTable
@@ -137,20 +139,20 @@ def _makespan(durations: Sequence[float], workers: int) -> float:
 
 
 def _consumer(
-    profile: Profile, options: Mapping[str, Any]
+    profile: Profile, options: EstimateOptions
 ) -> tuple[d.SnapshotDefaults, Range, Range, Range, str]:
     default = d.PROFILE_DEFAULTS.get(profile.name, d.PROFILE_DEFAULTS["generic"])
     rows = default.rows_per_s
     size = default.bytes_per_s
     events = default.events_per_s
     source = default.source
-    if "consumer_rows_per_s" in options:
-        rows = Range.exact(float(options["consumer_rows_per_s"]))
+    if options.consumer_rows_per_s is not None:
+        rows = Range.exact(options.consumer_rows_per_s)
         source = "options.consumer_rows_per_s"
-    if "consumer_bytes_per_s" in options:
-        size = Range.exact(float(options["consumer_bytes_per_s"]))
-    if "consumer_events_per_s" in options:
-        events = Range.exact(float(options["consumer_events_per_s"]))
+    if options.consumer_bytes_per_s is not None:
+        size = Range.exact(options.consumer_bytes_per_s)
+    if options.consumer_events_per_s is not None:
+        events = Range.exact(options.consumer_events_per_s)
     return default, rows, size, events, source
 
 
@@ -233,14 +235,32 @@ class Plan:
         return seconds, "the slot is created before the snapshot: WAL is held for all of it"
 
 
-def _decode_rate(options: Mapping[str, Any]) -> Range:
-    if "walsender_decode_bytes_per_s" in options:
-        return Range.exact(float(options["walsender_decode_bytes_per_s"]))
+def decode_rate(options: EstimateOptions) -> Range:
+    """Bytes per second one walsender decodes: the option, else the measured default."""
+    if options.walsender_decode_bytes_per_s is not None:
+        return Range.exact(options.walsender_decode_bytes_per_s)
     return d.WALSENDER_DECODE_BYTES_PER_S
 
 
+def _workers(default: d.SnapshotDefaults, options: EstimateOptions) -> int:
+    chosen = {
+        "snapshot_threads": options.snapshot_threads,
+        "dms_parallel_tables": options.dms_parallel_tables,
+        "native_sync_workers": options.native_sync_workers,
+    }[default.workers_option]
+    return chosen if chosen is not None else default.workers
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long the slot holds WAL, the catch-up after the copy, and the WAL held."""
+
+    hold: Range | None = None
+    catch_up: Range | None = None
+    retained: Range | None = None
+
+
 def _retention(
-    values: dict[str, Any],
     inputs: dict[str, Any],
     assumptions: list[str],
     *,
@@ -250,11 +270,10 @@ def _retention(
     event_rate: float | None,
     events_capacity: Range,
     decode: Range,
-) -> None:
+) -> Retention:
     if logical_rate is None:
-        values["retained_wal_bytes"] = None
         assumptions.append("no WAL rate: retained WAL and catch-up are unavailable")
-        return
+        return Retention()
     catch_up = Range.exact(0.0)
     if event_rate is None:
         assumptions.append("no row-change rate: catch-up time left out (0)")
@@ -264,38 +283,36 @@ def _retention(
             "catch-up: backlog / (consumer events/s - change events/s), and backlog WAL / "
             "(walsender decode rate - logical WAL rate); infinite when the consumer is slower"
         )
-    values["catch_up_seconds"] = catch_up
-    values["hold_seconds"] = hold
-    values["retained_wal_bytes"] = (hold + catch_up).times(logical_rate)
     inputs["logical_wal_bytes_per_s"] = logical_rate.as_dict()
     inputs["change_events_per_s"] = event_rate
     inputs["walsender_decode_bytes_per_s"] = decode.as_dict()
+    return Retention(hold, catch_up, (hold + catch_up).times(logical_rate))
 
 
 def snapshot_estimate(
     facts: Facts,
     profile: Profile,
-    options: Mapping[str, Any],
+    options: EstimateOptions,
     logical_rate: Range | None,
     event_rate: float | None,
-) -> dict[str, Any]:
+) -> Snapshot:
     """``estimates.snapshot`` for the profile (see the module docstring)."""
     if facts.tables is None:
-        return unavailable("tables were not collected", method="snapshot")
+        return Snapshot.unavailable("tables were not collected", method="snapshot")
     tables, unknown = snapshot_tables(facts)
     if not tables:
-        return unavailable("no table with a known size to copy", method="snapshot")
+        return Snapshot.unavailable("no table with a known size to copy", method="snapshot")
     read = database_read_rate(facts.read_probe, {t.qualified_name: t for t in facts.tables})
     default, c_rows, c_bytes, c_events, consumer_source = _consumer(profile, options)
     mode = default.mode
-    if profile.name == "debezium" and options.get("snapshot_mode") == "incremental":
+    if profile.name == "debezium" and options.snapshot_mode == "incremental":
         mode = "debezium_incremental"
     incremental = mode == "debezium_incremental"
     plan = Plan(
         tables,
         [(read.rows_per_s, read.bytes_per_s), (c_rows, c_bytes)],
-        int(options.get(default.workers_option, default.workers)),
-        int(options.get("incremental_chunk_rows", d.INCREMENTAL_CHUNK_ROWS)),
+        _workers(default, options),
+        options.incremental_chunk_rows or d.INCREMENTAL_CHUNK_ROWS,
     )
     workers = 1 if incremental else plan.workers
     items = plan.copies(incremental)
@@ -338,12 +355,10 @@ def snapshot_estimate(
     if unknown:
         assumptions.append("size unknown, left out: " + ", ".join(unknown))
     per_table = [
-        {"table": c.name, "rows": c.rows, "bytes": c.bytes, "seconds": c.seconds.as_dict()}
+        SnapshotTable(table=c.name, rows=c.rows, heap_toast_bytes=c.bytes, seconds=c.seconds)
         for c in sorted(items, key=lambda c: c.seconds.expected, reverse=True)[:PER_TABLE_LIMIT]
     ]
-    values: dict[str, Any] = {"mode": mode, "seconds": seconds, "per_table": per_table}
-    _retention(
-        values,
+    retention = _retention(
         inputs,
         assumptions,
         hold=hold,
@@ -351,12 +366,27 @@ def snapshot_estimate(
         logical_rate=logical_rate,
         event_rate=event_rate,
         events_capacity=c_events,
-        decode=_decode_rate(options),
+        decode=decode_rate(options),
     )
+    alternatives: dict[str, SnapshotAlternative] = {}
     if profile.name == "debezium":
         other = "debezium_initial" if incremental else "debezium_incremental"
         alt_workers = plan.workers if incremental else 1
-        values["alternatives"] = {
-            other: {"seconds": plan.total(plan.copies(not incremental), alt_workers).as_dict()}
-        }
-    return ok("snapshot", inputs, assumptions, **values)
+        alternatives[other] = SnapshotAlternative(
+            seconds=plan.total(plan.copies(not incremental), alt_workers)
+        )
+    return Snapshot(
+        method="snapshot",
+        inputs=inputs,
+        assumptions=assumptions,
+        mode=mode,
+        tables=len(tables),
+        heap_toast_bytes=sum(c.bytes for c in items),
+        workers=workers,
+        seconds=seconds,
+        per_table=per_table,
+        catch_up_seconds=retention.catch_up,
+        hold_seconds=retention.hold,
+        retained_wal_bytes=retention.retained,
+        alternatives=alternatives,
+    )

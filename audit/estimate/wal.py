@@ -16,13 +16,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from audit.estimate import overhead as oh
 from audit.estimate import rate as rt
 from audit.estimate import wal_bytes as wb
-from audit.estimate.result import Range, ok, unavailable
-from audit.estimate.widths import RowWidths, row_widths
+from audit.estimate.model import (
+    CrossCheck,
+    IdentityChange,
+    LogicalRate,
+    Ratio,
+    RecommendedIdentities,
+    RowWidths,
+    WalEstimates,
+    WalRate,
+    WalTable,
+)
+from audit.estimate.options import EstimateOptions
+from audit.estimate.result import Range
+from audit.estimate.widths import row_widths
 from audit.facts import Facts, ReplicaIdentity, Table
 from audit.facts.capacity import ReadProbeTable
 
@@ -31,7 +42,7 @@ PER_TABLE_LIMIT = 25
 
 @dataclass(frozen=True)
 class WalResult:
-    estimates: dict[str, Any]
+    estimates: WalEstimates
     logical_rate: Range | None
     logical_p95: float | None
     recommended_rate: Range | None
@@ -39,16 +50,17 @@ class WalResult:
     window_seconds: float | None
 
 
-def table_widths(facts: Facts, options: Mapping[str, Any]) -> dict[str, RowWidths]:
+def table_widths(facts: Facts, options: EstimateOptions) -> dict[str, RowWidths]:
     probes: dict[str, ReadProbeTable] = {
         p.table: p for p in (facts.read_probe.tables if facts.read_probe else [])
     }
     inserted = oh.wal_insert_tuple_lengths(facts.walinspect) if facts.walinspect else {}
-    overrides: Mapping[str, Mapping[str, float]] = options.get("row_widths", {})
     result: dict[str, RowWidths] = {}
     for table in facts.tables or []:
         name = table.qualified_name
-        widths = row_widths(table, probes.get(name), overrides.get(name), inserted.get(name))
+        widths = row_widths(
+            table, probes.get(name), options.row_widths.get(name), inserted.get(name)
+        )
         if widths is not None:
             result[name] = widths
     return result
@@ -65,13 +77,19 @@ def _fpi_share(facts: Facts) -> float | None:
 
 
 def row_change_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> Range | None:
-    """Replica-mode WAL bytes over the window rebuilt from row counters (rate method 4)."""
+    """Replica-mode WAL bytes over the window rebuilt from row counters (rate method 4);
+    unlogged and temporary tables write none."""
     sampling = facts.sampling
     if sampling is None or not sampling.table_deltas:
         return None
+    tables = {t.qualified_name: t for t in facts.tables or []}
+    logged = {
+        name: oh.Ops.from_delta(delta)
+        for name, delta in sampling.table_deltas.items()
+        if not oh.writes_no_wal(name, tables.get(name))
+    }
     records = 0.0
-    for name, delta in sampling.table_deltas.items():
-        ops = oh.Ops.from_delta(delta)
+    for name, ops in logged.items():
         width = widths.get(name)
         tuple_len = width.tuple_bytes.expected if width else 100.0
         records += ops.ins * (rt.INSERT_RECORD_FIXED + tuple_len + rt.INDEX_ENTRY_RECORD)
@@ -80,9 +98,7 @@ def row_change_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> Range | Non
             rt.UPDATE_RECORD_FIXED + tuple_len + rt.INDEX_ENTRY_RECORD
         )
         records += ops.dele * rt.DELETE_RECORD
-    commits = oh.commits_in_window(
-        facts, sum(oh.Ops.from_delta(v).changes for v in sampling.table_deltas.values())
-    )
+    commits = oh.commits_in_window(facts, sum(ops.changes for ops in logged.values()))
     if commits is not None:
         records += commits[0].expected * rt.COMMIT_RECORD
     share = rt.ROW_CHANGES_FPI_SHARE
@@ -118,28 +134,48 @@ def _ratio(prediction: oh.Prediction, denominator: Range) -> Range:
     return Range(min(low, expected), expected, max(expected, high))
 
 
+@dataclass(frozen=True)
+class _Measured:
+    """The measured rate's figures the prediction builds on (an ``ok`` WalRate)."""
+
+    method: str
+    window_mean: float
+    p50: float
+    p95: float
+    range: Range | None
+
+    @classmethod
+    def of(cls, rate: WalRate) -> _Measured:
+        mean = rate.window_mean if rate.window_mean is not None else rate.mean or 0.0
+        return cls(
+            method=rate.method or "",
+            window_mean=mean,
+            p50=rate.p50 if rate.p50 is not None else mean,
+            p95=rate.p95 if rate.p95 is not None else mean,
+            range=rate.range,
+        )
+
+
 def _denominator(
-    prediction: oh.Prediction, facts: Facts, current: Mapping[str, Any], window: float | None
+    prediction: oh.Prediction, facts: Facts, current: _Measured, window: float | None
 ) -> Range | None:
     if prediction.predictor == "pg_walinspect" and facts.walinspect is not None:
         return Range.exact(float(facts.walinspect.lsn_bytes))
     if window is None:
         return None
-    if current["method"] == "row_changes":
-        measured = current["range"]
-        return Range(measured["low"], measured["expected"], measured["high"]).scale(window)
-    return Range.exact(float(current["window_mean"]) * window)
+    if current.method == "row_changes" and current.range is not None:
+        return current.range.scale(window)
+    return Range.exact(current.window_mean * window)
 
 
-def _logical(current: Mapping[str, Any], ratio: Range) -> tuple[Range, float]:
-    mean = float(current["window_mean"])
-    if current["method"] == "row_changes":
-        measured = current["range"]
-        low, high = float(measured["low"]), float(measured["high"])
+def _logical(current: _Measured, ratio: Range) -> tuple[Range, float]:
+    mean = current.window_mean
+    if current.method == "row_changes" and current.range is not None:
+        low, high = current.range.low, current.range.high
     else:
-        low, high = min(float(current["p50"]), mean), max(float(current["p95"]), mean)
+        low, high = min(current.p50, mean), max(current.p95, mean)
     rate = Range(low * (1 + ratio.low), mean * (1 + ratio.expected), high * (1 + ratio.high))
-    p95 = max(float(current["p95"]), mean) * (1 + ratio.expected)
+    p95 = max(current.p95, mean) * (1 + ratio.expected)
     return Range(min(rate.low, rate.expected), rate.expected, max(rate.high, rate.expected)), p95
 
 
@@ -149,48 +185,54 @@ def _per_table(
     recommended: oh.Prediction,
     widths: Mapping[str, RowWidths],
     window: float | None,
-) -> list[dict[str, Any]]:
+) -> list[WalTable]:
     tables: dict[str, Table] = {t.qualified_name: t for t in facts.tables or []}
     deltas = facts.sampling.table_deltas if facts.sampling else {}
     per_s = 1 / window if window else None
-    rows: list[dict[str, Any]] = []
+    rows: list[WalTable] = []
     for name in sorted(set(current.per_table) | set(recommended.per_table)):
+        table = tables.get(name)
+        if oh.writes_no_wal(name, table):
+            continue
         now = current.per_table.get(name, Range.exact(0.0)).scale(wb.PAGE_FACTOR)
         rec = recommended.per_table.get(name, Range.exact(0.0)).scale(wb.PAGE_FACTOR)
-        table = tables.get(name)
-        row: dict[str, Any] = {
-            "table": name,
-            "replica_identity": table.replica_identity.value if table else None,
-            "recommended_identity": oh.recommended_identity(table).value if table else None,
-            "extra_bytes_per_s": now.scale(per_s).as_dict() if per_s else None,
-            "extra_bytes_per_s_recommended": rec.scale(per_s).as_dict() if per_s else None,
-            "extra_bytes_in_window": now.as_dict(),
-        }
-        if name in deltas and per_s:
-            row["ops_per_s"] = {k: v * per_s for k, v in deltas[name].items()}
-        if name in widths:
-            row["widths"] = widths[name].describe()
-        rows.append(row)
-    rows.sort(key=lambda r: r["extra_bytes_in_window"]["expected"], reverse=True)
+        rows.append(
+            WalTable(
+                table=name,
+                replica_identity=table.replica_identity.value if table else None,
+                recommended_identity=oh.recommended_identity(table).value if table else None,
+                extra_bytes_per_s=now.scale(per_s) if per_s else None,
+                extra_bytes_per_s_recommended=rec.scale(per_s) if per_s else None,
+                extra_bytes_in_window=now,
+                ops_per_s={k: v * per_s for k, v in deltas[name].items()}
+                if name in deltas and per_s
+                else None,
+                widths=widths.get(name),
+            )
+        )
+    rows.sort(key=lambda r: r.extra_bytes_in_window.expected, reverse=True)
     return rows[:PER_TABLE_LIMIT]
 
 
+@dataclass(frozen=True)
+class _Predicted:
+    ratio: Range
+    logical: Range
+    p95: float
+    components: dict[str, Range]
+
+
 def _predicted(
-    prediction: oh.Prediction, denominator: Range, current: Mapping[str, Any], window: float | None
-) -> dict[str, Any]:
+    prediction: oh.Prediction, denominator: Range, current: _Measured, window: float | None
+) -> _Predicted:
     ratio = _ratio(prediction, denominator)
     logical, p95 = _logical(current, ratio)
     per_s = 1 / window if window else None
     components = {
-        k: v.scale(wb.PAGE_FACTOR * per_s).as_dict() if per_s else v.scale(wb.PAGE_FACTOR).as_dict()
+        k: v.scale(wb.PAGE_FACTOR * per_s) if per_s else v.scale(wb.PAGE_FACTOR)
         for k, v in prediction.components.items()
     }
-    return {
-        "ratio": ratio,
-        "logical": logical,
-        "p95": p95,
-        "components": components,
-    }
+    return _Predicted(ratio, logical, p95, components)
 
 
 def _already_logical(facts: Facts) -> bool:
@@ -199,18 +241,16 @@ def _already_logical(facts: Facts) -> bool:
 
 
 def _as_measured(
-    cur: dict[str, Any], recd: dict[str, Any], current: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
+    cur: _Predicted, recd: _Predicted, current: _Measured
+) -> tuple[_Predicted, _Predicted]:
     """On a server already at wal_level=logical the measured rate is the logical rate.
 
     The prediction for the recommended identities keeps only its difference from the
     prediction for the current ones (the saving of, e.g., FULL -> primary key).
     """
-    mean = float(current["window_mean"])
-    p50 = float(current.get("p50") or mean)
-    p95 = float(current.get("p95") or mean)
-    measured = Range(min(p50, mean), mean, max(p95, mean))
-    saving = max(0.0, cur["logical"].expected - recd["logical"].expected)
+    mean = current.window_mean
+    measured = Range(min(current.p50, mean), mean, max(current.p95, mean))
+    saving = max(0.0, cur.logical.expected - recd.logical.expected)
     recommended = Range(
         max(0.0, measured.low - saving),
         max(0.0, measured.expected - saving),
@@ -219,98 +259,120 @@ def _as_measured(
     zero = Range.exact(0.0)
     ratio = Range.exact(-saving / mean if mean else 0.0) if saving else zero
     return (
-        {**cur, "ratio": zero, "logical": measured, "p95": p95, "components": {}},
-        {**recd, "ratio": ratio, "logical": recommended, "p95": max(0.0, p95 - saving)},
+        _Predicted(zero, measured, current.p95, {}),
+        _Predicted(ratio, recommended, max(0.0, current.p95 - saving), recd.components),
     )
 
 
-def wal_estimates(facts: Facts, options: Mapping[str, Any]) -> WalResult:
+def _unavailable(
+    current: WalRate,
+    predictor: str,
+    reason: str,
+    widths: dict[str, RowWidths],
+    window: float | None,
+) -> WalResult:
+    estimates = WalEstimates(
+        current_bytes_per_s=current,
+        predictor=predictor,
+        logical_overhead_ratio=Ratio.unavailable(reason),
+        logical_bytes_per_s=LogicalRate.unavailable(reason),
+        recommended_identities=RecommendedIdentities.unavailable(reason),
+    )
+    return WalResult(estimates, None, None, None, widths, window)
+
+
+def _ratio_estimate(
+    ratio: Range, method: str, inputs: dict[str, object], notes: list[str]
+) -> Ratio:
+    return Ratio(
+        method=method,
+        inputs=dict(inputs),
+        assumptions=list(notes),
+        low=ratio.low,
+        expected=ratio.expected,
+        high=ratio.high,
+    )
+
+
+def wal_estimates(facts: Facts, options: EstimateOptions) -> WalResult:
     widths = table_widths(facts, options)
     window = rt.window_seconds(facts)
-    current = rt.current_wal_rate(facts, row_change_wal(facts, widths))
-    result: dict[str, Any] = {"current_bytes_per_s": current}
-    empty = WalResult(result, None, None, None, widths, window)
-    if current["status"] != "ok":
-        reason = "the current WAL rate is unavailable: " + current["reason"]
-        for key in ("logical_bytes_per_s", "logical_overhead_ratio", "recommended_identities"):
-            result[key] = unavailable(reason)
-        result["predictor"] = "unavailable"
-        result["per_table"] = []
-        return empty
+    rate = rt.current_wal_rate(facts, row_change_wal(facts, widths))
+    if not rate.ok:
+        reason = f"the current WAL rate is unavailable: {rate.reason}"
+        return _unavailable(rate, "unavailable", reason, widths, window)
     now = _predict(facts, widths, recommended=False)
     rec = _predict(facts, widths, recommended=True)
     if now is None or rec is None:
         reason = "no row changes were sampled and pg_walinspect was not read"
-        for key in ("logical_bytes_per_s", "logical_overhead_ratio", "recommended_identities"):
-            result[key] = unavailable(reason)
-        result["predictor"] = "unavailable"
-        result["per_table"] = []
-        return empty
+        return _unavailable(rate, "unavailable", reason, widths, window)
+    current = _Measured.of(rate)
     denominator = _denominator(now, facts, current, window)
     if denominator is None:
         reason = "the sampling window has no duration"
-        for key in ("logical_bytes_per_s", "logical_overhead_ratio", "recommended_identities"):
-            result[key] = unavailable(reason)
-        result["predictor"] = now.predictor
-        result["per_table"] = []
-        return empty
-    inputs = {
-        "current_bytes_per_s.method": current["method"],
-        "current_bytes_per_s.window_mean": current["window_mean"],
+        return _unavailable(rate, now.predictor, reason, widths, window)
+    inputs: dict[str, object] = {
+        "current_bytes_per_s.method": current.method,
+        "current_bytes_per_s.window_mean": current.window_mean,
         "window_seconds": window,
         "denominator_bytes": denominator.as_dict(),
         **now.inputs,
     }
     cur = _predicted(now, denominator, current, window)
     recd = _predicted(rec, denominator, current, window)
-    method = f"{now.predictor} extra bytes per operation + measured {current['method']} rate"
+    method = f"{now.predictor} extra bytes per operation + measured {current.method} rate"
     if _already_logical(facts):
         cur, recd = _as_measured(cur, recd, current)
-        method = f"measured {current['method']} rate: wal_level is already logical"
+        method = f"measured {current.method} rate: wal_level is already logical"
         now.assumptions.append(
             "wal_level is already logical: the measured rate includes the logical overhead; "
             "recommended identities subtract the predicted saving from it"
         )
-    result["predictor"] = now.predictor
-    result["logical_overhead_ratio"] = ok(method, inputs, now.assumptions, **cur["ratio"].as_dict())
-    result["logical_bytes_per_s"] = ok(
-        method,
-        inputs,
-        now.assumptions,
-        **cur["logical"].as_dict(),
-        p95=cur["p95"],
-        components=cur["components"],
-    )
     changes = [
-        {
-            "table": t.qualified_name,
-            "from": t.replica_identity.value,
-            "to": oh.recommended_identity(t).value,
-        }
+        IdentityChange(
+            table=t.qualified_name,
+            from_identity=t.replica_identity.value,
+            to=oh.recommended_identity(t).value,
+        )
         for t in facts.tables or []
-        if oh.recommended_identity(t) is not t.replica_identity
+        if oh.recommended_identity(t) is not t.replica_identity and not t.unlogged
     ]
-    result["recommended_identities"] = ok(
-        method,
-        {"identity changes": len(changes)},
-        [
-            "the primary key where there is one, else a unique NOT NULL index "
-            "(USING INDEX), else FULL"
-        ],
-        changes=changes,
-        logical_overhead_ratio=recd["ratio"],
-        logical_bytes_per_s=recd["logical"],
-        p95=recd["p95"],
-        components=recd["components"],
-    )
-    result["per_table"] = _per_table(facts, now, rec, widths, window)
+    cross_check = None
     if facts.walinspect is not None:
         statistics = oh.predict_statistics(
             facts, widths, _identities(facts, recommended=False), _fpi_share(facts)
         )
         window_denominator = _denominator(oh.Prediction("statistics"), facts, current, window)
         if statistics is not None and window_denominator is not None:
-            result["statistics_cross_check"] = {
-                "logical_overhead_ratio": _ratio(statistics, window_denominator).as_dict()
-            }
-    return WalResult(result, cur["logical"], cur["p95"], recd["logical"], widths, window)
+            cross_check = CrossCheck(logical_overhead_ratio=_ratio(statistics, window_denominator))
+    estimates = WalEstimates(
+        current_bytes_per_s=rate,
+        predictor=now.predictor,
+        logical_overhead_ratio=_ratio_estimate(cur.ratio, method, inputs, now.assumptions),
+        logical_bytes_per_s=LogicalRate(
+            method=method,
+            inputs=dict(inputs),
+            assumptions=list(now.assumptions),
+            low=cur.logical.low,
+            expected=cur.logical.expected,
+            high=cur.logical.high,
+            p95=cur.p95,
+            components=cur.components,
+        ),
+        recommended_identities=RecommendedIdentities(
+            method=method,
+            inputs={"identity changes": len(changes)},
+            assumptions=[
+                "the primary key where there is one, else a unique NOT NULL index "
+                "(USING INDEX), else FULL"
+            ],
+            changes=changes,
+            logical_overhead_ratio=recd.ratio,
+            logical_bytes_per_s=recd.logical,
+            p95=recd.p95,
+            components=recd.components,
+        ),
+        per_table=_per_table(facts, now, rec, widths, window),
+        statistics_cross_check=cross_check,
+    )
+    return WalResult(estimates, cur.logical, cur.p95, recd.logical, widths, window)

@@ -11,10 +11,8 @@ Three widths matter to WAL (wal_overhead.md §4):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-
+from audit.estimate.model import RowWidths
+from audit.estimate.options import RowWidthOverride
 from audit.estimate.result import Range
 from audit.facts import ReplicaIdentity, Table
 from audit.facts.capacity import ReadProbeTable
@@ -35,22 +33,6 @@ TOAST_SPREAD = (0.6, 1.0)
 TOAST_FACTOR = 0.8
 # an unknown key: int4 / int8 keys are the common case, uuid and composite keys wider
 DEFAULT_KEY = Range(4.0, 8.0, 16.0)
-
-
-@dataclass(frozen=True)
-class RowWidths:
-    tuple_bytes: Range
-    flat_bytes: Range
-    key_bytes: Range
-    sources: dict[str, str]
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "tuple_bytes": self.tuple_bytes.as_dict(),
-            "flat_bytes": self.flat_bytes.as_dict(),
-            "key_bytes": self.key_bytes.as_dict(),
-            "sources": dict(self.sources),
-        }
 
 
 def row_count(table: Table) -> float | None:
@@ -108,26 +90,26 @@ def _key_width(table: Table, probe: ReadProbeTable | None) -> tuple[Range, str]:
 def row_widths(
     table: Table,
     probe: ReadProbeTable | None = None,
-    override: Mapping[str, float] | None = None,
+    override: RowWidthOverride | None = None,
     wal_insert_tuple: float | None = None,
 ) -> RowWidths | None:
     """The widths of ``table``, or None when nothing says how wide its rows are."""
-    override = override or {}
+    override = override or RowWidthOverride()
     found = _tuple_width(table, probe, wal_insert_tuple)
-    if "tuple_bytes" in override:
-        found = (Range.exact(float(override["tuple_bytes"])), "options.row_widths")
+    if override.tuple_bytes is not None:
+        found = (Range.exact(override.tuple_bytes), "options.row_widths")
     if found is None:
         return None
     tuple_width, tuple_source = found
     flat, flat_source = _flat_width(table, tuple_width, probe)
-    if "flat_row_bytes" in override:
-        flat, flat_source = Range.exact(float(override["flat_row_bytes"])), "options.row_widths"
+    if override.flat_row_bytes is not None:
+        flat, flat_source = Range.exact(override.flat_row_bytes), "options.row_widths"
     key, key_source = _key_width(table, probe)
-    if "key_bytes" in override:
-        key, key_source = Range.exact(float(override["key_bytes"])), "options.row_widths"
+    if override.key_bytes is not None:
+        key, key_source = Range.exact(override.key_bytes), "options.row_widths"
     return RowWidths(
-        tuple_width,
-        flat,
-        key,
-        {"tuple_bytes": tuple_source, "flat_bytes": flat_source, "key_bytes": key_source},
+        tuple_bytes=tuple_width,
+        flat_bytes=flat,
+        key_bytes=key,
+        sources={"tuple_bytes": tuple_source, "flat_bytes": flat_source, "key_bytes": key_source},
     )

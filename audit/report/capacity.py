@@ -1,9 +1,8 @@
 """The capacity plan as the report shows it: headline figures, charts and their workings.
 
-Reads ``report.estimates`` (the shape documented in docs/capacity.md) and ``report.series``.
-The estimates evolve, so every read is defensive: a missing or reshaped estimate shows as
-"unavailable" with a reason, never as an error and never as a made-up number. Keys this
-module does not know are listed, so nothing silently disappears from the document.
+Reads the typed ``report.estimates`` (:mod:`audit.estimate.model`) and ``report.series``. An
+unavailable figure shows as "unavailable" with its reason, never as a made-up number; a
+renamed field is a type error here, not a figure that silently disappears.
 """
 
 from __future__ import annotations
@@ -11,8 +10,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeGuard
+from typing import Any
 
+from audit.estimate.model import (
+    ConnectorSetting,
+    Estimate,
+    Estimates,
+    Runway,
+    SettingRecommendation,
+    Snapshot,
+    WalRate,
+)
+from audit.estimate.result import Range
 from audit.report.charts import (
     BLUE,
     INK,
@@ -29,9 +38,8 @@ from audit.report.charts import (
     line_chart,
     time_scale,
 )
-from audit.report.inventory import Band, band, dig, number
 from audit.report.series import RateSeries, Series
-from audit.report.units import (
+from audit.units import (
     fmt_bytes,
     fmt_hours,
     fmt_per_second,
@@ -47,17 +55,6 @@ TOP_TABLES = 10
 MAX_POINTS = 720
 #: Rows of a chart's data table (its text equivalent) in the HTML.
 MAX_TABLE_POINTS = 60
-
-KNOWN_KEYS = (
-    "version",
-    "profile",
-    "wal",
-    "change_stream",
-    "decoding",
-    "snapshot",
-    "runway",
-    "recommendations",
-)
 
 RATE_METHODS = {
     "lsn": "pg_current_wal_lsn() deltas",
@@ -119,10 +116,15 @@ class Figure:
 
 @dataclass(frozen=True)
 class Recommendation:
+    """One row of the recommended-settings table, rendered from one recommendation object."""
+
     setting: str
+    current: str
     value: str
-    method: str
+    parameter_group: str
+    restart: str
     note: str
+    method: str
 
 
 @dataclass(frozen=True)
@@ -133,26 +135,31 @@ class Capacity:
     figures: list[Figure]
     recommendations: list[Recommendation]
     figures_text: list[tuple[str, str]]
-    other_keys: list[str]
 
 
 # -- reading estimates -----------------------------------------------------------------------
 
 
-def _estimate(estimates: Any, *path: str) -> Mapping[str, Any] | None:
-    node = dig(estimates, *path)
-    return node if isinstance(node, Mapping) else None
+def _reason(node: Estimate, what: str) -> str:
+    return node.reason or f"{what} is unavailable"
 
 
-def _ok(node: Mapping[str, Any] | None) -> TypeGuard[Mapping[str, Any]]:
-    return node is not None and node.get("status") == "ok"
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
-def _reason(node: Mapping[str, Any] | None, what: str) -> str:
-    if node is None:
-        return f"{what} was not estimated"
-    reason = node.get("reason")
-    return str(reason) if reason else f"{what} is unavailable"
+def _band_of(value: Any) -> Range | None:
+    """An inputs entry written as ``{low, expected, high}``, as a Range."""
+    if not isinstance(value, Mapping) or set(value) != {"low", "expected", "high"}:
+        return None
+    parts = [_number(value.get(k)) for k in ("low", "expected", "high")]
+    if parts[0] is None or parts[1] is None or parts[2] is None:
+        return None
+    if not parts[0] <= parts[1] <= parts[2]:
+        return None
+    return Range(parts[0], parts[1], parts[2])
 
 
 def brief(reason: str) -> str:
@@ -164,7 +171,7 @@ def brief(reason: str) -> str:
     return reason
 
 
-def _range_text(b: Band, fmt: Callable[[float], str]) -> str:
+def _range_text(b: Range, fmt: Callable[[float], str]) -> str:
     return f"{fmt(b.low)} – {fmt(b.high)}"
 
 
@@ -186,7 +193,7 @@ def flatten(inputs: Any, prefix: str = "") -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for key, value in inputs.items():
         name = f"{prefix}.{key}" if prefix else str(key)
-        b = band(value)
+        b = _band_of(value)
         if b is not None:
             out.append((name, f"{_text(b.expected)} ({_text(b.low)} – {_text(b.high)})"))
         elif isinstance(value, Mapping):
@@ -196,15 +203,14 @@ def flatten(inputs: Any, prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
-def workings(node: Mapping[str, Any] | None, method: str | None = None) -> list[Workings]:
-    if node is None or not (node.get("assumptions") or node.get("inputs")):
+def workings(node: Estimate | None, method: str | None = None) -> list[Workings]:
+    if node is None or not (node.assumptions or node.inputs):
         return []
-    assumptions = node.get("assumptions")
     return [
         Workings(
-            method=method or str(node.get("method") or "not stated"),
-            inputs=flatten(node.get("inputs") or {}),
-            assumptions=[str(a) for a in assumptions] if isinstance(assumptions, list) else [],
+            method=method or node.method or "not stated",
+            inputs=flatten(node.inputs),
+            assumptions=list(node.assumptions),
         )
     ]
 
@@ -216,15 +222,14 @@ def _unavailable(key: str, label: str, reason: str, detail: str | None = None) -
     return Headline(key, label, "unavailable", detail or brief(reason), reason, available=False)
 
 
-def _wal_now(estimates: Mapping[str, Any]) -> Headline:
-    node = _estimate(estimates, "wal", "current_bytes_per_s")
-    p50, p95 = number(dig(node, "p50")), number(dig(node, "p95"))
-    mean = number(dig(node, "window_mean")) or number(dig(node, "mean"))
-    if not _ok(node) or p50 is None or p95 is None or mean is None:
+def _wal_now(estimates: Estimates) -> Headline:
+    node = estimates.wal.current_bytes_per_s
+    p50, p95 = node.p50, node.p95
+    mean = node.window_mean if node.window_mean is not None else node.mean
+    if not node.ok or p50 is None or p95 is None or mean is None:
         return _unavailable("wal_now", "WAL now (mean)", _reason(node, "the WAL rate"))
-    method = str(dig(node, "method"))
-    intervals = number(dig(node, "intervals"))
-    where = f", {int(intervals)} intervals" if intervals else ""
+    method = node.method or ""
+    where = f", {node.intervals} intervals" if node.intervals else ""
     # The mean, not the median: the logical figure beside it is the mean plus the overhead.
     return Headline(
         "wal_now",
@@ -235,25 +240,25 @@ def _wal_now(estimates: Mapping[str, Any]) -> Headline:
     )
 
 
-def _wal_logical(estimates: Mapping[str, Any]) -> Headline:
-    node = _estimate(estimates, "wal", "logical_bytes_per_s")
-    b = band(node)
-    if not _ok(node) or b is None:
+def _wal_logical(estimates: Estimates) -> Headline:
+    node = estimates.wal.logical_bytes_per_s
+    b = node.band
+    if not node.ok or b is None:
         return _unavailable("wal_logical", "WAL under logical", _reason(node, "the logical rate"))
-    predictor = dig(estimates, "wal", "predictor")
+    predictor = estimates.wal.predictor
     return Headline(
         "wal_logical",
         "WAL under logical",
         fmt_rate(b.expected),
         _range_text(b, fmt_rate),
-        f"{predictor} predictor on the measured rate" if predictor else str(node.get("method")),
+        f"{predictor} predictor on the measured rate" if predictor else str(node.method),
     )
 
 
-def _overhead(estimates: Mapping[str, Any]) -> Headline:
-    node = _estimate(estimates, "wal", "logical_overhead_ratio")
-    b = band(node)
-    if not _ok(node) or b is None:
+def _overhead(estimates: Estimates) -> Headline:
+    node = estimates.wal.logical_overhead_ratio
+    b = node.band
+    if not node.ok or b is None:
         return _unavailable("overhead", "Logical overhead", _reason(node, "the overhead"))
     return Headline(
         "overhead",
@@ -264,21 +269,18 @@ def _overhead(estimates: Mapping[str, Any]) -> Headline:
     )
 
 
-def _snapshot(estimates: Mapping[str, Any]) -> Headline:
-    node = _estimate(estimates, "snapshot")
-    b = band(dig(node, "seconds"))
-    if not _ok(node) or b is None:
+def _snapshot(estimates: Estimates) -> Headline:
+    node = estimates.snapshot
+    b = node.seconds
+    if not node.ok or b is None:
         return _unavailable("snapshot", "Snapshot duration", _reason(node, "the snapshot"))
-    tables = number(dig(node, "inputs", "tables"))
-    size = number(dig(node, "inputs", "bytes (heap + TOAST)"))
-    workers = number(dig(node, "inputs", "workers"))
-    parts = [str(node.get("mode") or "snapshot")]
-    if tables is not None:
-        parts.append(f"{int(tables)} tables")
-    if size is not None:
-        parts.append(fmt_bytes(size))
-    if workers is not None:
-        parts.append(f"{int(workers)} worker{'s' if workers != 1 else ''}")
+    parts = [node.mode or "snapshot"]
+    if node.tables is not None:
+        parts.append(f"{node.tables} tables")
+    if node.heap_toast_bytes is not None:
+        parts.append(f"{fmt_bytes(node.heap_toast_bytes)} heap + TOAST")
+    if node.workers is not None:
+        parts.append(f"{node.workers} worker{'s' if node.workers != 1 else ''}")
     return Headline(
         "snapshot",
         "Snapshot duration",
@@ -296,43 +298,32 @@ class Limit:
     reason: str
 
 
-def slot_limit(estimates: Mapping[str, Any]) -> Limit:
+def slot_limit(runway: Runway) -> Limit:
     """The lower of max_slot_wal_keep_size and free disk, or why neither is known."""
-    limits = _estimate(estimates, "runway", "limits") or {}
     known = [
-        (float(limit_bytes), name)
-        for name, node in limits.items()
-        if isinstance(node, Mapping)
-        and _ok(node)
-        and (limit_bytes := number(node.get("limit_bytes"))) is not None
+        (limit.limit_bytes, name)
+        for name, limit in runway.limits.items()
+        if limit.ok and limit.limit_bytes is not None
     ]
     if known:
         value, name = min(known)
         return Limit(name, LIMIT_LABELS.get(name, name), value, "")
-    reasons = [
-        brief(str(node.get("reason")))
-        for node in limits.values()
-        if isinstance(node, Mapping) and node.get("reason")
-    ]
+    reasons = [brief(limit.reason) for limit in runway.limits.values() if limit.reason]
     return Limit("", "no limit", None, "; ".join(reasons) or "no slot or disk limit is known")
 
 
-def _retained(estimates: Mapping[str, Any]) -> tuple[Headline, Band | None, Limit]:
-    node = _estimate(estimates, "snapshot")
-    limit = slot_limit(estimates)
-    raw = dig(node, "retained_wal_bytes")
-    expected = number(dig(raw, "expected"))
-    if not _ok(node) or expected is None:
+def _retained(estimates: Estimates) -> tuple[Headline, Range | None, Limit]:
+    node = estimates.snapshot
+    limit = slot_limit(estimates.runway)
+    b = node.retained_wal_bytes
+    if not node.ok or b is None:
         reason = (
             _reason(node, "the snapshot")
-            if not _ok(node)
+            if not node.ok
             else "no WAL rate: the WAL held during the snapshot is unknown"
         )
         return _unavailable("retained", "WAL held during snapshot", reason), None, limit
-    low = number(dig(raw, "low")) or 0.0
-    high = number(dig(raw, "high"))
-    b = Band(low=low, expected=expected, high=high if high is not None else math.inf)
-    span = f"{fmt_bytes(b.low)} – {fmt_bytes(b.high) if high is not None else 'unbounded'}"
+    span = f"{fmt_bytes(b.low)} – {fmt_bytes(b.high)}"
     tone = ""
     if limit.bytes is not None:
         against = f"limit {fmt_bytes(limit.bytes)} ({limit.label})"
@@ -356,19 +347,17 @@ def _retained(estimates: Mapping[str, Any]) -> tuple[Headline, Band | None, Limi
     )
 
 
-def _runway(estimates: Mapping[str, Any]) -> Headline:
-    node = _estimate(estimates, "runway")
-    b = band(dig(node, "hours"))
-    if not _ok(node) or b is None:
-        limits = _estimate(node or {}, "limits")
-        reason = _reason(node, "the runway")
-        if limits:
-            known = slot_limit(estimates).reason
+def _runway(estimates: Estimates) -> Headline:
+    node = estimates.runway
+    b = node.hours
+    if not node.ok or b is None:
+        if node.limits:
+            known = slot_limit(node).reason
             return _unavailable(
                 "runway", "Runway of a stalled slot", f"no limit is known: {known}", known
             )
-        return _unavailable("runway", "Runway of a stalled slot", reason)
-    limit = LIMIT_LABELS.get(str(node.get("limit")), str(node.get("limit")))
+        return _unavailable("runway", "Runway of a stalled slot", _reason(node, "the runway"))
+    limit = LIMIT_LABELS.get(str(node.limit), str(node.limit))
     return Headline(
         "runway",
         "Runway of a stalled slot",
@@ -382,8 +371,8 @@ def _runway(estimates: Mapping[str, Any]) -> Headline:
 # -- figures ---------------------------------------------------------------------------------
 
 
-def _rate_method(node: Mapping[str, Any] | None) -> str | None:
-    method = dig(node, "method")
+def _rate_method(node: WalRate) -> str | None:
+    method = node.method
     return f"{method}: {RATE_METHODS[method]}" if method in RATE_METHODS else None
 
 
@@ -399,9 +388,9 @@ def _bucketed(series: RateSeries) -> list[tuple[float, float]]:
     return out
 
 
-def _rate_figure(estimates: Mapping[str, Any], series: Series) -> Figure:
-    current = _estimate(estimates, "wal", "current_bytes_per_s")
-    logical = band(_estimate(estimates, "wal", "logical_bytes_per_s"))
+def _rate_figure(estimates: Estimates, series: Series) -> Figure:
+    current = estimates.wal.current_bytes_per_s
+    logical = estimates.wal.logical_bytes_per_s.band
     data = series.wal_rate or series.row_changes
     title = "WAL rate over the sample window"
     if data is None or not data.points:
@@ -410,7 +399,7 @@ def _rate_figure(estimates: Mapping[str, Any], series: Series) -> Figure:
             title,
             "",
             unavailable="no per-interval rate was sampled: "
-            + (_reason(current, "the WAL rate") if not _ok(current) else "one sample only"),
+            + (_reason(current, "the WAL rate") if not current.ok else "one sample only"),
             workings=workings(current, _rate_method(current)),
         )
     is_wal = data.unit == "B/s"
@@ -423,8 +412,8 @@ def _rate_figure(estimates: Mapping[str, Any], series: Series) -> Figure:
     values = [v for _, v in points]
     y_scale = byte_scale(max(values)) if is_wal else Scale("rows/s", 1.0)
     references: list[Reference] = []
-    p50, p95 = number(dig(current, "p50")), number(dig(current, "p95"))
-    if is_wal and _ok(current) and p50 is not None and p95 is not None:
+    p50, p95 = current.p50, current.p95
+    if is_wal and current.ok and p50 is not None and p95 is not None:
         references += [
             Reference(p50, f"p50 {fmt_rate(p50)}", MUTED, "2 3"),
             Reference(p95, f"p95 {fmt_rate(p95)}", INK, "7 4"),
@@ -484,14 +473,14 @@ def _rate_figure(estimates: Mapping[str, Any], series: Series) -> Figure:
     )
 
 
-def _logical_figure(estimates: Mapping[str, Any]) -> Figure:
+def _logical_figure(estimates: Estimates) -> Figure:
     title = "WAL now and under wal_level=logical"
-    current = _estimate(estimates, "wal", "current_bytes_per_s")
-    node = _estimate(estimates, "wal", "logical_bytes_per_s")
-    recommended = _estimate(estimates, "wal", "recommended_identities")
-    logical = band(node)
-    mean = number(dig(current, "window_mean"))
-    if not _ok(node) or logical is None or mean is None:
+    current = estimates.wal.current_bytes_per_s
+    node = estimates.wal.logical_bytes_per_s
+    recommended = estimates.wal.recommended_identities
+    logical = node.band
+    mean = current.window_mean
+    if not node.ok or logical is None or mean is None:
         return Figure(
             "wal-logical",
             title,
@@ -503,8 +492,8 @@ def _logical_figure(estimates: Mapping[str, Any]) -> Figure:
         BarRow("now (window mean)", mean),
         BarRow("logical, current identities", logical.expected, logical.low, logical.high),
     ]
-    rec = band(dig(recommended, "logical_bytes_per_s"))
-    if _ok(recommended) and rec is not None:
+    rec = recommended.logical_bytes_per_s
+    if recommended.ok and rec is not None:
         rows.append(BarRow("logical, recommended identities", rec.expected, rec.low, rec.high))
     scale = byte_scale(max(max(r.expected, r.high or 0.0) for r in rows))
     chart = bar_chart(
@@ -516,27 +505,23 @@ def _logical_figure(estimates: Mapping[str, Any]) -> Figure:
         axis_label=f"WAL rate ({scale.unit}/s); whiskers: low – high",
         value_text=fmt_rate,
     )
-    ratio = band(_estimate(estimates, "wal", "logical_overhead_ratio"))
+    ratio = estimates.wal.logical_overhead_ratio.band
     lead = (
         f"wal_level=logical would write {fmt_rate(logical.expected)} "
         f"({_range_text(logical, fmt_rate)})"
     )
     if ratio is not None:
         lead += f", {fmt_share(ratio.expected)} more than now ({_range_text(ratio, fmt_share)})"
-    changes = dig(recommended, "changes")
-    if _ok(recommended) and rec is not None and isinstance(changes, list) and changes:
+    changes = recommended.changes
+    if recommended.ok and rec is not None and changes:
         lead += (
             f"; with the recommended replica identities ({len(changes)} table"
             f"{'s' if len(changes) != 1 else ''} changed) {fmt_rate(rec.expected)}"
         )
-    components = _estimate(node, "components") or {}
-    table = []
-    for key, value in components.items():
-        b = band(value)
-        if b is not None:
-            table.append(
-                [COMPONENT_LABELS.get(key, key), fmt_rate(b.expected), _range_text(b, fmt_rate)]
-            )
+    table = [
+        [COMPONENT_LABELS.get(key, key), fmt_rate(b.expected), _range_text(b, fmt_rate)]
+        for key, b in node.components.items()
+    ]
     return Figure(
         "wal-logical",
         title,
@@ -548,33 +533,24 @@ def _logical_figure(estimates: Mapping[str, Any]) -> Figure:
     )
 
 
-def _table_rows(node: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
-    rows = dig(node, "per_table")
-    if not isinstance(rows, list):
-        return []
-    return [r for r in rows if isinstance(r, Mapping) and isinstance(r.get("table"), str)]
-
-
 def _more(shown: int, total: int, listed_by: str) -> str | None:
     if total <= shown:
         return None
     return f"{total - shown} more {listed_by}: see tables.csv and report.json."
 
 
-def _changes_figure(estimates: Mapping[str, Any]) -> Figure:
+def _changes_figure(estimates: Estimates) -> Figure:
     title = "Top tables by change volume"
-    node = _estimate(estimates, "change_stream")
-    rows = [r for r in _table_rows(node) if number(r.get("events_per_s")) is not None]
-    if not _ok(node) or not rows:
+    node = estimates.change_stream
+    rows = list(node.per_table)
+    if not node.ok or not rows:
         reason = (
-            _reason(node, "the change stream")
-            if not _ok(node)
-            else "no table changed in the window"
+            _reason(node, "the change stream") if not node.ok else "no table changed in the window"
         )
         return Figure("tables-changes", title, "", unavailable=reason, workings=workings(node))
-    rows.sort(key=lambda r: (-float(r["events_per_s"]), r["table"]))
+    rows.sort(key=lambda r: (-r.events_per_s, r.table))
     top = rows[:TOP_TABLES]
-    bars = [BarRow(r["table"], float(r["events_per_s"])) for r in top]
+    bars = [BarRow(r.table, r.events_per_s) for r in top]
     chart = bar_chart(
         "chart-tables-changes",
         title,
@@ -584,24 +560,26 @@ def _changes_figure(estimates: Mapping[str, Any]) -> Figure:
         axis_label="row changes per second (inserts + updates + deletes)",
         value_text=fmt_per_second,
     )
-    total = number(node.get("events_per_s")) if node else None
-    size = band(dig(node, "bytes_per_s"))
+    size = node.bytes_per_s
     lead = f"{len(rows)} table{'s' if len(rows) != 1 else ''} changed during the window"
-    if total is not None:
-        lead += f", {fmt_per_second(total, 'change events')} in all"
+    if node.events_per_s is not None:
+        lead += f", {fmt_per_second(node.events_per_s, 'change events')} in all"
     if size is not None:
         lead += f" ({fmt_rate(size.expected)} of pgoutput messages, {_range_text(size, fmt_rate)})"
-    lead += f"; the busiest is {top[0]['table']}"
-    table = []
-    for r in top:
-        b = band(r.get("bytes_per_s"))
-        table.append(
-            [
-                r["table"],
-                fmt_per_second(float(r["events_per_s"])),
-                fmt_rate(b.expected) if b else "unknown",
-            ]
+    lead += f"; the busiest is {top[0].table}"
+    if node.excluded:
+        lead += (
+            f"; {len(node.excluded)} unlogged or temporary table"
+            f"{'s' if len(node.excluded) != 1 else ''} left out (no WAL, never captured)"
         )
+    table = [
+        [
+            r.table,
+            fmt_per_second(r.events_per_s),
+            fmt_rate(r.bytes_per_s.expected) if r.bytes_per_s else "unknown",
+        ]
+        for r in top
+    ]
     return Figure(
         "tables-changes",
         title,
@@ -614,36 +592,29 @@ def _changes_figure(estimates: Mapping[str, Any]) -> Figure:
     )
 
 
-def _extra_figure(estimates: Mapping[str, Any]) -> Figure:
+def _extra_figure(estimates: Estimates) -> Figure:
     title = "Top tables by extra WAL under logical"
-    node = _estimate(estimates, "wal", "logical_bytes_per_s")
-    rows = [r for r in _table_rows(_estimate(estimates, "wal")) if band(r.get("extra_bytes_per_s"))]
+    node = estimates.wal.logical_bytes_per_s
+    rows = [(r, r.extra_bytes_per_s) for r in estimates.wal.per_table if r.extra_bytes_per_s]
     if not rows:
         reason = (
             _reason(node, "the WAL under logical")
-            if not _ok(node)
+            if not node.ok
             else "no table adds WAL under logical in the window"
         )
         return Figure("tables-extra-wal", title, "", unavailable=reason)
-    rows.sort(
-        key=lambda r: (
-            -(band(r["extra_bytes_per_s"]) or Band(low=0, expected=0, high=0)).expected,
-            r["table"],
-        )
-    )
+    rows.sort(key=lambda pair: (-pair[1].expected, pair[0].table))
     top = rows[:TOP_TABLES]
     bars = []
     table = []
-    for r in top:
-        b = band(r["extra_bytes_per_s"])
-        assert b is not None
-        bars.append(BarRow(r["table"], b.expected, b.low, b.high))
-        rec = band(r.get("extra_bytes_per_s_recommended"))
-        identity = str(r.get("replica_identity") or "?")
-        target = str(r.get("recommended_identity") or identity)
+    for r, b in top:
+        bars.append(BarRow(r.table, b.expected, b.low, b.high))
+        rec = r.extra_bytes_per_s_recommended
+        identity = r.replica_identity or "?"
+        target = r.recommended_identity or identity
         table.append(
             [
-                r["table"],
+                r.table,
                 identity if target == identity else f"{identity} → {target}",
                 f"{fmt_rate(b.expected)} ({_range_text(b, fmt_rate)})",
                 fmt_rate(rec.expected) if rec else "unknown",
@@ -659,15 +630,13 @@ def _extra_figure(estimates: Mapping[str, Any]) -> Figure:
         axis_label=f"extra WAL ({scale.unit}/s); whiskers: low – high",
         value_text=fmt_rate,
     )
-    first = band(top[0]["extra_bytes_per_s"])
-    lead = (
-        f"{top[0]['table']} adds the most WAL under logical: "
-        f"{fmt_rate(first.expected if first else None)}"
-    )
+    first, first_rate = top[0]
+    lead = f"{first.table} adds the most WAL under logical: {fmt_rate(first_rate.expected)}"
     return Figure(
         "tables-extra-wal",
         title,
-        lead + "; the last column is what it adds with the recommended replica identity.",
+        lead + "; the last column is what it adds with the recommended replica identity"
+        " (unlogged tables write no WAL and are not listed).",
         chart=chart,
         head=["Table", "Replica identity", "Extra WAL", "With recommended identity"],
         rows=table,
@@ -676,25 +645,24 @@ def _extra_figure(estimates: Mapping[str, Any]) -> Figure:
     )
 
 
-def _snapshot_figure(estimates: Mapping[str, Any]) -> Figure:
+def _snapshot_figure(estimates: Estimates) -> Figure:
     title = "Snapshot duration per table"
-    node = _estimate(estimates, "snapshot")
-    rows = [r for r in _table_rows(node) if band(r.get("seconds"))]
-    if not _ok(node) or not rows:
-        reason = _reason(node, "the snapshot") if not _ok(node) else "the estimate lists no table"
+    node = estimates.snapshot
+    rows = node.per_table
+    if not node.ok or not rows:
+        reason = _reason(node, "the snapshot") if not node.ok else "the estimate lists no table"
         return Figure("snapshot-tables", title, "", unavailable=reason, workings=workings(node))
     top = rows[:TOP_TABLES]
     bars = []
     table = []
     for r in top:
-        b = band(r["seconds"])
-        assert b is not None
-        bars.append(BarRow(r["table"], b.expected, b.low, b.high))
+        b = r.seconds
+        bars.append(BarRow(r.table, b.expected, b.low, b.high))
         table.append(
             [
-                r["table"],
-                f"{number(r.get('rows')) or 0:,.0f}",
-                fmt_bytes(number(r.get("bytes"))),
+                r.table,
+                f"{r.rows:,.0f}",
+                fmt_bytes(r.heap_toast_bytes),
                 f"{fmt_seconds(b.expected)} ({_range_text(b, fmt_seconds)})",
             ]
         )
@@ -709,52 +677,43 @@ def _snapshot_figure(estimates: Mapping[str, Any]) -> Figure:
         axis_label=f"copy time ({scale.unit}); whiskers: low – high",
         value_text=fmt_seconds,
     )
-    total = band(node.get("seconds")) if node else None
-    lead = f"The {node.get('mode') if node else 'snapshot'} snapshot takes "
+    lead = f"The {node.mode or 'snapshot'} snapshot takes "
     lead += (
-        f"{fmt_seconds(total.expected)} ({_range_text(total, fmt_seconds)})"
-        if total
+        f"{fmt_seconds(node.seconds.expected)} ({_range_text(node.seconds, fmt_seconds)})"
+        if node.seconds
         else "an unknown time"
     )
-    alternatives = _estimate(node or {}, "alternatives") or {}
-    for mode, alt in alternatives.items():
-        b = band(dig(alt, "seconds"))
-        if b is not None:
-            lead += f"; {mode} would take {fmt_seconds(b.expected)} ({_range_text(b, fmt_seconds)})"
-    listed = number(dig(node, "inputs", "tables"))
+    for mode, alt in node.alternatives.items():
+        lead += (
+            f"; {mode} would take {fmt_seconds(alt.seconds.expected)} "
+            f"({_range_text(alt.seconds, fmt_seconds)})"
+        )
     return Figure(
         "snapshot-tables",
         title,
         lead + ".",
         chart=chart,
-        head=["Table", "Rows", "Size", "Copy time"],
+        head=["Table", "Rows", "Size read (heap + TOAST)", "Copy time"],
         rows=table,
         workings=workings(node),
-        more=_more(len(top), int(listed) if listed else len(rows), "tables are copied"),
+        more=_more(len(top), node.tables or len(rows), "tables are copied"),
     )
 
 
-def _retention_figure(estimates: Mapping[str, Any]) -> Figure:
+def _retention_figure(estimates: Estimates) -> Figure:
     title = "WAL retained during the snapshot, against the limit"
-    node = _estimate(estimates, "snapshot")
+    node: Snapshot = estimates.snapshot
     _, retained, limit = _retained(estimates)
-    hold = band(dig(node, "hold_seconds"))
-    catch_up = dig(node, "catch_up_seconds")
-    rate = band(dig(node, "inputs", "logical_wal_bytes_per_s"))
-    if not _ok(node) or retained is None or hold is None or rate is None:
+    hold = node.hold_seconds
+    rate = estimates.wal.logical_bytes_per_s.band
+    if not node.ok or retained is None or hold is None or rate is None:
         reason = (
             _reason(node, "the snapshot")
-            if not _ok(node)
+            if not node.ok
             else "no logical WAL rate: the WAL held during the snapshot is unknown"
         )
         return Figure("retention", title, "", unavailable=reason, workings=workings(node))
-    catch = band(catch_up) or Band(low=0.0, expected=0.0, high=0.0)
-    if isinstance(catch_up, Mapping) and catch_up.get("high") is None:  # never catches up
-        catch = Band(
-            low=number(catch_up.get("low")) or 0.0,
-            expected=number(catch_up.get("expected")) or 0.0,
-            high=math.inf,
-        )
+    catch = node.catch_up_seconds or Range.exact(0.0)
     ends = {
         "low": hold.low + catch.low,
         "expected": hold.expected + catch.expected,
@@ -830,79 +789,105 @@ def _retention_figure(estimates: Mapping[str, Any]) -> Figure:
         chart=chart,
         head=["Case", "Snapshot + catch-up", "Logical WAL rate", "WAL retained"],
         rows=table,
-        workings=workings(_estimate(estimates, "runway")),
+        workings=workings(estimates.runway),
     )
 
 
 # -- recommendations and the rest ------------------------------------------------------------
 
 
-def _recommendations(estimates: Mapping[str, Any]) -> list[Recommendation]:
-    out: list[Recommendation] = []
-    node = _estimate(estimates, "recommendations") or {}
-    for key, rec in node.items():
-        if not isinstance(rec, Mapping):
-            continue
-        if not _ok(rec):
-            out.append(Recommendation(key, "unavailable", "", _reason(rec, key)))
-            continue
-        method = str(rec.get("method") or "")
-        if key == "slots_and_senders":
-            for setting, need in (
-                ("max_replication_slots", "needed_slots"),
-                ("max_wal_senders", "needed_wal_senders"),
-            ):
-                value, needed = number(rec.get(setting)), number(rec.get(need))
-                current = number(dig(rec, "inputs", setting))
-                if value is None:
-                    continue
-                note = [f"{int(needed)} needed"] if needed is not None else []
-                if current is not None:
-                    note.append(f"now {int(current)}")
-                out.append(Recommendation(setting, f"{int(value)}", method, ", ".join(note)))
-            continue
-        value = rec.get("value")
-        note = []
-        if key == "heartbeat" and number(rec.get("interval_seconds")) is not None:
-            note.append(fmt_seconds(number(rec.get("interval_seconds"))))
-        if rec.get("default") is not None:
-            note.append(f"default {_text(rec.get('default'))}")
-        if rec.get("fits_disk") is False:
-            note.append("does not fit the free disk")
-        out.append(
-            Recommendation(str(rec.get("setting") or key), _text(value), method, ", ".join(note))
+def _server_setting(rec: SettingRecommendation) -> Recommendation:
+    if not rec.ok:
+        return Recommendation(
+            rec.name, rec.current or "", "unavailable", "", "", rec.reason or "", ""
         )
+    current = rec.current or "not collected"
+    if rec.unit and rec.current not in (None, "-1", "0"):
+        current = f"{rec.current} ({rec.unit})"
+    notes = []
+    if rec.needed is not None:
+        notes.append(f"needs ≥ {rec.needed}")
+    if rec.staged is not None:
+        notes.append(f"staged {rec.staged}, not applied")
+    if rec.aws_configured is not None:
+        notes.append(f"parameter group has {rec.aws_configured}, not applied")
+    if rec.change_needed is False:
+        notes.append("already met")
+    notes.append(rec.why)
+    group = rec.parameter_group_value or ""
+    if rec.parameter_group_name and rec.parameter_group_name != rec.name:
+        group = f"{rec.parameter_group_name} = {group}"
+    return Recommendation(
+        setting=rec.name,
+        current=current,
+        value=rec.recommended or "",
+        parameter_group=group,
+        restart="restart" if rec.restart else "reload",
+        note="; ".join(n for n in notes if n),
+        method=rec.method or "",
+    )
+
+
+def _connector_setting(key: str, rec: ConnectorSetting) -> Recommendation | None:
+    if not rec.ok:
+        return Recommendation(key, "", "unavailable", "", "", rec.reason or "", "")
+    if rec.setting is None or rec.value is None:
+        return None  # not needed for this profile
+    notes = []
+    if rec.interval_seconds is not None:
+        notes.append(fmt_seconds(rec.interval_seconds))
+    if rec.default is not None:
+        notes.append(f"default {rec.default}")
+    return Recommendation(
+        setting=rec.setting,
+        current="",
+        value=str(rec.value),
+        parameter_group="connector setting",
+        restart="connector restart",
+        note=", ".join(notes),
+        method=rec.method or "",
+    )
+
+
+def _recommendations(estimates: Estimates) -> list[Recommendation]:
+    recs = estimates.recommendations
+    out = [_server_setting(s) for s in recs.settings]
+    for key, connector in (
+        ("incremental_snapshot_chunk_size", recs.incremental_snapshot_chunk_size),
+        ("heartbeat", recs.heartbeat),
+    ):
+        row = _connector_setting(key, connector)
+        if row is not None:
+            out.append(row)
     return out
 
 
-def _other_figures(estimates: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _other_figures(estimates: Estimates) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    stream = _estimate(estimates, "change_stream")
-    if _ok(stream):
-        events = number(dig(stream, "events_per_s"))
-        size = band(dig(stream, "bytes_per_s"))
-        if events is not None:
-            text = fmt_per_second(events, "events")
-            if size is not None:
-                text += f", {fmt_rate(size.expected)} ({_range_text(size, fmt_rate)})"
-            out.append(("Change stream to the consumer", text))
-    decoding = _estimate(estimates, "decoding")
-    share = band(dig(decoding, "utilisation"))
-    if _ok(decoding) and share is not None:
+    stream = estimates.change_stream
+    if stream.ok and stream.events_per_s is not None:
+        text = fmt_per_second(stream.events_per_s, "events")
+        if stream.bytes_per_s is not None:
+            size = stream.bytes_per_s
+            text += f", {fmt_rate(size.expected)} ({_range_text(size, fmt_rate)})"
+        out.append(("Change stream to the consumer", text))
+    decoding = estimates.decoding
+    share = decoding.utilisation
+    if decoding.ok and share is not None:
         out.append(
             (
                 "One walsender's decoding capacity in use",
                 f"{fmt_share(share.expected)} ({_range_text(share, fmt_share)})",
             )
         )
-    elif decoding is not None:
+    else:
         out.append(
             (
                 "One walsender's decoding capacity in use",
                 "unavailable: " + _reason(decoding, "decoding"),
             )
         )
-    long_term = number(dig(estimates, "wal", "current_bytes_per_s", "long_term"))
+    long_term = estimates.wal.current_bytes_per_s.long_term
     if long_term is not None:
         out.append(("WAL rate since the statistics reset", fmt_rate(long_term)))
     return out
@@ -922,12 +907,13 @@ def _dedupe(figures: list[Figure]) -> list[Figure]:
     return out
 
 
-def build_capacity(estimates: Mapping[str, Any], series: Series) -> Capacity:
+def build_capacity(estimates: Estimates | None, series: Series) -> Capacity:
+    if estimates is None:
+        return Capacity(False, None, [], [], [], [])
     retained, _, _ = _retained(estimates)
-    profile = estimates.get("profile")
     return Capacity(
-        estimated=bool(estimates),
-        profile=str(profile) if profile else None,
+        estimated=True,
+        profile=estimates.profile,
         headlines=[
             _wal_now(estimates),
             _wal_logical(estimates),
@@ -948,5 +934,4 @@ def build_capacity(estimates: Mapping[str, Any], series: Series) -> Capacity:
         ),
         recommendations=_recommendations(estimates),
         figures_text=_other_figures(estimates),
-        other_keys=sorted(k for k in estimates if k not in KNOWN_KEYS),
     )

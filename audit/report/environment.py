@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from audit.report.units import fmt_bytes, fmt_count, fmt_rate, fmt_seconds, fmt_share
+from audit.units import fmt_bytes, fmt_count, fmt_rate, fmt_seconds, fmt_share
 
 TEMPLATE_PACKAGE = "report_templates"
 

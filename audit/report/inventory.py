@@ -10,31 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from pydantic import Field
 
 from audit.aws.staged import staged_settings
+from audit.estimate.model import Estimates
+from audit.estimate.result import Range
 from audit.facts import Facts, Table, TableKind
 from audit.facts.aws import AwsCluster, AwsFacts, AwsMember
 from audit.facts.models import Publication
 from audit.report.base import ReportModel, rounded
 from audit.report.redact import redact
-
-#: The value CDC needs where one value is right on every platform. Floors that depend on the
-#: connectors (slots, senders, retention) come from the estimates' recommendations.
-REQUIRED_SETTINGS: dict[str, str] = {
-    "wal_level": "logical",
-    "rds.logical_replication": "on",
-}
-
-
-class Band(ReportModel):
-    """A low / expected / high estimate."""
-
-    low: float
-    expected: float
-    high: float
 
 
 class InventoryTable(ReportModel):
@@ -44,15 +30,21 @@ class InventoryTable(ReportModel):
     kind: str
     parent: str | None = None
     scope: str = Field(description="what a connector would capture of it")
-    unlogged: bool = False
+    unlogged: bool = Field(
+        default=False, description="unlogged: writes no WAL, never captured, not in the estimates"
+    )
     primary_key: list[str] | None = None
     replica_identity: str
     identity_index: str | None = None
     rows: float | None = None
-    heap_bytes: int | None = None
-    toast_bytes: int | None = None
-    index_bytes: int | None = None
-    total_bytes: int | None = None
+    heap_bytes: int | None = Field(
+        default=None, description="heap (main fork) only; 0 for a partitioned parent"
+    )
+    toast_bytes: int | None = Field(default=None, description="TOAST table and its index")
+    index_bytes: int | None = Field(default=None, description="the table's indexes")
+    total_bytes: int | None = Field(
+        default=None, description="heap + TOAST + indexes (the snapshot reads heap + TOAST)"
+    )
     n_tup_ins: int | None = None
     n_tup_upd: int | None = None
     n_tup_del: int | None = None
@@ -67,7 +59,7 @@ class InventoryTable(ReportModel):
     extra_wal_bytes_per_s: float | None = Field(
         default=None, description="extra WAL under wal_level=logical (expected), when estimated"
     )
-    snapshot_seconds: Band | None = Field(
+    snapshot_seconds: Range | None = Field(
         default=None, description="time to copy the table, when the estimate lists it"
     )
     toastable_columns: list[str] | None = None
@@ -157,8 +149,7 @@ class Inventory(ReportModel):
     aws: InventoryAws | None = None
 
 
-def build_inventory(facts: Facts, estimates: Mapping[str, Any] | None = None) -> Inventory:
-    estimates = estimates or {}
+def build_inventory(facts: Facts, estimates: Estimates | None = None) -> Inventory:
     return Inventory(
         tables=_tables(facts, estimates) if facts.tables is not None else None,
         settings=_settings(facts, estimates) if facts.settings is not None else None,
@@ -187,51 +178,6 @@ def build_inventory(facts: Facts, estimates: Mapping[str, Any] | None = None) ->
         else None,
         aws=_aws(facts.aws) if facts.aws is not None else None,
     )
-
-
-# -- estimates -----------------------------------------------------------------------------
-
-
-def dig(estimates: Any, *path: str) -> Any:
-    """``estimates[a][b]...`` or None: the estimates evolve, the report must not break."""
-    node: Any = estimates
-    for part in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(part)
-    return node
-
-
-def number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def band(value: Any) -> Band | None:
-    """A ``{low, expected, high}`` mapping as a Band, or None when it is not one."""
-    if not isinstance(value, Mapping):
-        return None
-    parts = [number(value.get(k)) for k in ("low", "expected", "high")]
-    if any(p is None for p in parts):
-        return None
-    low, expected, high = (p or 0.0 for p in parts)
-    return Band(low=low, expected=expected, high=high)
-
-
-def _per_table(estimates: Mapping[str, Any], *path: str) -> dict[str, Mapping[str, Any]]:
-    rows = dig(estimates, *path)
-    if not isinstance(rows, list):
-        return {}
-    return {
-        row["table"]: row
-        for row in rows
-        if isinstance(row, Mapping) and isinstance(row.get("table"), str)
-    }
-
-
-def _ok(estimates: Mapping[str, Any], *path: str) -> bool:
-    return bool(dig(estimates, *path, "status") == "ok")
 
 
 # -- tables --------------------------------------------------------------------------------
@@ -305,22 +251,24 @@ def _scope(table: Table, publications: _Publications) -> str:
     return "published: " + ", ".join(names) if names else "not in a publication"
 
 
-def _tables(facts: Facts, estimates: Mapping[str, Any]) -> list[InventoryTable]:
+def _tables(facts: Facts, estimates: Estimates | None) -> list[InventoryTable]:
     publications = _Publications(facts.publications)
     deltas = facts.sampling.table_deltas if facts.sampling else {}
-    changes = _per_table(estimates, "change_stream", "per_table")
-    changes_known = _ok(estimates, "change_stream")
-    extra = _per_table(estimates, "wal", "per_table")
-    snapshot = _per_table(estimates, "snapshot", "per_table")
+    changes = (
+        {r.table: r.events_per_s for r in estimates.change_stream.per_table} if estimates else {}
+    )
+    changes_known = estimates is not None and estimates.change_stream.ok
+    extra = {r.table: r.extra_bytes_per_s for r in estimates.wal.per_table} if estimates else {}
+    snapshot = {r.table: r.seconds for r in estimates.snapshot.per_table} if estimates else {}
     out: list[InventoryTable] = []
     for table in sorted(facts.tables or [], key=lambda t: t.qualified_name):
         name = table.qualified_name
         update_share, delete_share, basis = _shares(table, deltas.get(name))
-        change = changes.get(name)
-        events = number(change.get("events_per_s")) if change else None
-        if events is None and changes_known and table.kind is TableKind.ORDINARY:
+        events = changes.get(name)
+        logged = table.kind is TableKind.ORDINARY and not table.unlogged
+        if events is None and changes_known and logged:
             events = 0.0
-        wal = band(extra[name].get("extra_bytes_per_s")) if name in extra else None
+        wal = extra.get(name)
         out.append(
             InventoryTable(
                 name=name,
@@ -344,7 +292,7 @@ def _tables(facts: Facts, estimates: Mapping[str, Any]) -> list[InventoryTable]:
                 share_basis=basis,
                 changes_per_s=rounded(events) if events is not None else None,
                 extra_wal_bytes_per_s=wal.expected if wal else None,
-                snapshot_seconds=band(snapshot[name].get("seconds")) if name in snapshot else None,
+                snapshot_seconds=snapshot.get(name),
                 toastable_columns=[c.name for c in table.toastable_columns]
                 if table.toastable_columns is not None
                 else None,
@@ -361,21 +309,19 @@ def _tables(facts: Facts, estimates: Mapping[str, Any]) -> list[InventoryTable]:
 # -- settings ------------------------------------------------------------------------------
 
 
-def _required(name: str, estimates: Mapping[str, Any]) -> str | None:
-    if name in REQUIRED_SETTINGS:
-        return REQUIRED_SETTINGS[name]
-    slots = dig(estimates, "recommendations", "slots_and_senders")
-    if name == "max_replication_slots" and number(dig(slots, "needed_slots")) is not None:
-        return f"≥ {int(dig(slots, 'needed_slots'))}"
-    if name == "max_wal_senders" and number(dig(slots, "needed_wal_senders")) is not None:
-        return f"≥ {int(dig(slots, 'needed_wal_senders'))}"
-    keep = dig(estimates, "recommendations", "max_slot_wal_keep_size")
-    if name == "max_slot_wal_keep_size" and dig(keep, "status") == "ok" and dig(keep, "value"):
-        return f"{dig(keep, 'value')} (bounded, not -1)"
-    return None
+def _required(name: str, estimates: Estimates | None) -> str | None:
+    """What CDC needs of the setting, from its one recommendation (floor, else the value)."""
+    recommendation = estimates.recommendations.setting(name) if estimates else None
+    if recommendation is None or not recommendation.ok:
+        return None
+    if recommendation.needed is not None and recommendation.needed != recommendation.recommended:
+        return f"≥ {recommendation.needed} (recommended {recommendation.recommended})"
+    if recommendation.needed is not None:
+        return f"≥ {recommendation.needed}"
+    return recommendation.recommended
 
 
-def _settings(facts: Facts, estimates: Mapping[str, Any]) -> list[InventorySetting]:
+def _settings(facts: Facts, estimates: Estimates | None) -> list[InventorySetting]:
     """Every collected setting, and every staged one the server does not report (a parameter
     group can stage a setting the audit did not read), with its staged value."""
     running = facts.settings or {}

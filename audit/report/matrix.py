@@ -8,7 +8,6 @@ and both say how many more are in the CSV.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,13 +15,11 @@ from audit.report.environment import first_line
 from audit.report.inventory import InventorySetting, InventoryTable
 from audit.report.model import Report, ReportFinding
 from audit.report.tables_csv import findings_by_subject
-from audit.report.units import fmt_bytes, fmt_per_second, fmt_rate, fmt_seconds, fmt_share
+from audit.units import fmt_bytes, fmt_per_second, fmt_rate, fmt_seconds, fmt_share, size_bytes
 
 PDF_TABLES = 100
 HTML_TABLES = 2000
 _NO_FINDING = 99
-_SIZE_UNIT = re.compile(r"^(\d*)(B|kB|MB|GB|TB)$")
-_SIZES = {"B": 1, "kB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
 
 @dataclass(frozen=True)
@@ -192,9 +189,9 @@ def setting_value(value: str, unit: str | None) -> str:
     """``16384`` in ``8kB`` reads ``128 MiB``; ``-1`` and ``0`` (off, unlimited) stay as is."""
     if not unit or value in ("-1", "0"):
         return value
-    match = _SIZE_UNIT.match(unit)
-    if match is not None and value.lstrip("-").isdigit():
-        return fmt_bytes(int(value) * int(match.group(1) or 1) * _SIZES[match.group(2)])
+    size = size_bytes(value, unit) if value.lstrip("-").isdigit() else None
+    if size is not None:
+        return fmt_bytes(size)
     return f"{value} {unit}"
 
 

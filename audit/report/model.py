@@ -11,6 +11,7 @@ from pydantic import Field
 
 from audit import __version__
 from audit.engine import Evaluation, Profile, Severity, Status
+from audit.estimate.model import Estimates
 from audit.facts import Facts
 from audit.remedy import Fix
 from audit.report.base import ReportModel
@@ -108,7 +109,9 @@ class Report(ReportModel):
     )
     rules_evaluated: int
     collection_issues: list[dict[str, str | None]]
-    estimates: dict[str, Any] = Field(default_factory=dict)
+    estimates: Estimates | None = Field(
+        default=None, description="the capacity estimates (None: not estimated)"
+    )
     labels: dict[str, str] = Field(default_factory=dict)
     scope: dict[str, Any] = Field(
         default_factory=dict,
@@ -154,7 +157,7 @@ def build_report(
     profile: Profile,
     facts_sha256: str,
     rules_in_pack: int,
-    estimates: dict[str, Any] | None = None,
+    estimates: Estimates | None = None,
     *,
     parameters: list[Parameter] | None = None,
     title: str | None = None,
@@ -237,7 +240,7 @@ def build_report(
         rule_errors=rule_errors,
         rules_evaluated=len(evaluation.results),
         collection_issues=[scrub(i.model_dump()) for i in facts.issues],
-        estimates=estimates or {},
+        estimates=estimates,
         labels=facts.labels,
         series=build_series(facts),
         inventory=build_inventory(facts, estimates),

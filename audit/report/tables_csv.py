@@ -4,6 +4,11 @@ One row per table in name order, with the findings about it and their fixes. Cel
 spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@`` first) get a leading ``'``,
 so a hostile table name stays text. Numbers are written plainly (bytes, seconds, shares as
 fractions), so the file sorts and sums without parsing units.
+
+Sizes say what they include: ``heap_bytes`` is the main fork only (0 for a partitioned parent,
+which has no storage), ``toast_bytes`` the TOAST table with its index, ``index_bytes`` the
+table's indexes, and ``total_bytes_heap_toast_indexes`` their sum; a snapshot reads heap + TOAST.
+Unlogged tables write no WAL: their ``changes_per_s`` and ``extra_wal_bytes_per_s`` are empty.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ COLUMNS = (
     "heap_bytes",
     "toast_bytes",
     "index_bytes",
-    "total_bytes",
+    "total_bytes_heap_toast_indexes",
     "n_tup_ins",
     "n_tup_upd",
     "n_tup_del",

@@ -7,10 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from audit.engine import get_profile
-from audit.estimate import estimate_all
+from audit.estimate import EstimateOptions, estimate_all
 from audit.estimate import wal_bytes as wb
+from audit.estimate.model import Estimates
+from audit.estimate.options import RowWidthOverride
 from audit.estimate.overhead import (
     Ops,
     predict_statistics,
@@ -24,6 +27,7 @@ from audit.estimate.widths import row_widths
 from audit.facts import ReplicaIdentity, Sampling, WalSample
 from audit.facts.capacity import WalInspect, WalRecordGroup
 from audit.facts.lsn import parse_lsn
+from audit.units import setting_bytes
 from tests.factories import GIB, NOW, facts, lsn, setting, settings, table
 
 T_LEN = 1028.0
@@ -79,19 +83,19 @@ def test_parse_lsn() -> None:
 def test_current_rate_percentiles_over_intervals() -> None:
     f = facts(sampling=_sampling([0, 10, 20, 30], [0, 10_000, 30_000, 60_000], {}))
     rate = current_wal_rate(f, None)
-    assert rate["method"] == "lsn"
-    assert rate["intervals"] == 3
-    assert rate["p50"] == 2000.0
-    assert rate["max"] == 3000.0
-    assert rate["mean"] == 2000.0
-    assert rate["window_mean"] == 2000.0
-    assert rate["p95"] == pytest.approx(2900.0)
+    assert rate.method == "lsn"
+    assert rate.intervals == 3
+    assert rate.p50 == 2000.0
+    assert rate.max == 3000.0
+    assert rate.mean == 2000.0
+    assert rate.window_mean == 2000.0
+    assert rate.p95 == pytest.approx(2900.0)
 
 
 def test_current_rate_unavailable_without_samples() -> None:
     rate = current_wal_rate(facts(sampling=None), None)
-    assert rate["status"] == "unavailable"
-    assert rate["reason"]
+    assert rate.status == "unavailable"
+    assert rate.reason
 
 
 def test_statistics_predictor_hand_computed() -> None:
@@ -153,7 +157,7 @@ def test_walinspect_predictor_hand_computed() -> None:
         groups=groups,
     )
     t = table(avg_row_bytes=T_LEN, row_width_source="pg_stats")
-    widths = {"public.t": row_widths(t, override={"tuple_bytes": T_LEN})}
+    widths = {"public.t": row_widths(t, override=RowWidthOverride(tuple_bytes=T_LEN))}
     p = predict_walinspect(wi, {"public.t": t}, widths, {})  # type: ignore[arg-type]
     # 1000 records of align(65 + 1028 - 23 = 1070) = 1072 B, minus 72,000 B written
     assert p.components["updates_whole_tuple"].expected == 1000 * 1072 - 72_000
@@ -205,56 +209,77 @@ def test_runway_and_snapshot_from_estimate_all() -> None:
         sampling=_sampling([0, 100], [0, 100 * 2**20], deltas, commits=1000, rows=1000),
     )
     est = estimate_all(
-        f, get_profile("generic"), {"consumer_rows_per_s": 1000, "consumer_bytes_per_s": 1e12}
+        f,
+        get_profile("generic"),
+        EstimateOptions(consumer_rows_per_s=1000, consumer_bytes_per_s=1e12),
     )
-    json.dumps(est)  # plain JSON
-    rate = est["wal"]["current_bytes_per_s"]["window_mean"]
+    json.dumps(est.model_dump())  # plain JSON
+    rate = est.wal.current_bytes_per_s.window_mean
     assert rate == pytest.approx(2**20, rel=1e-5)
-    p95 = est["runway"]["inputs"]["p95_logical_bytes_per_s"]
-    assert est["runway"]["hours"]["expected"] == pytest.approx(GIB / p95 / 3600, rel=1e-4)
-    assert est["runway"]["limit"] == "max_slot_wal_keep_size"
+    p95 = est.runway.inputs["p95_logical_bytes_per_s"]
+    assert est.runway.hours is not None
+    assert est.runway.hours.expected == pytest.approx(GIB / p95 / 3600, rel=1e-4)
+    assert est.runway.limit == "max_slot_wal_keep_size"
     # 1e6 rows at 1000 rows/s (the consumer is the slow side)
-    assert est["snapshot"]["seconds"]["expected"] == pytest.approx(1000.0)
-    assert est["snapshot"]["retained_wal_bytes"]["expected"] >= 1000 * rate
+    assert est.snapshot.seconds is not None and est.snapshot.retained_wal_bytes is not None
+    assert est.snapshot.seconds.expected == pytest.approx(1000.0)
+    assert est.snapshot.retained_wal_bytes.expected >= 1000 * (rate or 0)
 
 
-def test_estimate_all_has_the_report_keys_and_plain_types() -> None:
-    est = estimate_all(facts(), get_profile("debezium"))
-    wal = est["wal"]
-    for key in ("p50", "p95", "mean", "max", "long_term", "method", "samples"):
+def test_estimates_dump_to_the_report_json_keys_and_plain_types() -> None:
+    """report.json keeps its keys: a renamed field fails here (and in mypy for the readers)."""
+    dumped = estimate_all(facts(), get_profile("debezium")).model_dump()
+    wal = dumped["wal"]
+    for key in ("p50", "p95", "mean", "max", "window_mean", "long_term", "method", "samples"):
         assert key in wal["current_bytes_per_s"]
     for key in ("low", "expected", "high", "method", "inputs", "assumptions"):
         assert key in wal["logical_bytes_per_s"]
         assert key in wal["logical_overhead_ratio"]
     assert wal["predictor"] == "statistics"
-    assert "per_table" in wal
-    for key in ("events_per_s", "bytes_per_s", "per_table"):
-        assert key in est["change_stream"]
-    for key in ("seconds", "retained_wal_bytes", "method", "inputs", "assumptions"):
-        assert key in est["snapshot"]
-    assert "hours" in est["runway"] and est["runway"]["limit"] == "max_slot_wal_keep_size"
-    assert set(est["recommendations"]) >= {
+    assert {"table", "extra_bytes_per_s", "extra_bytes_per_s_recommended"} <= set(
+        wal["per_table"][0]
+    )
+    assert {"events_per_s", "bytes_per_s", "per_table", "excluded"} <= set(dumped["change_stream"])
+    for key in ("seconds", "retained_wal_bytes", "hold_seconds", "catch_up_seconds", "per_table"):
+        assert key in dumped["snapshot"]
+    assert {"table", "rows", "heap_toast_bytes", "seconds"} == set(
+        dumped["snapshot"]["per_table"][0]
+    )
+    assert {"hours", "limit", "limits"} <= set(dumped["runway"])
+    assert dumped["runway"]["limit"] == "max_slot_wal_keep_size"
+    assert set(dumped["recommendations"]) == {
         "incremental_snapshot_chunk_size",
-        "max_slot_wal_keep_size",
         "heartbeat",
-        "slots_and_senders",
+        "settings",
     }
-    _assert_plain(est)
+    assert {"name", "current", "staged", "recommended", "parameter_group_value", "restart"} <= set(
+        dumped["recommendations"]["settings"][0]
+    )
+    _assert_plain(dumped)
+    assert Estimates.model_validate(dumped).model_dump() == dumped  # reads back unchanged
+
+
+def test_a_renamed_field_in_stored_estimates_is_an_error() -> None:
+    dumped = estimate_all(facts(), get_profile("debezium")).model_dump()
+    dumped["snapshot"]["retained_wal"] = dumped["snapshot"].pop("retained_wal_bytes")
+    with pytest.raises(ValidationError):
+        Estimates.model_validate(dumped)
 
 
 def test_estimates_say_unavailable_instead_of_inventing() -> None:
     est = estimate_all(facts(sampling=None), get_profile("debezium"))
-    assert est["wal"]["current_bytes_per_s"]["status"] == "unavailable"
-    assert est["wal"]["logical_bytes_per_s"]["status"] == "unavailable"
-    assert est["runway"]["status"] == "unavailable"
-    assert est["snapshot"]["retained_wal_bytes"] is None
+    assert est.wal.current_bytes_per_s.status == "unavailable"
+    assert est.wal.logical_bytes_per_s.status == "unavailable"
+    assert est.wal.logical_bytes_per_s.band is None
+    assert est.runway.status == "unavailable"
+    assert est.snapshot.retained_wal_bytes is None
 
 
 def test_free_disk_option_and_unlimited_keep_size() -> None:
     f = facts(settings=settings(max_slot_wal_keep_size="-1"))
-    est = estimate_all(f, get_profile("debezium"), {"free_disk_bytes": 100 * GIB})
-    assert est["runway"]["limit"] == "disk"
-    assert est["runway"]["limits"]["max_slot_wal_keep_size"]["status"] == "unavailable"
+    est = estimate_all(f, get_profile("debezium"), EstimateOptions(free_disk_bytes=100 * GIB))
+    assert est.runway.limit == "disk"
+    assert est.runway.limits["max_slot_wal_keep_size"].status == "unavailable"
 
 
 def test_plain_converts_numpy_and_non_finite() -> None:
@@ -279,8 +304,6 @@ def _assert_plain(value: Any) -> None:
 
 
 def test_setting_units() -> None:
-    from audit.estimate.settings import setting_bytes
-
     assert setting_bytes(setting("max_slot_wal_keep_size", "1024")) == GIB
     assert setting_bytes(setting("shared_buffers", "16384")) == 128 * 2**20
     assert setting_bytes(setting("max_slot_wal_keep_size", "-1")) == -1
@@ -306,10 +329,13 @@ def test_a_server_already_at_logical_has_no_overhead_left_but_keeps_the_full_sav
         facts(tables=[t], sampling=sampling, settings=settings(wal_level="logical")),
         get_profile("debezium"),
     )
-    mean = logical["wal"]["current_bytes_per_s"]["window_mean"]
-    assert replica["wal"]["logical_overhead_ratio"]["expected"] > 0.1
-    assert logical["wal"]["logical_overhead_ratio"]["expected"] == 0.0
-    assert logical["wal"]["logical_bytes_per_s"]["expected"] == pytest.approx(mean)
-    assert "already logical" in logical["wal"]["logical_bytes_per_s"]["method"]
-    recommended = logical["wal"]["recommended_identities"]["logical_bytes_per_s"]["expected"]
-    assert 0 < recommended < mean  # dropping FULL for the primary key saves WAL
+    mean = logical.wal.current_bytes_per_s.window_mean
+    assert mean is not None
+    assert (replica.wal.logical_overhead_ratio.expected or 0.0) > 0.1
+    assert logical.wal.logical_overhead_ratio.expected == 0.0
+    assert logical.wal.logical_bytes_per_s.expected == pytest.approx(mean)
+    assert "already logical" in (logical.wal.logical_bytes_per_s.method or "")
+    recommended = logical.wal.recommended_identities.logical_bytes_per_s
+    assert (
+        recommended is not None and 0 < recommended.expected < mean
+    )  # dropping FULL for the primary key saves WAL

@@ -56,7 +56,8 @@ def _facts(
 
 def _ratio(f: object) -> float:
     est = estimate_all(f, get_profile("debezium"))  # type: ignore[arg-type]
-    return float(est["wal"]["logical_bytes_per_s"]["expected"])
+    assert est.wal.logical_bytes_per_s.expected is not None
+    return est.wal.logical_bytes_per_s.expected
 
 
 counts = st.integers(min_value=0, max_value=100_000)
@@ -80,8 +81,9 @@ def test_full_never_less_than_default(upd: int, hot: int, dele: int) -> None:
 def test_bigger_tables_never_snapshot_faster(heap: int, factor: float) -> None:
     small = estimate_all(_facts(0, 0, 0, heap=heap), get_profile("debezium"))  # type: ignore[arg-type]
     big = estimate_all(_facts(0, 0, 0, heap=int(heap * factor)), get_profile("debezium"))  # type: ignore[arg-type]
+    assert big.snapshot.seconds is not None and small.snapshot.seconds is not None
     for end in ("low", "expected", "high"):
-        assert big["snapshot"]["seconds"][end] >= small["snapshot"]["seconds"][end]
+        assert getattr(big.snapshot.seconds, end) >= getattr(small.snapshot.seconds, end)
 
 
 @FAST
@@ -89,5 +91,6 @@ def test_bigger_tables_never_snapshot_faster(heap: int, factor: float) -> None:
 def test_higher_wal_rate_never_longer_runway(wal: int, factor: float) -> None:
     slow = estimate_all(_facts(100, 50, 10, wal=wal), get_profile("debezium"))  # type: ignore[arg-type]
     fast = estimate_all(_facts(100, 50, 10, wal=int(wal * factor)), get_profile("debezium"))  # type: ignore[arg-type]
+    assert fast.runway.hours is not None and slow.runway.hours is not None
     for end in ("low", "expected", "high"):
-        assert fast["runway"]["hours"][end] <= slow["runway"]["hours"][end]
+        assert getattr(fast.runway.hours, end) <= getattr(slow.runway.hours, end)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.engine import Severity
+from audit.estimate.model import Estimates
 from audit.facts import Facts, ReplicaIdentity, Sampling, TableKind, WalSample
 from audit.facts.models import SpecialColumn, ToastableColumn
 from audit.remedy import ChangeWindow, Fix, note, sql
@@ -146,12 +147,18 @@ ESTIMATES_FILE = Path(__file__).with_name("estimates.json")
 BUSY = "public.events"
 
 
-def realistic_estimates() -> dict[str, Any]:
-    """estimate_all's output for the demo, with one table renamed to a hostile name."""
+def estimates_json() -> dict[str, Any]:
+    """estimate_all's output for the demo as report.json holds it, with one table renamed to a
+    hostile name."""
     text = ESTIMATES_FILE.read_text()
     text = text.replace(json.dumps(BUSY), json.dumps(HOSTILE["script"], ensure_ascii=False))
     loaded: dict[str, Any] = json.loads(text)
     return loaded
+
+
+def realistic_estimates(source: dict[str, Any] | None = None) -> Estimates:
+    """The typed estimates read back from report.json's form (``source``, or the demo's)."""
+    return Estimates.model_validate(source if source is not None else estimates_json())
 
 
 def _samples(count: int = 11, step: float = 2.0) -> list[WalSample]:
@@ -242,7 +249,8 @@ def build(
     findings: list[ReportFinding],
     *,
     labels: dict[str, str] | None = None,
-    estimates: dict[str, Any] | None = None,
+    estimates: Estimates | None = None,
+    estimated: bool = True,
     the_facts: Facts | None = None,
     not_evaluated: list[NotEvaluatedItem] | None = None,
     collection_issues: list[dict[str, str | None]] | None = None,
@@ -251,7 +259,7 @@ def build(
 ) -> Report:
     findings = sorted(findings, key=lambda f: (f.severity.rank, f.code, f.subject))
     source = the_facts if the_facts is not None else sample_facts()
-    chosen_estimates = estimates if estimates is not None else realistic_estimates()
+    chosen_estimates = (estimates or realistic_estimates()) if estimated else None
     counts = {
         s.value: sum(1 for f in findings if f.severity is s and not f.waived) for s in Severity
     }

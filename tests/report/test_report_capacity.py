@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 import itertools
 import re
 from typing import Any
 
 import pytest
-from report_factory import HOSTILE, build, realistic_estimates, sample_facts
+from pydantic import ValidationError
+from report_factory import HOSTILE, build, estimates_json, realistic_estimates, sample_facts
 
+from audit.estimate.model import Estimates
 from audit.report import render_html
 from audit.report.capacity import brief, build_capacity, flatten, slot_limit
 from audit.report.charts import (
@@ -25,12 +26,13 @@ from audit.report.charts import (
 )
 from audit.report.render import _render_page
 from audit.report.series import Series, build_series
-from audit.report.units import fmt_bytes, fmt_rate, fmt_seconds, fmt_share
+from audit.units import fmt_bytes, fmt_rate, fmt_seconds, fmt_share, size_setting
+from rules import _units as rule_units
 
 GIB = 1024**3
 
 
-def _headlines(estimates: dict[str, Any], series: Series | None = None) -> dict[str, Any]:
+def _headlines(estimates: Estimates, series: Series | None = None) -> dict[str, Any]:
     capacity = build_capacity(estimates, series or Series())
     return {h.key: h for h in capacity.headlines}
 
@@ -49,8 +51,8 @@ def test_headline_figures_carry_value_range_and_method() -> None:
         "1.6 % – 5.2 % more WAL",
     )
     assert heads["snapshot"].value == "17.9 s"
-    assert heads["snapshot"].method == "debezium_initial, 9 tables, 30.2 MiB, 1 worker"
-    assert heads["retained"].value == "5.30 MiB"
+    assert heads["snapshot"].method == "debezium_initial, 9 tables, 30.2 MiB heap + TOAST, 1 worker"
+    assert heads["retained"].value == "5.3 MiB"
     assert "no limit: max_slot_wal_keep_size = -1; free disk space is unknown" in (
         heads["retained"].detail
     )
@@ -61,26 +63,31 @@ def test_headline_figures_carry_value_range_and_method() -> None:
 
 
 def test_unavailable_estimates_say_why_and_never_show_a_number() -> None:
-    estimates = realistic_estimates()
+    raw = estimates_json()
     reason = "no WAL position, pg_stat_wal, CloudWatch or row-change data was sampled"
-    estimates["wal"] = {
+    gone = {"status": "unavailable", "reason": "the rate is unavailable"}
+    raw["wal"] = {
         "current_bytes_per_s": {"status": "unavailable", "reason": reason},
-        "logical_bytes_per_s": {"status": "unavailable", "reason": "the rate is unavailable"},
+        "predictor": "unavailable",
+        "logical_bytes_per_s": gone,
+        "logical_overhead_ratio": {"status": "unavailable"},
+        "recommended_identities": gone,
     }
+    estimates = realistic_estimates(raw)
     heads = _headlines(estimates)
     for key in ("wal_now", "wal_logical", "overhead"):
         assert heads[key].value == "unavailable"
         assert not re.search(r"\d", heads[key].value)
     assert heads["wal_now"].method == reason
-    assert heads["overhead"].method == "the overhead was not estimated"
+    assert heads["overhead"].method == "the overhead is unavailable"
     html = render_html(build([], estimates=estimates, the_facts=sample_facts(sampling=None)))
     section = html[html.index('id="fig-wal-rate"') : html.index('id="fig-wal-logical"')]
     assert f"<strong>Unavailable:</strong> no per-interval rate was sampled: {reason}" in section
 
 
 def test_retained_wal_against_a_known_limit_is_flagged() -> None:
-    estimates = realistic_estimates()
-    estimates["runway"] = {
+    raw = estimates_json()
+    raw["runway"] = {
         "status": "ok",
         "hours": {"low": 5.0, "expected": 10.0, "high": 20.0},
         "limit": "max_slot_wal_keep_size",
@@ -89,24 +96,28 @@ def test_retained_wal_against_a_known_limit_is_flagged() -> None:
             "disk": {"status": "ok", "limit_bytes": 50 * GIB},
         },
     }
+    estimates = realistic_estimates(raw)
     heads = _headlines(estimates)
     assert heads["retained"].tone == "bad"  # expected 5.3 MiB > 4 MiB
-    assert "limit 4.00 MiB (max_slot_wal_keep_size)" in heads["retained"].detail
-    assert heads["runway"].value == "10.0 h"
+    assert "limit 4 MiB (max_slot_wal_keep_size)" in heads["retained"].detail
+    assert heads["runway"].value == "10 h"
     assert heads["runway"].tone == "warn"
-    assert slot_limit(estimates).bytes == 4 * 1024**2
+    assert slot_limit(estimates.runway).bytes == 4 * 1024**2
     figure = next(f for f in build_capacity(estimates, Series()).figures if f.id == "retention")
     assert figure.chart is not None
     labels = [line.label for line in figure.chart.lines]  # type: ignore[union-attr]
-    assert "max_slot_wal_keep_size 4.00 MiB" in labels
+    assert "max_slot_wal_keep_size 4 MiB" in labels
     assert "at the high end the slot would be invalidated or the disk fill" in figure.lead
 
 
 def test_infinite_catch_up_is_not_drawn_and_is_said() -> None:
-    estimates = realistic_estimates()
-    snapshot = estimates["snapshot"]
-    snapshot["retained_wal_bytes"]["high"] = None  # plain() turns inf into null
+    raw = estimates_json()
+    snapshot = raw["snapshot"]
+    snapshot["retained_wal_bytes"]["high"] = None  # report.json writes infinity as null
     snapshot["catch_up_seconds"]["high"] = None
+    estimates = realistic_estimates(raw)
+    assert estimates.snapshot.retained_wal_bytes is not None
+    assert estimates.snapshot.retained_wal_bytes.high == float("inf")
     capacity = build_capacity(estimates, Series())
     heads = {h.key: h for h in capacity.headlines}
     assert "1.59 MiB – unbounded" in heads["retained"].detail
@@ -154,11 +165,12 @@ def test_top_table_charts_rank_tables_and_keep_hostile_names_inert() -> None:
 
 
 def test_top_tables_are_capped_and_the_rest_pointed_to() -> None:
-    estimates = realistic_estimates()
-    estimates["change_stream"]["per_table"] = [
+    raw = estimates_json()
+    raw["change_stream"]["per_table"] = [
         {"table": f"public.t{i:02d}", "events_per_s": float(100 - i), "bytes_per_s": None}
         for i in range(25)
     ]
+    estimates = realistic_estimates(raw)
     figure = next(
         f for f in build_capacity(estimates, Series()).figures if f.id == "tables-changes"
     )
@@ -183,25 +195,38 @@ def test_workings_are_collapsed_in_html_and_listed_in_pdf(report: Any) -> None:
     assert "<summary>Method, inputs and assumptions</summary>" in html
     assert "<summary>Method, inputs and assumptions</summary>" not in pdf_html
     assert '<div class="workings">' in pdf_html
-    assert "<code>window_seconds</code> = 20.0" in pdf_html
+    assert "<code>window_seconds</code> = 20" in pdf_html
 
 
-def test_recommendations_and_unknown_keys() -> None:
-    estimates = copy.deepcopy(realistic_estimates())
-    estimates["future_estimate"] = {"status": "ok"}
+def test_recommended_settings_render_the_recommendation_objects() -> None:
+    estimates = realistic_estimates()
     capacity = build_capacity(estimates, Series())
     recs = {r.setting: r for r in capacity.recommendations}
+    for setting in estimates.recommendations.settings:
+        row = recs[setting.name]
+        assert (row.current.split(" ")[0], row.value) == (setting.current, setting.recommended)
+        assert row.restart == ("restart" if setting.restart else "reload")
     assert recs["max_replication_slots"].value == "3"
-    assert recs["max_replication_slots"].note == "3 needed, now 2"
-    assert recs["heartbeat.interval.ms"].note == "3.17 min"
-    assert capacity.other_keys == ["future_estimate"]
+    assert recs["max_replication_slots"].note.startswith("needs ≥ 3;")
+    keep = recs["max_slot_wal_keep_size"]
+    assert (keep.current, keep.value, keep.parameter_group) == ("-1", "4GB", "4096")
+    assert recs["heartbeat.interval.ms"].value == "70000"
+    assert recs["heartbeat.interval.ms"].note == "70 s"
+    assert recs["incremental.snapshot.chunk.size"].note == "default 1024"
+
+
+def test_unknown_estimate_keys_are_rejected() -> None:
+    raw = estimates_json()
+    raw["future_estimate"] = {"status": "ok"}
+    with pytest.raises(ValidationError):
+        realistic_estimates(raw)
 
 
 def test_flatten_reads_ranges_and_nested_inputs() -> None:
     assert flatten(
         {"a": {"low": 1.0, "expected": 2.0, "high": 3.0}, "b": {"c": None, "d": [1]}}
     ) == [
-        ("a", "2.00 (1.00 – 3.00)"),
+        ("a", "2 (1 – 3)"),
         ("b.c", "null"),
         ("b.d", "1"),
     ]
@@ -230,12 +255,16 @@ def test_scales_and_units() -> None:
     assert time_scale(120).unit == "s"
     assert time_scale(600).unit == "min"
     assert (fmt_bytes(5_556_200), fmt_rate(302_590), fmt_seconds(235), fmt_share(0.0297)) == (
-        "5.30 MiB",
+        "5.3 MiB",
         "295 KiB/s",
         "3.92 min",
         "3.0 %",
     )
     assert fmt_seconds(float("inf")) == "never"
+    # one formatter for the report and the rules' messages: the same size reads the same
+    assert rule_units.fmt_bytes is fmt_bytes and rule_units.fmt_duration is fmt_seconds
+    assert size_setting(5 * GIB) == ("5GB", "5120")
+    assert size_setting(512 * 1024**2) == ("512MB", "512")
 
 
 def test_chart_geometry_stays_inside_the_view_box() -> None:

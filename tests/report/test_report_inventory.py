@@ -48,13 +48,13 @@ def test_table_rows_join_the_estimates_and_use_window_shares() -> None:
 
 
 def test_scope_without_publications_and_missing_families() -> None:
-    inventory = build_inventory(facts(publications=[], slots=None, settings=None), {})
+    inventory = build_inventory(facts(publications=[], slots=None, settings=None))
     assert inventory.tables is not None and inventory.tables[0].scope == "captured"
     assert inventory.slots is None and inventory.settings is None
     schema_pub = publication("p", all_tables=False, schemas=["public"], tables=[])
-    by_schema = build_inventory(facts(publications=[schema_pub]), {})
+    by_schema = build_inventory(facts(publications=[schema_pub]))
     assert by_schema.tables is not None and by_schema.tables[0].scope == "published: p"
-    assert build_inventory(facts(tables=None), {}).tables is None
+    assert build_inventory(facts(tables=None)).tables is None
 
 
 def test_settings_show_running_staged_and_required_values() -> None:
@@ -68,7 +68,7 @@ def test_settings_show_running_staged_and_required_values() -> None:
         True,
     )
     assert settings["max_replication_slots"].required == "≥ 3"
-    assert settings["max_slot_wal_keep_size"].required == "1GB (bounded, not -1)"
+    assert settings["max_slot_wal_keep_size"].required == "4GB"
     assert setting_value("16384", "8kB") == "128 MiB"
     assert setting_value("-1", "MB") == "-1"
     assert setting_value("60000", "ms") == "60000 ms"
@@ -79,7 +79,7 @@ def test_matrix_puts_findings_first_and_is_capped_with_a_pointer_to_the_csv() ->
     report = build(
         [finding("CDC101", "public.t0007"), finding("CDC203", "public.t0003")],
         the_facts=sample_facts(tables=many),
-        estimates={},
+        estimated=False,
     )
     pdf = table_matrix(report, PDF_TABLES, set())
     assert (pdf.total, pdf.shown, pdf.more) == (2_100, 100, 2_000)
@@ -177,7 +177,7 @@ def test_aws_inventory_is_shown_only_when_present_and_labelled_simulated() -> No
 def test_slots_and_publications_render_and_empty_families_say_so() -> None:
     html = render_html(build([]))
     slots = html[html.index('id="inv-slots"') : html.index('id="inv-publications"')]
-    assert "<code>standby_decommissioned</code>" in slots and "77.0 MiB" in slots
+    assert "<code>standby_decommissioned</code>" in slots and "77 MiB" in slots
     pubs = html[html.index('id="inv-publications"') :]
     assert "<code>dbz_publication</code></td><td>1 table" in pubs
     empty = render_html(

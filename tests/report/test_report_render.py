@@ -10,9 +10,11 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from pydantic import ValidationError
 from report_factory import HOSTILE, SCRIPT, build, finding, hostile_findings, realistic_findings
 
 from audit.engine import Severity
+from audit.estimate.model import Estimates
 from audit.report import Report, render_html, render_json, render_markdown
 from audit.report.css import inline_custom_properties
 from audit.report.environment import md_escape, prose
@@ -169,17 +171,12 @@ def test_capacity_plan_replaces_the_generic_estimates_dump(report: Report) -> No
         assert label in cover
 
 
-def test_estimates_of_an_unknown_shape_show_unavailable_and_are_named() -> None:
+def test_estimates_of_an_unknown_shape_are_rejected_and_none_are_said() -> None:
     odd = {"wal": "not a mapping", "snapshot": {"status": "ok"}, "wal_rate": {"bps": 1}}
-    html = render_html(build([], estimates=odd))
-    cover = html[: html.index("</header>")]
-    assert cover.count('<span class="h-value">unavailable</span>') == 6
-    section = html[html.index('id="capacity"') : html.index('id="remediation"')]
-    assert "<code>wal_rate</code>" in section
-    assert section.count("<svg") == 1  # the WAL rate chart: the series come from the facts
-    assert "None" not in section
-    assert 'id="capacity"' in render_html(build([], estimates={}))
-    assert "no capacity estimates" in render_html(build([], estimates={}))
+    with pytest.raises(ValidationError):
+        Estimates.model_validate(odd)
+    assert 'id="capacity"' in render_html(build([], estimated=False))
+    assert "no capacity estimates" in render_html(build([], estimated=False))
 
 
 def test_simulated_label_is_prominent() -> None:

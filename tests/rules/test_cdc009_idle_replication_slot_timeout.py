@@ -19,8 +19,8 @@ def test_fail_one_hour_on_18() -> None:
     [finding] = run(RULE, the_facts).findings
     assert finding.subject == "setting:idle_replication_slot_timeout"
     assert finding.message == (
-        "idle_replication_slot_timeout is 1 h: a slot whose connector pauses longer is "
-        "invalidated (threshold 1 d)"
+        "idle_replication_slot_timeout is 60 min: a slot whose connector pauses longer is "
+        "invalidated (threshold 24 h)"
     )
     assert finding.fix is not None
     assert "ALTER SYSTEM SET idle_replication_slot_timeout = 0;" in fix_text(finding)

@@ -35,7 +35,7 @@ def test_fail_slot_name_is_escaped_as_a_literal() -> None:
 def test_fail_long_inactive_since_is_evidence_on_17() -> None:
     s = slot(active=False, retained_bytes=10 * MIB, inactive_since=NOW - timedelta(hours=30))
     [finding] = run(RULE, facts(slots=[s])).findings
-    assert finding.message == "slot debezium is inactive and has been inactive for 1.2 d"
+    assert finding.message == "slot debezium is inactive and has been inactive for 30 h"
     assert finding.evidence["inactive_seconds"] == 30 * 3600
 
 

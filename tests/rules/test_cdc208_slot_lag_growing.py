@@ -96,7 +96,7 @@ def test_fail_stalled_consumer() -> None:
     assert finding.subject == "slot:debezium"
     assert result.severity_of(finding) is Severity.HIGH
     assert finding.message.startswith(
-        "slot debezium fell 512 MiB further behind in 5 min (1.7 MiB/s): its consumer "
+        "slot debezium fell 512 MiB further behind in 5 min (1.71 MiB/s): its consumer "
         "confirmed 0 B of the 512 MiB of WAL written; at this rate it reaches "
         "max_slot_wal_keep_size (100 GiB) in "
     )

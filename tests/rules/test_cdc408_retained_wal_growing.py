@@ -31,7 +31,7 @@ def test_fail_slot_lag_growing_all_day() -> None:
     assert result.severity_of(finding) is Severity.HIGH
     assert finding.subject == "metric:orders-1/OldestReplicationSlotLag"
     assert finding.message == (
-        "OldestReplicationSlotLag on orders-1 grew by 4.7 GiB in 1 d (200 MiB/h), now 4.7 GiB"
+        "OldestReplicationSlotLag on orders-1 grew by 4.69 GiB in 24 h (200 MiB/h), now 4.69 GiB"
     )
     assert finding.evidence["slope_per_hour"] == 200 * MIB
     assert finding.fix is not None and "pg_replication_slots" in fix_text(finding)

@@ -40,7 +40,7 @@ def test_fail_free_storage_falling_fast() -> None:
     assert result.severity_of(finding) is Severity.HIGH
     assert finding.subject == "metric:billing/FreeStorageSpace"
     assert finding.evidence["runway_hours"] == 50.0
-    assert "about 2.1 d of runway" in finding.message
+    assert "about 2.08 d of runway" in finding.message
     assert finding.fix is not None and "--max-allocated-storage" in fix_text(finding)
 
 

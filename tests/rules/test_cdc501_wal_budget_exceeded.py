@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from audit.engine import RuleContext, Status, get_profile, run_rule
+from audit.estimate.model import Estimates
 from rules.cdc501_wal_budget_exceeded import wal_budget_exceeded as RULE
+from tests.estimate_parts import estimates_with
 from tests.factories import facts, settings
 
 
-def _estimates(expected: float, status: str = "ok") -> dict[str, Any]:
+def _estimates(expected: float, status: str = "ok") -> Estimates:
     ratio = {
         "status": status,
         "low": expected / 2,
@@ -18,18 +20,21 @@ def _estimates(expected: float, status: str = "ok") -> dict[str, Any]:
         "reason": "no WAL rate",
     }
     rate = {"status": status, "low": 1e6, "expected": 1e6 * (1 + expected), "high": 3e6}
-    return {
-        "wal": {
+    extra = {"low": 4e5, "expected": 5e5, "high": 6e5}
+    return estimates_with(
+        wal={
             "predictor": "statistics",
             "current_bytes_per_s": {"status": "ok", "window_mean": 1e6},
             "logical_overhead_ratio": ratio,
             "logical_bytes_per_s": rate,
-            "per_table": [{"table": "public.t", "extra_bytes_per_s": {"expected": 5e5}}],
+            "per_table": [
+                {"table": "public.t", "extra_bytes_per_s": extra, "extra_bytes_in_window": extra}
+            ],
         }
-    }
+    )
 
 
-def _run(estimates: dict[str, Any], wal_level: str = "replica", **options: Any) -> Any:
+def _run(estimates: Estimates, wal_level: str = "replica", **options: Any) -> Any:
     ctx = RuleContext(
         profile=get_profile("debezium"),
         options=RULE.options.model_validate(options),

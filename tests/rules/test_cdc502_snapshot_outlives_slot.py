@@ -5,30 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from audit.engine import RuleContext, Severity, Status, get_profile, run_rule
+from audit.estimate.model import Estimates
 from rules.cdc502_snapshot_outlives_slot import snapshot_outlives_slot as RULE
+from tests.estimate_parts import estimates_with
 from tests.factories import GIB, facts
 
 
 def _estimates(
     retained: tuple[float, float, float | None], keep: float | None = 10 * GIB
-) -> dict[str, Any]:
+) -> Estimates:
     limits: dict[str, Any] = {"disk": {"status": "unavailable", "reason": "unknown"}}
     if keep is not None:
         limits["max_slot_wal_keep_size"] = {"status": "ok", "limit_bytes": keep}
     low, expected, high = retained
-    return {
-        "snapshot": {
+    return estimates_with(
+        snapshot={
             "status": "ok",
             "mode": "debezium_initial",
             "seconds": {"low": 100.0, "expected": 3600.0, "high": 7200.0},
             "catch_up_seconds": {"low": 0.0, "expected": 60.0, "high": 600.0},
             "retained_wal_bytes": {"low": low, "expected": expected, "high": high},
         },
-        "runway": {"status": "ok", "limits": limits},
-    }
+        runway={"status": "ok", "limits": limits},
+    )
 
 
-def _run(estimates: dict[str, Any]) -> Any:
+def _run(estimates: Estimates) -> Any:
     ctx = RuleContext(profile=get_profile("debezium"), estimates=estimates)
     return run_rule(RULE, facts(), ctx)
 

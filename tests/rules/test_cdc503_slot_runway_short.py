@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from audit.engine import RuleContext, Status, get_profile, run_rule
+from audit.estimate.model import Estimates
 from rules.cdc503_slot_runway_short import slot_runway_short as RULE
+from tests.estimate_parts import estimates_with
 from tests.factories import GIB, facts
 
 
-def _estimates(hours: float, status: str = "ok") -> dict[str, Any]:
-    return {
-        "runway": {
+def _estimates(hours: float, status: str = "ok") -> Estimates:
+    return estimates_with(
+        runway={
             "status": status,
             "reason": "the logical WAL rate is unavailable",
             "hours": {"low": hours / 2, "expected": hours, "high": hours * 2},
@@ -19,10 +21,10 @@ def _estimates(hours: float, status: str = "ok") -> dict[str, Any]:
             "limits": {"max_slot_wal_keep_size": {"status": "ok", "limit_bytes": 10 * GIB}},
             "inputs": {"p95_logical_bytes_per_s": 1e6},
         }
-    }
+    )
 
 
-def _run(estimates: dict[str, Any], **options: Any) -> Any:
+def _run(estimates: Estimates, **options: Any) -> Any:
     ctx = RuleContext(
         profile=get_profile("debezium"),
         options=RULE.options.model_validate(options),

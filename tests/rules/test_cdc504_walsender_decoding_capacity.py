@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from audit.engine import RuleContext, Severity, Status, get_profile, run_rule
+from audit.estimate.model import Estimates
 from rules.cdc504_walsender_decoding_capacity import walsender_decoding_capacity as RULE
+from tests.estimate_parts import estimates_with
 from tests.factories import facts
 
 
-def _estimates(utilisation: float, status: str = "ok") -> dict[str, Any]:
-    return {
-        "decoding": {
+def _estimates(utilisation: float, status: str = "ok") -> Estimates:
+    logical = {"low": 1e6, "expected": utilisation * 6e7, "high": 1e8 * max(utilisation, 1)}
+    return estimates_with(
+        wal={"logical_bytes_per_s": logical},
+        decoding={
             "status": status,
             "reason": "the logical WAL rate is unavailable",
             "utilisation": {
@@ -20,14 +24,12 @@ def _estimates(utilisation: float, status: str = "ok") -> dict[str, Any]:
                 "high": utilisation * 2,
             },
             "capacity_bytes_per_s": {"low": 2e7, "expected": 6e7, "high": 1.5e8},
-            "inputs": {
-                "logical_bytes_per_s": {"low": 1e6, "expected": utilisation * 6e7, "high": 1e8}
-            },
-        }
-    }
+            "inputs": {"logical_bytes_per_s": logical},
+        },
+    )
 
 
-def _run(estimates: dict[str, Any], **options: Any) -> Any:
+def _run(estimates: Estimates, **options: Any) -> Any:
     ctx = RuleContext(
         profile=get_profile("debezium"),
         options=RULE.options.model_validate(options),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from audit.engine import RuleContext, Status, get_profile, run_rule
+from audit.estimate.model import Estimates
 from rules.cdc505_full_identity_wal_cost import full_identity_wal_cost as RULE
+from tests.estimate_parts import estimates_with
 from tests.factories import facts, fix_text
 
 
@@ -16,20 +18,27 @@ def _row(table: str, identity: str, recommended: str, now: float, then: float) -
         "recommended_identity": recommended,
         "extra_bytes_per_s": {"low": now, "expected": now, "high": now},
         "extra_bytes_per_s_recommended": {"low": then, "expected": then, "high": then},
+        "extra_bytes_in_window": {"low": now, "expected": now, "high": now},
     }
 
 
-def _estimates(rows: list[dict[str, Any]], status: str = "ok") -> dict[str, Any]:
-    return {
-        "wal": {
+def _estimates(rows: list[dict[str, Any]], status: str = "ok") -> Estimates:
+    return estimates_with(
+        wal={
             "current_bytes_per_s": {"status": "ok", "window_mean": 1e6},
-            "logical_overhead_ratio": {"status": status, "reason": "no rate", "expected": 0.1},
+            "logical_overhead_ratio": {
+                "status": status,
+                "reason": "no rate",
+                "low": 0.1,
+                "expected": 0.1,
+                "high": 0.1,
+            },
             "per_table": rows,
         }
-    }
+    )
 
 
-def _run(estimates: dict[str, Any], **options: Any) -> Any:
+def _run(estimates: Estimates, **options: Any) -> Any:
     ctx = RuleContext(
         profile=get_profile("debezium"),
         options=RULE.options.model_validate(options),

@@ -19,8 +19,11 @@ WHERE name = ANY(%(names)s)
 UNION ALL
 -- A requested name no loaded module defines but the configuration sets is a placeholder, which
 -- pg_settings does not list (rds.logical_replication on community PostgreSQL, as in the demo).
+-- Placeholders always have a dotted name; built-in settings that pg_settings hides from a role
+-- without pg_read_all_settings (config_file, ...) have none, and current_setting() would refuse.
 SELECT name, current_setting(name, true), NULL, NULL, NULL, NULL, NULL, false
 FROM unnest(%(names)s::text[]) AS name
-WHERE name NOT IN (SELECT name FROM pg_settings)
+WHERE name LIKE '%%.%%'
+    AND name NOT IN (SELECT name FROM pg_settings)
     AND current_setting(name, true) IS NOT NULL
 ORDER BY name

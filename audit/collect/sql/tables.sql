@@ -77,7 +77,7 @@ columns AS (
     WHERE a.attnum > 0 AND NOT a.attisdropped
 ),
 indexes AS (
-    SELECT i.*, ix.relname AS index_name, ix.relpages AS index_pages
+    SELECT i.*, ix.relname AS index_name, greatest(ix.relpages, 0) AS index_pages
     FROM pg_index AS i
     JOIN tables AS t ON t.oid = i.indrelid
     JOIN pg_class AS ix ON ix.oid = i.indexrelid
@@ -117,7 +117,9 @@ primary_keys AS (
     GROUP BY ic.indrelid
 ),
 toast_pages AS (
-    SELECT t.oid AS relid, tc.relpages + coalesce(sum(ti.relpages), 0) AS pages
+    SELECT
+        t.oid AS relid,
+        greatest(tc.relpages, 0) + coalesce(sum(greatest(ti.relpages, 0)), 0) AS pages
     FROM tables AS t
     JOIN pg_class AS tc ON tc.oid = t.reltoastrelid
     LEFT JOIN pg_index AS i ON i.indrelid = tc.oid
@@ -160,7 +162,9 @@ SELECT
     ix.identity_index_valid,
     coalesce(ix.unique_candidates, ARRAY[]::text[]) AS unique_candidates,
     CASE WHEN t.reltuples >= 0 THEN t.reltuples::float8 END AS reltuples,
-    t.relpages::bigint * current_setting('block_size')::bigint AS heap_bytes,
+    -- relpages is -1 for a partitioned parent once analyzed (it has no storage): never negative
+    CASE WHEN t.relkind = 'p' THEN 0 ELSE greatest(t.relpages, 0) END::bigint
+        * current_setting('block_size')::bigint AS heap_bytes,
     coalesce(tp.pages, 0)::bigint * current_setting('block_size')::bigint AS toast_bytes,
     coalesce(ix.pages, 0)::bigint * current_setting('block_size')::bigint AS index_bytes,
     CASE WHEN cs.analyzed_columns > 0 THEN 24 + cs.analyzed_width END::float8 AS analyzed_row_bytes,
