@@ -69,9 +69,12 @@ def collect(
             families["tables"] = advance_counters(families["tables"], families["sampling"])
         else:
             session.record("sampling", "sampling was skipped (sample_seconds = 0)")
-        if read_probe and families["tables"]:
+        interrupted = families.get("sampling") is not None and families["sampling"].interrupted
+        if read_probe and families["tables"] and not interrupted:
             report("read probe")
             families["read_probe"] = _probe_reads(session, families["tables"])
+        elif interrupted:
+            session.record("read_probe", "the read probe was skipped: the run was interrupted")
         else:
             session.record("read_probe", "the read probe was skipped (--no-read-probe)")
     report("done")

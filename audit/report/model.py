@@ -13,6 +13,7 @@ from audit import __version__
 from audit.engine import Evaluation, Profile, Severity, Status
 from audit.facts import Facts
 from audit.report.base import ReportModel
+from audit.report.interruption import Interruption, interruption_of
 from audit.report.inventory import Inventory, build_inventory
 from audit.report.redact import scrub, scrub_text
 from audit.report.series import Series, build_series
@@ -93,6 +94,10 @@ class Report(ReportModel):
     inventory: Inventory = Field(
         default_factory=Inventory,
         description="tables, settings, slots, publications and AWS resources, from the facts",
+    )
+    interrupted: Interruption | None = Field(
+        default=None,
+        description="set when the collection was interrupted: the report is partial",
     )
 
 
@@ -185,6 +190,7 @@ def build_report(
         labels=facts.labels,
         series=build_series(facts),
         inventory=build_inventory(facts, estimates),
+        interrupted=interruption_of(facts),
         title=title,
         customer=customer,
         prepared_by=prepared_by,
