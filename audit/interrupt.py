@@ -12,6 +12,7 @@ is loaded: a Ctrl-C during start-up ends the run with one line, not a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -22,6 +23,7 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 _received: list[int] = []
 _urgent: list[Callable[[], None]] = []
+_announced: list[str] = []
 
 
 def install() -> None:
@@ -57,20 +59,26 @@ def on_second_signal(cleanup: Callable[[], None]) -> Callable[[], None]:
 
 def say(message: str) -> None:
     """One line on stderr, written without Python's buffered streams (safe in a handler)."""
-    try:
+    with contextlib.suppress(OSError, ValueError):
         os.write(sys.stderr.fileno(), f"cdc-preflight: {message}\n".encode())
-    except (OSError, ValueError):
-        pass
+
+
+def announce(message: str) -> None:
+    """Say once that (and how) the run was interrupted; :func:`announced` is then true."""
+    _announced.append(message)
+    say(message)
+
+
+def announced() -> bool:
+    return bool(_announced)
 
 
 def _handle(signum: int, frame: FrameType | None) -> None:
     if _received:
         say(f"{signal.Signals(signum).name} again: stopping now")
         for cleanup in list(_urgent):
-            try:
+            with contextlib.suppress(Exception):  # exiting anyway
                 cleanup()
-            except Exception:  # noqa: BLE001 - exiting anyway; nothing to report to
-                pass
         os._exit(exit_code())
     _received.append(signum)
     raise KeyboardInterrupt

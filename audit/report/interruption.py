@@ -32,13 +32,10 @@ def interruption_of(facts: Facts) -> Interruption | None:
     sampled = max((sampling.ended_at - sampling.started_at).total_seconds(), 0.0)
     missing = max(sampling.requested_seconds - sampled, 0.0)
     count = len(sampling.samples)
-    lost = (
-        f"the last {missing:.0f} s of the {sampling.requested_seconds:.0f} s sampling window"
-        + (
-            f"; the rates rest on {sampled:.0f} s ({count} samples)"
-            if count >= 2
-            else "; no rate could be measured (fewer than two samples)"
-        )
+    lost = f"the last {missing:.0f} s of the {sampling.requested_seconds:.0f} s sampling window" + (
+        f"; the rates rest on {sampled:.0f} s ({count} samples)"
+        if count >= 2
+        else "; no rate could be measured (fewer than two samples)"
     )
     return Interruption(
         stage="sampling",
