@@ -142,3 +142,10 @@ class TableLock:
 
 def files_under(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file())
+
+
+def newest_major() -> int:
+    from audit.localpg import available_majors
+
+    majors = available_majors()
+    return max(majors) if majors else 18
