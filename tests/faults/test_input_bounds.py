@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from faults_support import SAMPLE_FACTS, assert_one_line, cli
 
+from audit.cli import main
 from audit.collect.sampler import SampleWindow, sample_count, sample_offsets
 from audit.facts import WalSample
 from audit.facts.io import MAX_DEPTH, FactsFileError, parse_facts
@@ -27,15 +30,30 @@ from audit.facts.io import MAX_DEPTH, FactsFileError, parse_facts
     ],
 )
 def test_unbounded_window_is_a_usage_error(
-    command: str, option: str, value: str, tmp_path: Path
+    command: str,
+    option: str,
+    value: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    keep_signal_handlers: None,
 ) -> None:
-    """Before any connection: the DSN points nowhere, the error is about the option."""
+    """Before any connection (the DSN points nowhere): one line about the option, exit 2."""
     dsn = [] if command == "demo" else ["--dsn", "host=192.0.2.1"]
-    result = cli(command, *dsn, "--out", str(tmp_path / "o"), option, value)
-    assert result.returncode == 2, result.stderr
-    line = assert_one_line(result.stderr)
+    with pytest.raises(SystemExit) as exited:
+        main([command, *dsn, "--out", str(tmp_path / "o"), option, value])
+    assert exited.value.code == 2
+    line = assert_one_line(capsys.readouterr().err)
     assert option in line
     assert not (tmp_path / "o").exists()
+
+
+@pytest.fixture
+def keep_signal_handlers() -> Iterator[None]:
+    """main() installs its SIGINT/SIGTERM handlers; pytest gets its own back."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
 
 
 def test_the_sampler_keeps_a_bounded_window_and_loses_no_change() -> None:
