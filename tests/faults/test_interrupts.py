@@ -35,6 +35,7 @@ def test_a_signal_during_start_up_is_one_line(tmp_path: Path, signum: int, code:
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_sigint_during_sampling_keeps_the_earlier_set_and_marks_the_new_one(
     server: LocalPostgres, shop: str, tmp_path: Path
 ) -> None:

@@ -51,6 +51,7 @@ def _assert_nowhere(secret: str, output: tuple[str, str], *dirs: Path) -> None:
             assert form.encode() not in path.read_bytes(), path
 
 
+@pytest.mark.slow
 def test_successful_runs_never_show_the_password(server: LocalPostgres, tmp_path: Path) -> None:
     password = ODD + secrets.token_hex(4)
     user = _role(server, password)

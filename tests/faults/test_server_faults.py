@@ -103,6 +103,7 @@ def test_a_cancelled_statement_is_an_issue_with_its_hint(
     assert _issues(out)["publications"]["hint"] == STATEMENT_TIMEOUT_HINT
 
 
+@pytest.mark.slow
 def test_two_concurrent_audits_into_one_out(
     server: LocalPostgres, make_db: Callable[[LocalPostgres], str], tmp_path: Path
 ) -> None:
