@@ -1,5 +1,5 @@
 """``python -m audit`` is the ``cdc-preflight`` command."""
 
-from audit.cli import main
+from audit.entry import main
 
 main()

@@ -1,15 +1,22 @@
 """The command line: parsing and exit codes only; the work happens in the modules it calls.
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error;
-3 could not audit (connection, authentication, unreadable input, fatal error).
+3 could not audit (connection, authentication, unreadable input, fatal error); 130 (Ctrl-C)
+or 143 (SIGTERM) interrupted (see audit.interrupt). Every error is one line on stderr, with
+any password of the connection string masked.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import logging
+import math
 import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -17,13 +24,15 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from audit import __version__
+from audit import __version__, interrupt
+from audit.collect.errors import mask_passwords, secrets_in
 from audit.config import AuditConfig, ConfigError, load_config
 from audit.engine import Severity, all_rules, find_rule, get_profile
-from audit.facts import Facts, FactsFileError, read_facts, write_facts
-from audit.facts.io import facts_sha256
-from audit.files import write_atomic
+from audit.facts import Facts, FactsFileError, write_facts
+from audit.facts.io import decode_facts, facts_sha256, read_facts_bytes
+from audit.files import check_writable, write_atomic
 from audit.gather import AwsRequest, gather, with_iam_token
+from audit.outdir import OutputError, OutputSet, output_set
 from audit.pipeline import DocumentInfo
 from audit.pipeline import analyze as run_analysis
 from audit.progress import Progress
@@ -38,8 +47,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts hold [brackets] (TOML tables): print them as written
 )
-rules_app = typer.Typer(help="List and explain the rules.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="List and explain the rules.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(rules_app, name="rules")
 
 
@@ -74,11 +86,36 @@ DsnOpt = Annotated[
         "PGSERVICE and ~/.pgpass apply.",
     ),
 ]
+MAX_SAMPLE_SECONDS = 86_400.0  # 24 h
+MIN_INTERVAL, MAX_INTERVAL = 0.2, 3_600.0
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number of seconds")
+    return value
+
+
 SampleOpt = Annotated[
     float,
-    typer.Option("--sample-seconds", min=0, help="How long to sample WAL and row-change rates."),
+    typer.Option(
+        "--sample-seconds",
+        min=0,
+        max=MAX_SAMPLE_SECONDS,
+        callback=_finite,
+        help="How long to sample WAL and row-change rates, in seconds (0 to 86400).",
+    ),
 ]
-IntervalOpt = Annotated[float, typer.Option("--interval", min=0.2, help="Seconds between samples.")]
+IntervalOpt = Annotated[
+    float,
+    typer.Option(
+        "--interval",
+        min=MIN_INTERVAL,
+        max=MAX_INTERVAL,
+        callback=_finite,
+        help="Seconds between samples (0.2 to 3600).",
+    ),
+]
 ProfileOpt = Annotated[
     ProfileName,
     typer.Option("--profile", help="The CDC consumer whose thresholds apply."),
@@ -162,11 +199,23 @@ class Output:
     publication: str | None = None
 
 
-_STATE = {"debug": False}
+_STATE: dict[str, object] = {"debug": False, "stage": "start-up", "secrets": []}
+
+
+def mask(text: str) -> str:
+    """``text`` without the password of the connection string (--dsn, PGPASSWORD)."""
+    for secret in sorted(set(_secrets()), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return mask_passwords(text)
+
+
+def _secrets() -> list[str]:
+    found = _STATE["secrets"]
+    return found if isinstance(found, list) else []
 
 
 def fail(message: str, code: int = EXIT_CANNOT_AUDIT) -> NoReturn:
-    typer.echo(f"cdc-preflight: {message}", err=True)
+    typer.echo(f"cdc-preflight: {mask(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -182,6 +231,15 @@ def parse_formats(value: str) -> list[str]:
     return formats
 
 
+class _Masking(logging.Filter):
+    """Log records pass through :func:`mask` (libraries may log a connection string)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask(record.getMessage())
+        record.args = None
+        return True
+
+
 def _setup_logging(debug: bool) -> None:
     _STATE["debug"] = debug
     logging.basicConfig(
@@ -189,6 +247,12 @@ def _setup_logging(debug: bool) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_Masking())
+
+
+def _stage(name: str) -> None:
+    _STATE["stage"] = name
 
 
 @dataclass(frozen=True)
@@ -224,13 +288,18 @@ def _collect(source: Source) -> Facts:
         except (IamAuthError, ValueError) as exc:
             fail(f"cannot audit: IAM authentication: {exc}")
     progress = Progress(total_seconds=source.sample_seconds)
+
+    def report(message: str) -> None:
+        _stage(message.split(":", 1)[0])
+        progress.update(message)
+
     try:
         with progress:
             return gather(
                 dsn,
                 sample_seconds=source.sample_seconds,
                 interval=source.interval,
-                progress=progress.update,
+                progress=report,
                 aws=source.aws,
                 read_probe=source.read_probe,
             )
@@ -252,12 +321,11 @@ def _load_config(path: Path | None, tables: str | None, publication: str | None)
     return config.model_copy(update={"scope": scope})
 
 
-def _report(facts: Facts, sha256: str, output: Output) -> Report:
-    from audit.report import write_reports
-
+def _analyze(facts: Facts, sha256: str, output: Output) -> Report:
+    _stage("analysis")
     config = _load_config(output.config, output.tables, output.publication)
     try:
-        report = run_analysis(
+        return run_analysis(
             facts,
             profile=get_profile(output.profile),
             config=config,
@@ -266,19 +334,70 @@ def _report(facts: Facts, sha256: str, output: Output) -> Report:
         )
     except (ScopeError, ConfigError) as exc:  # no table in scope, no rule selected
         fail(str(exc), EXIT_USAGE)
-    paths = write_reports(report, output.out, output.formats, template_dir=output.template_dir)
-    _print_summary(report, paths)
-    return report
 
 
-def _print_summary(report: Report, paths: dict[str, Path]) -> None:
+def _write_reports(report: Report, outputs: OutputSet, output: Output) -> list[Path]:
+    from audit.report import write_reports
+
+    _stage("writing the report")
+    assert outputs.staging is not None
+    paths = write_reports(report, outputs.staging, output.formats, output.template_dir)
+    return list(paths.values())
+
+
+@contextmanager
+def _outputs(out: Path) -> Iterator[OutputSet]:
+    """The run's output set (see audit.outdir); its errors and interrupts are one line."""
+    try:
+        with output_set(out) as outputs:
+            try:
+                yield outputs
+            except KeyboardInterrupt:
+                interrupt.announce(
+                    f"interrupted by {interrupt.signal_name()} during {_STATE['stage']}; "
+                    f"{outputs.out} is unchanged"
+                )
+                raise
+    except OutputError as exc:
+        fail(str(exc), EXIT_USAGE if exc.usage else EXIT_CANNOT_AUDIT)
+
+
+def _commit(outputs: OutputSet, facts: Facts) -> Path:
+    """Swap the new set in; an interrupted run does not replace an earlier complete set."""
+    try:
+        return outputs.commit(keep_earlier=_interrupted(facts))
+    except OutputError as exc:
+        fail(str(exc))
+
+
+def _interrupted(facts: Facts) -> bool:
+    return facts.sampling is not None and facts.sampling.interrupted
+
+
+def _say_interrupted(facts: Facts, out: Path, where: Path) -> None:
+    """The terminal's word on an interrupted run: what is partial and where it is."""
+    assert facts.sampling is not None
+    sampling = facts.sampling
+    sampled = (sampling.ended_at - sampling.started_at).total_seconds()
+    message = (
+        f"interrupted by {interrupt.signal_name()} after {sampled:.0f} s of the "
+        f"{sampling.requested_seconds:g} s sampling window: the output is partial and says so"
+    )
+    if where != out:
+        message += f"; {out} keeps the earlier complete set, this one is in {where}"
+    interrupt.announce(message)
+
+
+def _print_summary(report: Report, where: Path, written: list[Path]) -> None:
     verdict = report.verdict.value.replace("_", " ").upper()
     counts = ", ".join(f"{n} {s}" for s, n in report.counts.items() if n and s != "waived")
-    typer.echo(f"Verdict: {verdict} ({counts or 'no findings'})")
+    partial = " - PARTIAL: the collection was interrupted" if report.interrupted else ""
+    typer.echo(f"Verdict: {verdict} ({counts or 'no findings'}){partial}")
     if report.not_evaluated:
         typer.echo(f"Could not check: {len(report.not_evaluated)} rule(s), listed in the report")
-    for fmt, path in paths.items():
-        typer.echo(f"  {fmt:4} {path}")
+    for path in written:
+        label = {"facts.json": "facts", "cdc-preflight.toml": "config"}.get(path.name)
+        typer.echo(f"  {label or path.suffix.lstrip('.'):6} {where / path.name}")
 
 
 def exit_code_for(report: Report, fail_on: FailOn) -> int:
@@ -293,6 +412,16 @@ def _write_facts(facts: Facts, path: Path) -> str:
     """Write facts.json and return the SHA-256 the report quotes."""
     write_facts(facts, path)
     return facts_sha256(path)
+
+
+def _finish(outputs: OutputSet, facts: Facts, report: Report, written: list[Path]) -> int:
+    """Swap the set in, print the summary, say whether it is partial; the exit code if so."""
+    where = _commit(outputs, facts)
+    _print_summary(report, where, written)
+    if _interrupted(facts):
+        _say_interrupted(facts, outputs.out, where)
+        return interrupt.exit_code()
+    return EXIT_OK
 
 
 @app.command()
@@ -333,15 +462,24 @@ def audit(
         publication,
     )
     _load_config(config, tables, publication)  # a bad config fails before the database
-    facts = _collect(Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe))
-    sha = _write_facts(facts, out / "facts.json")
-    report = _report(facts, sha, output)
-    raise typer.Exit(exit_code_for(report, fail_on))
+    with _outputs(out) as outputs:  # so does an unusable --out
+        facts = _collect(Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe))
+        sha = _write_facts(facts, outputs.path("facts.json"))
+        report = _analyze(facts, sha, output)
+        written = [outputs.path("facts.json"), *_write_reports(report, outputs, output)]
+        code = _finish(outputs, facts, report, written)
+    raise typer.Exit(code or exit_code_for(report, fail_on))
 
 
 @app.command()
 def collect(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write facts.json.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Directory to write facts.json into (as audit and analyze)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="The facts file to write, by name.")
+    ] = None,
     dsn: DsnOpt = None,
     sample_seconds: SampleOpt = 60.0,
     interval: IntervalOpt = 5.0,
@@ -355,10 +493,41 @@ def collect(
 ) -> None:
     """Only talk to the database (and AWS): write the facts document for a later `analyze`."""
     _setup_logging(debug)
+    if (out is None) == (output is None):
+        fail("collect needs one of --out DIR (writes DIR/facts.json) or -o FILE", EXIT_USAGE)
     aws = aws_request(aws_cluster_id, aws_instance_id, aws_region, aws_profile)
-    facts = _collect(Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe))
-    _write_facts(facts, output)
-    typer.echo(f"Facts written to {output}")
+    source = Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe)
+    if out is not None:
+        with _outputs(out) as outputs:
+            facts = _collect(source)
+            _write_facts(facts, outputs.path("facts.json"))
+            where = _commit(outputs, facts)
+            _collected(facts, where / "facts.json")
+            if _interrupted(facts):
+                _say_interrupted(facts, outputs.out, where)
+                raise typer.Exit(interrupt.exit_code())
+        return
+    assert output is not None
+    try:
+        check_writable(output)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    facts = _collect(source)
+    target = output
+    if _interrupted(facts) and output.exists():
+        target = output.with_name(f"{output.stem}.interrupted{output.suffix}")
+    try:
+        _write_facts(facts, target)
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc.strerror or exc}; {output} is unchanged")
+    _collected(facts, target)
+    if _interrupted(facts):
+        _say_interrupted(facts, output, target)
+        raise typer.Exit(interrupt.exit_code())
+
+
+def _collected(facts: Facts, path: Path) -> None:
+    typer.echo(f"Facts written to {path}")
     if facts.issues:
         typer.echo(f"Not collected: {', '.join(sorted({i.family for i in facts.issues}))}")
 
@@ -379,7 +548,10 @@ def analyze(
     publication: PublicationOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Analyze a facts document and write the report; never talks to the database."""
+    """Analyze a facts document and write the report (with a copy of the facts) into --out.
+
+    Never talks to the database.
+    """
     _setup_logging(debug)
     output = Output(
         out,
@@ -391,11 +563,18 @@ def analyze(
         tables,
         publication,
     )
+    _stage("reading the facts")
     try:
-        facts = read_facts(facts_file)
+        data = read_facts_bytes(facts_file)
+        facts = decode_facts(data, str(facts_file))
     except FactsFileError as exc:
         fail(str(exc))
-    report = _report(facts, facts_sha256(facts_file), output)
+    with _outputs(out) as outputs:
+        write_atomic(outputs.path("facts.json"), data)
+        report = _analyze(facts, hashlib.sha256(data).hexdigest(), output)
+        written = [outputs.path("facts.json"), *_write_reports(report, outputs, output)]
+        where = _commit(outputs, facts)
+        _print_summary(report, where, written)
     raise typer.Exit(exit_code_for(report, fail_on))
 
 
@@ -405,9 +584,16 @@ def demo(
         "cdc-preflight-demo"
     ),
     sample_seconds: Annotated[
-        float, typer.Option("--sample-seconds", min=1, help="Sampling window of the demo.")
+        float,
+        typer.Option(
+            "--sample-seconds",
+            min=1,
+            max=MAX_SAMPLE_SECONDS,
+            callback=_finite,
+            help="Sampling window of the demo, in seconds.",
+        ),
     ] = 20.0,
-    interval: Annotated[float, typer.Option("--interval", min=0.2)] = 2.0,
+    interval: IntervalOpt = 2.0,
     aurora: Annotated[
         bool,
         typer.Option(
@@ -422,30 +608,50 @@ def demo(
     _setup_logging(debug)
     from audit.demo import DEMO_CONFIG, DemoError, run_demo
 
-    try:
-        if aurora:
-            facts = _aurora_demo(sample_seconds, interval)
-        else:
-            facts = run_demo(sample_seconds=sample_seconds, interval=interval, log=typer.echo)
-    except DemoError as exc:
-        fail(f"demo failed: {exc}")
-    sha = _write_facts(facts, out / "facts.json")
-    config = out / "cdc-preflight.toml"
-    write_atomic(config, DEMO_CONFIG.read_bytes())
-    _report(facts, sha, Output(out, list(REPORT_FORMATS), "debezium", config))
+    with _outputs(out) as outputs:
+        progress = Progress(total_seconds=sample_seconds)
+        try:
+            with progress:
+                if aurora:
+                    facts = _aurora_demo(sample_seconds, interval, progress)
+                else:
+                    facts = run_demo(
+                        sample_seconds=sample_seconds,
+                        interval=interval,
+                        log=typer.echo,
+                        progress=progress.update,
+                    )
+        except DemoError as exc:
+            fail(f"demo failed: {exc}")
+        sha = _write_facts(facts, outputs.path("facts.json"))
+        config = outputs.path("cdc-preflight.toml")
+        write_atomic(config, DEMO_CONFIG.read_bytes())
+        output = Output(out, list(REPORT_FORMATS), "debezium", config)
+        report = _analyze(facts, sha, output)
+        written = [outputs.path("facts.json"), *_write_reports(report, outputs, output), config]
+        code = _finish(outputs, facts, report, written)
+    raise typer.Exit(code)
 
 
-def _aurora_demo(sample_seconds: float, interval: float) -> Facts:
+def _aurora_demo(sample_seconds: float, interval: float, progress: Progress) -> Facts:
     from audit.demo import run_demo
 
     if importlib.util.find_spec("moto") is None:
         fail("demo --aurora needs moto: pip install 'cdc-preflight[demo]'", EXIT_USAGE)
-    return run_demo(sample_seconds=sample_seconds, interval=interval, log=typer.echo, aurora=True)
+    return run_demo(
+        sample_seconds=sample_seconds,
+        interval=interval,
+        log=typer.echo,
+        progress=progress.update,
+        aurora=True,
+    )
 
 
 @rules_app.command("list")
 def rules_list(
-    fmt: Annotated[ListFormat, typer.Option("--format")] = ListFormat.TEXT,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", help="text: one line per rule; json: every field.")
+    ] = ListFormat.TEXT,
 ) -> None:
     """List every rule: code, severity, name and title."""
     rules = all_rules()
@@ -478,14 +684,62 @@ def _main(
         raise typer.Exit(EXIT_OK)
 
 
-def main() -> None:
+def _dsn_arguments(args: list[str]) -> list[str]:
+    """The values given to --dsn on the command line."""
+    found = [a.split("=", 1)[1] for a in args if a.startswith("--dsn=")]
+    found += [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--dsn"]
+    return found
+
+
+def _is(exc: BaseException, name: str) -> bool:
+    """Whether ``exc`` is click's ``name`` (typer vendors click from 0.2x on: match by name)."""
+    return any(cls.__name__ == name for cls in type(exc).__mro__)
+
+
+def _usage_line(exc: Exception) -> str:
+    format_message = getattr(exc, "format_message", None)
+    message = " ".join(str(format_message() if format_message else exc).split())
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+    return f"{message}{where}"
+
+
+def _error(exc: Exception) -> int:
+    """Say what went wrong in one line (a traceback too with --debug); the exit code."""
+    if _is(exc, "NoArgsIsHelpError"):
+        typer.echo(getattr(exc, "format_message", str)(), err=True)
+        return EXIT_USAGE
+    if _is(exc, "UsageError"):
+        typer.echo(f"cdc-preflight: {mask(_usage_line(exc))}", err=True)
+        return EXIT_USAGE
+    if _is(exc, "ClickException"):
+        typer.echo(f"cdc-preflight: {mask(_usage_line(exc))}", err=True)
+        return int(getattr(exc, "exit_code", EXIT_CANNOT_AUDIT))
+    if _STATE["debug"]:
+        typer.echo(mask("".join(traceback.format_exception(exc))), err=True, nl=False)
+    typer.echo(f"cdc-preflight: fatal error: {mask(f'{type(exc).__name__}: {exc}')}", err=True)
+    return EXIT_CANNOT_AUDIT
+
+
+def main(args: list[str] | None = None) -> None:
+    """Run the command line; see the module doc for exit codes."""
+    interrupt.install()
+    argv = sys.argv[1:] if args is None else args
+    _STATE["secrets"] = [s for dsn in _dsn_arguments(argv) for s in secrets_in(dsn)] + (
+        secrets_in(None)
+    )
+    code: object = EXIT_OK
     try:
-        app(standalone_mode=True)
+        code = app(args=argv, prog_name="cdc-preflight", standalone_mode=False)
+    except typer.Abort:
+        typer.echo("cdc-preflight: aborted", err=True)
+        code = EXIT_FINDINGS
     except KeyboardInterrupt:
-        typer.echo("cdc-preflight: interrupted", err=True)
-        sys.exit(130)
+        code = interrupt.exit_code()
     except Exception as exc:
-        if _STATE["debug"]:
-            raise
-        typer.echo(f"cdc-preflight: fatal error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(EXIT_CANNOT_AUDIT)
+        code = _error(exc)
+    if interrupt.received() is not None:
+        if not interrupt.announced():
+            interrupt.announce(f"interrupted by {interrupt.signal_name()} during {_STATE['stage']}")
+        code = interrupt.exit_code()
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -1,9 +1,14 @@
-"""Progress for long stages: a bar on a terminal, one plain line per stage otherwise."""
+"""Progress for long stages: a bar on a terminal, plain lines otherwise.
+
+Without a terminal, each stage prints one line, and a long stage (the sampling window) one
+more every :data:`HEARTBEAT_SECONDS`, so a log shows the run is alive.
+"""
 
 from __future__ import annotations
 
 import re
 import sys
+import time
 from types import TracebackType
 
 from rich.console import Console
@@ -11,6 +16,7 @@ from rich.progress import BarColumn, TaskID, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 
 _SAMPLES = re.compile(r"(\d+)/(\d+) samples")
+HEARTBEAT_SECONDS = 10.0
 
 
 class Progress:
@@ -22,6 +28,7 @@ class Progress:
         self._bar: RichProgress | None = None
         self._task: TaskID | None = None
         self._last_stage: str | None = None
+        self._last_line = 0.0
 
     def __enter__(self) -> Progress:
         if self.tty:
@@ -59,6 +66,12 @@ class Progress:
             )
             return
         stage = message.split(":", 1)[0]
-        if fraction is None or stage != self._last_stage:
+        now = time.monotonic()
+        if (
+            fraction is None
+            or stage != self._last_stage
+            or now - self._last_line >= HEARTBEAT_SECONDS
+        ):
             print(f"cdc-preflight: {message}", file=sys.stderr, flush=True)
+            self._last_line = now
         self._last_stage = stage

@@ -7,7 +7,9 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -186,3 +188,64 @@ def test_tables_scope_flag_and_unknown_publication(tmp_path: Path) -> None:
         "analyze", str(SAMPLE_FACTS), "--out", str(tmp_path / "b"), "--publication", "nope"
     )
     assert "publication 'nope' does not exist" in assert_one_line_error(missing, 2)
+
+
+HELP_COMMANDS = [[], ["audit"], ["collect"], ["analyze"], ["demo"], ["rules"], ["rules", "list"]]
+
+
+@pytest.mark.parametrize("command", HELP_COMMANDS, ids=lambda c: " ".join(c) or "top")
+def test_help_prints_bracketed_words_and_every_option_has_help(command: list[str]) -> None:
+    """Rich markup would eat [tool.cdc-preflight] and [scope]; flags show no <bool> metavar."""
+    from typer.testing import CliRunner
+
+    from audit.cli import app
+
+    result = CliRunner().invoke(app, [*command, "--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "<bool>" not in text
+    if command in (["audit"], ["analyze"]):
+        assert "a pyproject.toml with [tool.cdc-preflight]." in text
+        assert "Overrides [scope] in the config." in text
+
+
+def test_every_option_of_every_command_has_help() -> None:
+    import typer
+
+    from audit.cli import app
+
+    def commands(command: Any, path: str) -> Iterator[tuple[str, Any]]:
+        yield path, command
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from commands(sub, f"{path} {name}")
+
+    missing = [
+        f"{path} {param.opts[0]}"
+        for path, command in commands(typer.main.get_command(app), "cdc-preflight")
+        for param in command.params
+        if param.param_type_name == "option" and not getattr(param, "help", None)
+    ]
+    assert not missing
+
+
+def test_demo_interval_has_help() -> None:
+    from typer.testing import CliRunner
+
+    from audit.cli import app
+
+    text = CliRunner().invoke(app, ["demo", "--help"], terminal_width=200).output
+    assert "Seconds between samples" in text
+
+
+@pytest.mark.pg
+def test_collect_takes_out_like_the_other_commands(
+    pg_server: LocalPostgres, fresh_db: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "facts-dir"
+    dsn = pg_server.conninfo(fresh_db)
+    result = cli("collect", "--dsn", dsn, "--out", str(out), "--sample-seconds", "0")
+    assert result.returncode == 0, result.stderr
+    assert (out / "facts.json").is_file()
+    both = cli("collect", "--dsn", dsn, "--out", str(out), "-o", str(tmp_path / "f.json"))
+    assert both.returncode == 2
+    assert "one of --out DIR" in assert_one_line_error(both, 2)

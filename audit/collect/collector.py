@@ -64,14 +64,23 @@ def collect(
             server = families["server"]
             sampler = Sampler(session, server.version_num if server else None)
             families["sampling"] = sampler.run(sample_seconds, interval, report)
-            report("walinspect")
-            families["walinspect"] = _inspect_window(session, families["sampling"])
+            if families["sampling"].interrupted:
+                # the interrupt may have landed mid-query: the session is not reused
+                session.record(
+                    "walinspect", "the WAL records were not read: the run was interrupted"
+                )
+            else:
+                report("walinspect")
+                families["walinspect"] = _inspect_window(session, families["sampling"])
             families["tables"] = advance_counters(families["tables"], families["sampling"])
         else:
             session.record("sampling", "sampling was skipped (sample_seconds = 0)")
-        if read_probe and families["tables"]:
+        interrupted = families.get("sampling") is not None and families["sampling"].interrupted
+        if read_probe and families["tables"] and not interrupted:
             report("read probe")
             families["read_probe"] = _probe_reads(session, families["tables"])
+        elif interrupted:
+            session.record("read_probe", "the read probe was skipped: the run was interrupted")
         else:
             session.record("read_probe", "the read probe was skipped (--no-read-probe)")
     report("done")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import psycopg
@@ -34,6 +35,11 @@ def open_session(conninfo: str | None) -> psycopg.Connection[Any]:
     PostgreSQL we audit.
     """
     secrets = secrets_in(conninfo)
+    if _ambiguous_at(conninfo or ""):
+        raise CollectError(
+            "invalid connection string: the URI has more than one @ before the host; "
+            "write an @ in the user name or password as %40"
+        )
     try:
         given = conninfo_to_dict(conninfo or "")
     except psycopg.Error as exc:
@@ -47,6 +53,9 @@ def open_session(conninfo: str | None) -> psycopg.Connection[Any]:
         conn = psycopg.connect(conninfo or "", autocommit=True, **extra)
     except psycopg.Error as exc:
         message = one_line(str(exc), secrets).removeprefix("connection failed: ")
+        host, where = _where(given)
+        if not host or host not in message:
+            message = f"{where}: {message}"
         raise CollectError(f"cannot connect: {message}") from None
     try:
         _check_server(conn)
@@ -61,6 +70,27 @@ def open_session(conninfo: str | None) -> psycopg.Connection[Any]:
         conn.close()
         raise
     return conn
+
+
+def _ambiguous_at(conninfo: str) -> bool:
+    """A URI whose authority holds two @: libpq would read part of the password as the host."""
+    scheme, sep, rest = conninfo.partition("://")
+    if not sep or not scheme.lower().startswith("postgres"):
+        return False
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    return authority.count("@") > 1
+
+
+def _where(given: dict[str, Any]) -> tuple[str, str]:
+    """The (first) host and ``host:port`` of the attempt: from the DSN, else libpq's environment."""
+    hosts = str(given.get("host") or given.get("hostaddr") or os.environ.get("PGHOST") or "")
+    port = str(given.get("port") or os.environ.get("PGPORT") or "5432")
+    first = hosts.split(",", maxsplit=1)[0]
+    if not first or first.startswith("/"):
+        return first, f"the local socket {first or 'directory'} (port {port})"
+    if "," in hosts:
+        return first, f"{hosts} (port {port})"
+    return first, f"{first}:{port}"
 
 
 def _check_server(conn: psycopg.Connection[Any]) -> None:

@@ -33,6 +33,13 @@ def secrets_in(conninfo: str | None) -> list[str]:
             password = None
         if password:
             found.extend([password, unquote(password)])
+        # a malformed URI (an unescaped @, / or # in the password, a broken host) still
+        # carries its password between the first ':' after '://' and an '@'
+        for userinfo in re.findall(r"://([^/?#]*)@", text) + re.findall(r"://([^@]*)@", text):
+            if ":" in userinfo:
+                candidate = userinfo.split(":", 1)[1]
+                pieces = [p for p in candidate.split("@") if len(p) >= 4]
+                found.extend([candidate, unquote(candidate), *pieces])
         found.extend(unquote(m) for m in re.findall(r"[?&]password=([^&]*)", text))
     if env := os.environ.get("PGPASSWORD"):
         found.append(env)

@@ -17,10 +17,17 @@ that the WAL each slot retains is known over the window. It is not a rate method
 not listed in ``Sampling.methods``: ``WalSample.slots is None`` says it was not sampled.
 
 Ctrl-C ends the window early: what was sampled is kept and ``interrupted`` is set.
+
+Memory does not grow with the window: the sample times are generated one at a time, and at
+most :data:`MAX_KEPT_SAMPLES` samples are kept. When a long window reaches that bound, every
+second kept sample is dropped and from then on only every 2nd, 4th, ... sample taken is kept
+(the per-interval table changes of a dropped sample are added to the next kept one, so no
+change is lost); the facts record it as the issue ``sampling.samples``.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -60,17 +67,82 @@ TableCounters = dict[int, tuple[Any, ...]]
 _INTERVAL_COUNTERS = slice(1, 5)
 
 
-def sample_offsets(seconds: float, interval: float) -> list[float]:
+MAX_KEPT_SAMPLES = 2_000
+
+
+def sample_offsets(seconds: float, interval: float) -> Iterator[float]:
     """When to sample, in seconds from the start: every ``interval``, and at the very end."""
-    if interval <= 0:
-        raise ValueError("the sampling interval must be positive")
-    offsets: list[float] = []
+    if not (interval > 0 and math.isfinite(interval)):
+        raise ValueError("the sampling interval must be a positive number of seconds")
+    if not (seconds >= 0 and math.isfinite(seconds)):
+        raise ValueError("the sampling window must be a finite, non-negative number of seconds")
     k = 0
     while k * interval < seconds:
-        offsets.append(k * interval)
+        yield k * interval
         k += 1
-    offsets.append(seconds)
-    return offsets
+    yield seconds
+
+
+def sample_count(seconds: float, interval: float) -> int:
+    """How many offsets :func:`sample_offsets` yields, without generating them."""
+    n = math.ceil(seconds / interval)
+    while n * interval < seconds:
+        n += 1
+    while n > 0 and (n - 1) * interval >= seconds:
+        n -= 1
+    return n + 1
+
+
+class SampleWindow:
+    """The samples kept of a window: at most ``limit``, thinned evenly (see the module doc)."""
+
+    def __init__(self, limit: int = MAX_KEPT_SAMPLES) -> None:
+        self.limit = max(limit, 2)
+        self.samples: list[WalSample] = []
+        self.stride = 1
+        self.taken = 0
+        self._tail: WalSample | None = None  # the latest sample taken but not kept
+
+    def add(self, sample: WalSample) -> None:
+        if self._tail is not None:
+            sample = _merged(self._tail, sample)
+            self._tail = None
+        if self.taken % self.stride == 0:
+            self.samples.append(sample)
+            if len(self.samples) > self.limit:
+                self._thin()
+        else:
+            self._tail = sample
+        self.taken += 1
+
+    def finish(self) -> list[WalSample]:
+        """The kept samples, ending with the last one taken."""
+        if self._tail is not None:
+            self.samples.append(self._tail)
+            self._tail = None
+        return self.samples
+
+    def _thin(self) -> None:
+        kept = self.samples[:1]
+        for i in range(2, len(self.samples), 2):
+            kept.append(_merged(self.samples[i - 1], self.samples[i]))
+        if len(self.samples) % 2 == 0:  # the last one has no successor: it is the tail
+            self._tail = self.samples[-1]
+        self.samples = kept
+        self.stride *= 2
+
+
+def _merged(dropped: WalSample, later: WalSample) -> WalSample:
+    """``later`` with the per-interval table changes of the ``dropped`` sample before it."""
+    if dropped.table_changes is None or later.table_changes is None:
+        return later.model_copy(update={"table_changes": None})
+    changes = dict(dropped.table_changes)
+    for name, delta in later.table_changes.items():
+        before = changes.get(name)
+        changes[name] = (
+            delta if before is None else [a + b for a, b in zip(before, delta, strict=True)]
+        )
+    return later.model_copy(update={"table_changes": changes})
 
 
 class Sampler:
@@ -156,20 +228,26 @@ class Sampler:
         return dict(_deltas(self.first_tables or {}, self.last_tables or {}))
 
     def run(self, seconds: float, interval: float, progress: Callable[[str], None]) -> Sampling:
-        offsets = sample_offsets(seconds, interval)
+        total = sample_count(seconds, interval)
         started_at = datetime.now(UTC)
         start = time.monotonic()
-        samples: list[WalSample] = []
+        window = SampleWindow()
         interrupted = False
         try:
-            for number, offset in enumerate(offsets, start=1):
+            for number, offset in enumerate(sample_offsets(seconds, interval), start=1):
                 _sleep_until(start + offset)
-                samples.append(self.take())
-                progress(
-                    f"sampling: {number}/{len(offsets)} samples, {offset:.0f} s of {seconds:.0f} s"
-                )
+                window.add(self.take())
+                progress(f"sampling: {number}/{total} samples, {offset:.0f} s of {seconds:.0f} s")
         except KeyboardInterrupt:
             interrupted = True
+        samples = window.finish()
+        if window.stride > 1:
+            self.session.record(
+                "sampling.samples",
+                f"{len(samples):,} of {window.taken:,} samples kept (memory bound of "
+                f"{MAX_KEPT_SAMPLES:,}): every {window.stride}th; the per-interval table "
+                "changes of the others are added to the next kept sample",
+            )
         return Sampling(
             started_at=samples[0].at if samples else started_at,
             ended_at=samples[-1].at if samples else datetime.now(UTC),

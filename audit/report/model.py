@@ -15,6 +15,7 @@ from audit.estimate.model import Estimates
 from audit.facts import Facts
 from audit.remedy import Fix
 from audit.report.base import ReportModel
+from audit.report.interruption import Interruption, interruption_of
 from audit.report.inventory import Inventory, build_inventory
 from audit.report.redact import scrub, scrub_text
 from audit.report.series import Series, build_series
@@ -131,6 +132,10 @@ class Report(ReportModel):
         default_factory=Inventory,
         description="tables, settings, slots, publications and AWS resources, from the facts",
     )
+    interrupted: Interruption | None = Field(
+        default=None,
+        description="set when the collection was interrupted: the report is partial",
+    )
 
 
 def verdict_for(findings: list[ReportFinding]) -> Verdict:
@@ -245,6 +250,7 @@ def build_report(
         series=build_series(facts),
         inventory=build_inventory(facts, estimates),
         parameters=parameters or [],
+        interrupted=interruption_of(facts),
         title=title,
         customer=customer,
         prepared_by=prepared_by,

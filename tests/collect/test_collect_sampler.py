@@ -57,11 +57,11 @@ class OnSample:
 
 
 def test_offsets_cover_the_window_and_end_exactly_at_it() -> None:
-    assert sample_offsets(60, 5) == [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]
-    assert sample_offsets(2, 5) == [0, 2]
-    assert sample_offsets(1, 0.5) == [0, 0.5, 1]
+    assert list(sample_offsets(60, 5)) == [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]
+    assert list(sample_offsets(2, 5)) == [0, 2]
+    assert list(sample_offsets(1, 0.5)) == [0, 0.5, 1]
     with pytest.raises(ValueError, match="positive"):
-        sample_offsets(1, 0)
+        list(sample_offsets(1, 0))
 
 
 def test_zero_seconds_skips_sampling_and_says_so(

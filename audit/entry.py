@@ -1,0 +1,21 @@
+"""The ``cdc-preflight`` entry point: signals are handled before the program is loaded.
+
+Loading the command line (typer, rich, pydantic, psycopg) takes a few hundred milliseconds; a
+Ctrl-C or SIGTERM meanwhile ends the run with one line and exit 130 or 143, not a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from audit import interrupt
+
+
+def main() -> None:
+    interrupt.install()
+    try:
+        from audit.cli import main as run
+    except KeyboardInterrupt:
+        interrupt.announce(f"interrupted by {interrupt.signal_name()} while starting")
+        sys.exit(interrupt.exit_code())
+    run()

@@ -1,0 +1,33 @@
+"""Fault-test fixtures: one server of the newest major (the faults do not depend on it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from faults_support import make_shop, newest_major
+
+from audit.localpg import LocalPostgres
+
+# a server of its own: the tests that restart or stop it leave the shared ones alone
+OWN_SETTINGS = {"wal_level": "replica", "log_min_messages": "warning"}
+
+
+@pytest.fixture
+def server(server_pool: Any) -> LocalPostgres:
+    return server_pool.get(newest_major(), {"wal_level": "replica"})
+
+
+@pytest.fixture
+def own_server(server_pool: Any) -> LocalPostgres:
+    """A server the test may restart."""
+    return server_pool.get(newest_major(), OWN_SETTINGS)
+
+
+@pytest.fixture
+def shop(server: LocalPostgres, make_db: Callable[[LocalPostgres], str]) -> str:
+    """A database with public.orders (primary key, 5000 rows) on ``server``."""
+    name = make_db(server)
+    make_shop(server, name)
+    return name
