@@ -162,12 +162,21 @@ def _matches(selector: str, rule: Rule) -> bool:
     return PREFIX_PATTERN.match(prefix) is not None and rule.code.startswith(prefix)
 
 
+#: Former per-rule options that one audit-wide plan now holds (``[estimates]``).
+CAPACITY_PLAN_KEYS = ("planned_connectors", "spare_slots", "spare_senders")
+
+
 def _option_problem(key: str, rule: Rule, error: ErrorDetails) -> str:
     """One line for the first error of ``[rules.KEY]``, in the words of the declared option."""
     where = f"[rules.{key}]"
     name = str(error["loc"][0]) if error["loc"] else ""
     declared = {info.name: info for info in describe_options(rule.options)}
     if error["type"] == "extra_forbidden":
+        if name in CAPACITY_PLAN_KEYS:
+            return (
+                f"{where} unknown option {name}: the connector plan is audit-wide, set it "
+                f"under [estimates] ({name}; spare_senders is spare_slots)"
+            )
         if not declared:
             return f"{where} unknown option {name}: {rule.code} has no options"
         return f"{where} unknown option {name}{closest(name, declared)}"

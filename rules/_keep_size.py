@@ -1,21 +1,28 @@
-"""The max_slot_wal_keep_size the capacity estimate recommends, in both forms a fix needs."""
+"""Changing max_slot_wal_keep_size: always to the one value the capacity plan recommends."""
 
 from __future__ import annotations
 
 from audit.engine import RuleContext
+from audit.estimate.lookup import recommended
+from audit.facts import Facts
+from audit.remedy import Fix, Step
+from audit.remedy.settings import set_recommended, set_setting
 
+NAME = "max_slot_wal_keep_size"
 PLACEHOLDER = ("<size below the free WAL disk space>", "<MB below the free storage>")
 
 
-def recommended_keep_size(ctx: RuleContext) -> tuple[str, str]:
-    """(PostgreSQL form, parameter-group form in MB) of the recommended limit.
+def keep_size_steps(facts: Facts, ctx: RuleContext, *, above: float | None = None) -> list[Step]:
+    """Set the limit to the recommended value (``estimates.recommendations``), or to a marked
+    placeholder when none is recommended or it is not above ``above`` bytes."""
+    found = recommended(facts, ctx, NAME)
+    if found is not None and (
+        above is None or (found.recommended_bytes is not None and found.recommended_bytes > above)
+    ):
+        return list(set_recommended(facts, found).steps)
+    value, group_value = PLACEHOLDER
+    return list(set_setting(facts, NAME, value, restart=False, group_value=group_value).steps)
 
-    Read from ``estimates.recommendations``; clearly marked placeholders when the estimate is
-    unavailable.
-    """
-    found = (
-        ctx.estimates.recommendations.setting("max_slot_wal_keep_size") if ctx.estimates else None
-    )
-    if found is None or not found.ok or found.recommended is None:
-        return PLACEHOLDER
-    return found.recommended, found.parameter_group_value or found.recommended
+
+def keep_size_fix(facts: Facts, ctx: RuleContext, *, above: float | None = None) -> Fix:
+    return Fix(steps=tuple(keep_size_steps(facts, ctx, above=above)))

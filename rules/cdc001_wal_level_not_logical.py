@@ -12,9 +12,9 @@ from audit.remedy import Fix, note, sql
 from audit.remedy.settings import (
     apply_staged,
     deciding_group,
-    set_setting,
     staged_value,
 )
+from rules._recommended import set_to_recommended
 from rules._units import require_setting
 
 
@@ -103,7 +103,7 @@ def wal_level_not_logical(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         subject="setting:wal_level",
         message=f"wal_level is {wal_level.value}; logical decoding needs logical",
         evidence=evidence,
-        fix=_enable_fix(facts),
+        fix=_enable_fix(facts, ctx),
     )
 
 
@@ -114,15 +114,8 @@ def _staged_level(staged: Staged | None) -> str | None:
     return "logical" if flag(staged.value) is True else "replica"
 
 
-def _enable_fix(facts: Facts) -> Fix:
-    return set_setting(
-        facts,
-        "wal_level",
-        "logical",
-        restart=True,
-        group_parameter="rds.logical_replication",
-        group_value="1",
-    )
+def _enable_fix(facts: Facts, ctx: RuleContext) -> Fix:
+    return set_to_recommended(facts, ctx, "wal_level")
 
 
 def _keep_logical_fix(facts: Facts, wal_level: Setting) -> Fix:

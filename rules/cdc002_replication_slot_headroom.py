@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
+from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.estimate.lookup import connector_plan, recommended
 from audit.facts import Facts
-from audit.remedy.settings import apply_staged, set_setting
+from audit.remedy.settings import apply_staged, set_recommended
 from rules._staged import staged_int
 from rules._units import as_int, require_setting
-
-
-class Options(RuleOptions):
-    planned_connectors: int = option(
-        1, unit=Unit.COUNT, ge=0, le=1000, description="connectors that will be started"
-    )
-    spare_slots: int = option(
-        1, unit=Unit.COUNT, ge=0, le=1000, description="free slots to keep beyond them"
-    )
 
 
 @rule(
@@ -25,7 +17,6 @@ class Options(RuleOptions):
     name="replication-slot-headroom",
     severity=Severity.CRITICAL,
     requires=("settings", "slots"),
-    options=Options,
 )
 def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """Too few free replication slots for the planned connectors and a spare.
@@ -43,9 +34,10 @@ def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Findin
     - generic: 1 slot per consumer.
 
     One planned connector and one spare slot are the defaults of every profile. Set
-    `planned_connectors` and `spare_slots` under `[rules.CDC002]` to plan for more, or 0 for
-    a weekly audit of a setup that is already running. A value staged for the next restart
-    (`pending_value`) is judged too.
+    `planned_connectors` and `spare_slots` under `[estimates]` to plan for more, or 0 for a
+    weekly audit of a setup that is already running: the same plan sizes CDC003, CDC306 and the
+    recommended settings, so the value this rule asks for is the one the report recommends. A
+    value staged for the next restart or writer reboot (`pending_value`) is judged too.
 
     ## Why it matters for CDC
     When every slot is taken, creating the connector's slot fails with "all replication slots
@@ -66,13 +58,11 @@ def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Findin
     """
     setting = require_setting(facts, "max_replication_slots")
     slots = facts.slots or []
-    profile = ctx.profile
-    options = ctx.options_for(Options)
-    planned = options.planned_connectors
-    spare = options.spare_slots
-    per_connector = profile.slots_per_connector + profile.sync_slots_per_connector
-    to_start = planned * per_connector
-    needed = to_start + spare
+    plan = connector_plan(facts, ctx)
+    target = recommended(facts, ctx, "max_replication_slots")
+    if target is None or target.needed is None:
+        raise NotEvaluated("no value for max_replication_slots could be recommended")
+    needed = int(target.needed) - len(slots)
     configured = as_int(setting)
     free = configured - len(slots)
     staged, pending = staged_int(facts, "max_replication_slots")
@@ -83,14 +73,15 @@ def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Findin
         "pending_value": pending,
         "slots_in_use": len(slots),
         "temporary_slots": sum(1 for s in slots if s.temporary),
-        "planned_connectors": planned,
-        "slots_per_connector": per_connector,
-        "spare_slots": spare,
+        "planned_connectors": plan.planned_connectors,
+        "slots_per_connector": plan.slots_per_connector,
+        "spare_slots": plan.spare,
+        "plan_source": plan.source,
         "free": free,
         "needed": needed,
+        "recommended": target.recommended,
     }
-    target = str(len(slots) + needed)
-    arithmetic = f"{planned} connector(s) x {per_connector} slot(s) + {spare} spare"
+    arithmetic = plan.arithmetic("slot")
     if free >= needed:
         if pending is not None and pending - len(slots) < needed:
             yield Finding(
@@ -101,11 +92,11 @@ def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Findin
                     f"({arithmetic})"
                 ),
                 evidence=evidence,
-                fix=set_setting(facts, "max_replication_slots", target, restart=True),
+                fix=set_recommended(facts, target),
                 severity=Severity.HIGH,
             )
         return
-    severity = Severity.CRITICAL if free < to_start else Severity.HIGH
+    severity = Severity.CRITICAL if free < plan.new_slots else Severity.HIGH
     message = (
         f"max_replication_slots is {configured} with {len(slots)} slot(s) in use: "
         f"{max(free, 0)} free, {needed} needed ({arithmetic})"
@@ -122,8 +113,8 @@ def replication_slot_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Findin
         return
     yield Finding(
         subject="setting:max_replication_slots",
-        message=message,
+        message=f"{message}: raise it to {target.recommended}",
         evidence=evidence,
-        fix=set_setting(facts, "max_replication_slots", target, restart=True),
+        fix=set_recommended(facts, target),
         severity=severity,
     )

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
+from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.estimate.lookup import connector_plan, recommended
+from audit.estimate.recommend import senders_in_use
 from audit.facts import Facts
-from audit.remedy.settings import apply_staged, set_setting
+from audit.remedy.settings import apply_staged, set_recommended
 from rules._staged import staged_int
 from rules._units import as_int, require_setting
-
-
-class Options(RuleOptions):
-    planned_connectors: int = option(
-        1, unit=Unit.COUNT, ge=0, le=1000, description="connectors that will be started"
-    )
-    spare_senders: int = option(
-        1, unit=Unit.COUNT, ge=0, le=1000, description="free WAL senders to keep beyond them"
-    )
 
 
 @rule(
@@ -25,7 +18,6 @@ class Options(RuleOptions):
     name="wal-sender-headroom",
     severity=Severity.CRITICAL,
     requires=("settings", "slots"),
-    options=Options,
 )
 def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """Too few WAL senders for the standbys, the existing consumers and the planned connectors.
@@ -47,7 +39,8 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
 
     Senders streaming without a slot (a standby without `primary_slot_name`, a base backup)
     are counted from `pg_stat_replication` when it was read. `planned_connectors` and
-    `spare_senders` can be set under `[rules.CDC003]`.
+    `spare_slots` are set under `[estimates]` (one plan for CDC002, CDC003, CDC306 and the
+    recommended settings).
 
     ## Why it matters for CDC
     With no free sender the connector's replication connection is refused ("number of requested
@@ -69,14 +62,12 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     counted = [s for s in facts.slots or [] if s.synced is not True]
     physical = sum(1 for s in counted if s.slot_type == "physical")
     slotless = sum(1 for s in facts.senders or [] if s.slot_name is None)
-    in_use = len(counted) + slotless
-    profile = ctx.profile
-    options = ctx.options_for(Options)
-    planned = options.planned_connectors
-    spare = options.spare_senders
-    per_connector = profile.slots_per_connector + profile.sync_slots_per_connector
-    to_start = planned * per_connector
-    needed = to_start + spare
+    in_use = senders_in_use(facts)
+    plan = connector_plan(facts, ctx)
+    target = recommended(facts, ctx, "max_wal_senders")
+    if target is None or target.needed is None:
+        raise NotEvaluated("no value for max_wal_senders could be recommended")
+    needed = int(target.needed) - in_use
     configured = as_int(setting)
     free = configured - in_use
     staged, pending = staged_int(facts, "max_wal_senders")
@@ -88,14 +79,15 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         "physical_slots": physical,
         "logical_slots": len(counted) - physical,
         "senders_without_slot": slotless if facts.senders is not None else None,
-        "planned_connectors": planned,
-        "senders_per_connector": per_connector,
-        "spare_senders": spare,
+        "planned_connectors": plan.planned_connectors,
+        "senders_per_connector": plan.slots_per_connector,
+        "spare_senders": plan.spare,
+        "plan_source": plan.source,
         "free": free,
         "needed": needed,
+        "recommended": target.recommended,
     }
-    target = str(in_use + needed)
-    arithmetic = f"{planned} connector(s) x {per_connector} sender(s) + {spare} spare"
+    arithmetic = plan.arithmetic("sender")
     spoken_for = f"{physical} physical and {len(counted) - physical} logical slot(s)"
     if slotless:
         spoken_for += f" and {slotless} sender(s) without a slot"
@@ -109,11 +101,11 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                     f"{needed} needed ({arithmetic})"
                 ),
                 evidence=evidence,
-                fix=set_setting(facts, "max_wal_senders", target, restart=True),
+                fix=set_recommended(facts, target),
                 severity=Severity.HIGH,
             )
         return
-    severity = Severity.CRITICAL if free < to_start else Severity.HIGH
+    severity = Severity.CRITICAL if free < plan.new_slots else Severity.HIGH
     message = (
         f"max_wal_senders is {configured} with {spoken_for} to serve: "
         f"{max(free, 0)} free, {needed} needed ({arithmetic})"
@@ -130,8 +122,8 @@ def wal_sender_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         return
     yield Finding(
         subject="setting:max_wal_senders",
-        message=message,
+        message=f"{message}: raise it to {target.recommended}",
         evidence=evidence,
-        fix=set_setting(facts, "max_wal_senders", target, restart=True),
+        fix=set_recommended(facts, target),
         severity=severity,
     )

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
 from audit.remedy import Fix, note
-from audit.remedy.settings import set_setting
-from rules._keep_size import recommended_keep_size
+from rules._keep_size import keep_size_fix
 from rules._units import as_int, require_setting
 
 FIRST_MAJOR = 13
@@ -74,7 +73,6 @@ def slot_wal_keep_size_unlimited(facts: Facts, ctx: RuleContext) -> Iterator[Fin
     setting = require_setting(facts, "max_slot_wal_keep_size")
     if as_int(setting) >= 0:
         return
-    value, group_value = recommended_keep_size(ctx)
     yield Finding(
         subject="setting:max_slot_wal_keep_size",
         message=(
@@ -82,8 +80,6 @@ def slot_wal_keep_size_unlimited(facts: Facts, ctx: RuleContext) -> Iterator[Fin
             + ("the cluster volume grows without bound" if aurora else "the disk is full")
         ),
         evidence={"max_slot_wal_keep_size": setting.value, "unit": setting.unit},
-        fix=set_setting(
-            facts, "max_slot_wal_keep_size", value, restart=False, group_value=group_value
-        ),
+        fix=keep_size_fix(facts, ctx),
         severity=severity,
     )

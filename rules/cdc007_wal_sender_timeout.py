@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
-from audit.remedy.settings import set_setting
+from rules._recommended import set_to_recommended
 from rules._units import as_milliseconds, fmt_duration, require_setting
 
 
@@ -57,7 +57,6 @@ def wal_sender_timeout(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         "source": setting.source,
         "profile_minimum_ms": minimum_ms,
     }
-    fix = set_setting(facts, "wal_sender_timeout", "60s", restart=False, group_value="60000")
     if timeout_ms == 0:
         yield Finding(
             subject="setting:wal_sender_timeout",
@@ -66,7 +65,7 @@ def wal_sender_timeout(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 "slot active until TCP keepalives notice"
             ),
             evidence=evidence,
-            fix=fix,
+            fix=set_to_recommended(facts, ctx, "wal_sender_timeout"),
             severity=Severity.LOW,
         )
     elif 0 < timeout_ms < minimum_ms:
@@ -78,5 +77,5 @@ def wal_sender_timeout(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 "replication connections are cut"
             ),
             evidence=evidence,
-            fix=fix,
+            fix=set_to_recommended(facts, ctx, "wal_sender_timeout"),
         )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
 from audit.remedy import Fix, note
-from audit.remedy.settings import set_setting
+from rules._keep_size import keep_size_steps
 from rules._units import as_bytes, fmt_bytes, require_setting
 
 
@@ -49,7 +49,6 @@ def slot_wal_keep_size_too_small(facts: Facts, ctx: RuleContext) -> Iterator[Fin
     max_wal = as_bytes(require_setting(facts, "max_wal_size"))
     if keep >= max_wal:
         return
-    suggested = max(4 * max_wal, 10 * 1024**3)
     yield Finding(
         subject="setting:max_slot_wal_keep_size",
         message=(
@@ -58,13 +57,7 @@ def slot_wal_keep_size_too_small(facts: Facts, ctx: RuleContext) -> Iterator[Fin
         ),
         evidence={"max_slot_wal_keep_size_bytes": keep, "max_wal_size_bytes": max_wal},
         fix=Fix.of(
-            *set_setting(
-                facts,
-                "max_slot_wal_keep_size",
-                f"{suggested // 1024**3}GB",
-                restart=False,
-                group_value=str(suggested // 1024**2),
-            ).steps,
-            note("at least; size it by the WAL rate and the longest outage to survive"),
+            *keep_size_steps(facts, ctx, above=keep),
+            note("size it by the WAL rate and the longest consumer outage to survive"),
         ),
     )

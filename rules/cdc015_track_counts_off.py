@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
-from audit.remedy.settings import set_setting
+from rules._recommended import set_to_recommended
 from rules._stats import counters_off
 from rules._units import require_setting
 
@@ -46,5 +46,5 @@ def track_counts_off(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         subject="setting:track_counts",
         message="track_counts is off: row-change counters stay at zero and autovacuum does not run",
         evidence={"track_counts": setting.value, "source": setting.source},
-        fix=set_setting(facts, "track_counts", "on", restart=False),
+        fix=set_to_recommended(facts, ctx, "track_counts"),
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
 from audit.remedy import Fix, note
-from audit.remedy.settings import set_setting
+from rules._keep_size import keep_size_steps
 from rules._slots import ABOUT_TO_LOSE, slot_evidence
 from rules._units import as_bytes, fmt_bytes
 
@@ -76,7 +76,7 @@ def active_slot_near_invalidation(facts: Facts, ctx: RuleContext) -> Iterator[Fi
                     "removed at the next checkpoint"
                 ),
                 evidence=evidence,
-                fix=_fix(facts, name),
+                fix=_fix(facts, ctx, name, keep),
                 severity=Severity.CRITICAL,
             )
         elif (
@@ -92,22 +92,16 @@ def active_slot_near_invalidation(facts: Facts, ctx: RuleContext) -> Iterator[Fi
                     f"from invalidation ({fmt_bytes(keep)} max_slot_wal_keep_size)"
                 ),
                 evidence=evidence,
-                fix=_fix(facts, name),
+                fix=_fix(facts, ctx, name, keep),
             )
 
 
-def _fix(facts: Facts, name: str) -> Fix:
+def _fix(facts: Facts, ctx: RuleContext, name: str, keep: int | None) -> Fix:
     return Fix.of(
         note(
             f"find why the consumer of slot {name} lags (throughput, decoding of a long "
             "transaction, a stuck sink); to buy time, if the disk has room:",
             slot_name=name,
         ),
-        *set_setting(
-            facts,
-            "max_slot_wal_keep_size",
-            "<larger size>",
-            restart=False,
-            group_value="<larger size in MB>",
-        ).steps,
+        *keep_size_steps(facts, ctx, above=keep),
     )

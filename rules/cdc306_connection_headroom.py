@@ -4,28 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.engine import (
-    Finding,
-    NotEvaluated,
-    RuleContext,
-    RuleOptions,
-    Severity,
-    Unit,
-    option,
-    rule,
-)
+from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
+from audit.estimate.lookup import connector_plan, recommended
+from audit.estimate.recommend import connections_in_use, connections_needed
 from audit.facts import Facts
-from audit.remedy.settings import apply_staged, set_setting
+from audit.remedy.settings import apply_staged, set_recommended
 from rules._staged import staged_int
 from rules._units import as_int, require_setting
-
-FIRST_MAJOR_SEPARATE_SENDERS = 12
-
-
-class Options(RuleOptions):
-    planned_connectors: int = option(
-        1, unit=Unit.COUNT, ge=0, le=1000, description="connectors that will be started"
-    )
 
 
 @rule(
@@ -33,7 +18,6 @@ class Options(RuleOptions):
     name="connection-headroom",
     severity=Severity.HIGH,
     requires=("settings", "databases", "server"),
-    options=Options,
 )
 def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """Too few free connections for the connector's snapshot and metadata connections.
@@ -52,8 +36,9 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - generic: 1.
 
     Before PostgreSQL 12 walsenders count against `max_connections` too, so the connector's
-    walsenders are added. Option `planned_connectors` under `[rules.CDC306]`. A snapshot of
-    the busy hour, not the audit's moment, is what matters: keep a margin.
+    walsenders are added. `planned_connectors` is set under `[estimates]` (one plan for
+    CDC002, CDC003, CDC306 and the recommended settings). A snapshot of the busy hour, not the
+    audit's moment, is what matters: keep a margin.
 
     A `max_connections` staged for the next restart (`pending_value`) is judged too: one that
     would leave too few connections is reported, and one that restores the headroom turns the
@@ -75,10 +60,9 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """
     assert facts.server is not None
     profile = ctx.profile
-    planned = ctx.options_for(Options).planned_connectors
-    needed = planned * profile.snapshot_connections
-    if facts.server.major < FIRST_MAJOR_SEPARATE_SENDERS:
-        needed += planned * (profile.slots_per_connector + profile.sync_slots_per_connector)
+    plan = connector_plan(facts, ctx)
+    planned = plan.planned_connectors
+    needed = connections_needed(facts, plan)
     if needed <= 0:
         return
     setting = require_setting(facts, "max_connections")
@@ -86,13 +70,14 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     staged, pending = staged_int(facts, "max_connections")
     where = staged.where if staged else ""
     when = staged.when if staged else ""
-    reserved = as_int(require_setting(facts, "superuser_reserved_connections"))
-    extra = facts.setting("reserved_connections")
-    reserved += as_int(extra) if extra is not None else 0
-    counts = [d.connections for d in facts.databases or []]
-    if not counts or any(c is None for c in counts):
+    require_setting(facts, "superuser_reserved_connections")
+    usage = connections_in_use(facts)
+    if usage is None:
         raise NotEvaluated("the number of open connections per database is unknown")
-    used = sum(c or 0 for c in counts)
+    reserved, used = usage
+    target = recommended(facts, ctx, "max_connections")
+    if target is None:
+        raise NotEvaluated("no value for max_connections could be recommended")
     free = maximum - reserved - used
     staged_free = pending - reserved - used if pending is not None else None
     what = f"{needed} needed for {planned} {profile.name} connector(s)' snapshot connections"
@@ -103,7 +88,8 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         "connections_in_use": used,
         "free": free,
         "needed": needed,
-        "snapshot_connections_per_connector": profile.snapshot_connections,
+        "snapshot_connections_per_connector": plan.snapshot_connections,
+        "plan_source": plan.source,
     }
     if free >= needed:
         if staged_free is not None and staged_free < needed:
@@ -115,12 +101,7 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                     f"{used} in use, {what}"
                 ),
                 evidence=evidence,
-                fix=set_setting(
-                    facts,
-                    "max_connections",
-                    str(reserved + used + needed + 10),
-                    restart=True,
-                ),
+                fix=set_recommended(facts, target),
             )
         return
     message = (
@@ -133,8 +114,8 @@ def connection_headroom(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         )
         fix = apply_staged(facts, staged)
     else:
-        target = str(maximum + needed - max(free, 0) + 10)
-        fix = set_setting(facts, "max_connections", target, restart=True)
+        message += f": raise it to {target.recommended}"
+        fix = set_recommended(facts, target)
     yield Finding(
         subject="setting:max_connections",
         message=message,

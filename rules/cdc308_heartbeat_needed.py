@@ -14,41 +14,57 @@ from audit.engine import (
     option,
     rule,
 )
+from audit.estimate.lookup import estimates_for
+from audit.estimate.model import ConnectorSetting
 from audit.facts import Facts, TableKind
 from audit.remedy import Fix, Step, StepKind, note, sql
 from rules._stats import COUNTERS_OFF, counters_off
 from rules._units import MIB, fmt_bytes, fmt_count, fmt_duration
 from rules._window import instance_row_changes, table_row_changes, wal_bytes, window_seconds
 
-FIXES = {
-    "debezium": Fix.of(
-        sql(
-            "CREATE TABLE IF NOT EXISTS public.debezium_heartbeat "
-            "(id int PRIMARY KEY, ts timestamptz NOT NULL);"
-        ),
-        note(
-            "add it to the connector's publication, then in the connector configuration:\n"
-            "  heartbeat.interval.ms=10000\n"
-            "  heartbeat.action.query=INSERT INTO public.debezium_heartbeat VALUES (1, now()) "
-            "ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts"
-        ),
-    ),
-    "dms": Fix.of(
-        note("on the DMS source endpoint: HeartbeatEnable=true (HeartbeatFrequency in minutes)"),
-        Step(
-            kind=StepKind.AWS_CLI,
-            text="aws dms modify-endpoint --endpoint-arn '<source-endpoint-arn>' "
-            "--postgre-sql-settings HeartbeatEnable=true,HeartbeatFrequency=5",
-        ),
-    ),
-    "generic": Fix.of(
+DEBEZIUM_INTERVAL_MS = 10_000  # when no interval could be recommended
+DMS_FREQUENCY_MINUTES = 5
+
+
+def _fix(profile: str, heartbeat: ConnectorSetting | None) -> Fix:
+    """The profile's heartbeat, at the interval ``estimates.recommendations.heartbeat`` gives."""
+    value = heartbeat.value if heartbeat is not None and heartbeat.ok else None
+    if profile == "debezium":
+        interval = value or DEBEZIUM_INTERVAL_MS
+        return Fix.of(
+            sql(
+                "CREATE TABLE IF NOT EXISTS public.debezium_heartbeat "
+                "(id int PRIMARY KEY, ts timestamptz NOT NULL);"
+            ),
+            note(
+                "add it to the connector's publication, then in the connector configuration:\n"
+                f"  heartbeat.interval.ms={interval}\n"
+                "  heartbeat.action.query=INSERT INTO public.debezium_heartbeat VALUES (1, now()) "
+                "ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts",
+                setting="heartbeat.interval.ms",
+                value=interval,
+            ),
+        )
+    if profile == "dms":
+        frequency = value or DMS_FREQUENCY_MINUTES
+        return Fix.of(
+            note(
+                "on the DMS source endpoint: HeartbeatEnable=true (HeartbeatFrequency in minutes)"
+            ),
+            Step(
+                kind=StepKind.AWS_CLI,
+                text="aws dms modify-endpoint --endpoint-arn '<source-endpoint-arn>' "
+                f"--postgre-sql-settings HeartbeatEnable=true,HeartbeatFrequency={frequency}",
+                facts={"setting": "HeartbeatFrequency", "value": frequency},
+            ),
+        )
+    return Fix.of(
         note(
             "have the consumer confirm keepalive positions, or write to a captured table "
             "periodically, for example:"
         ),
         sql("SELECT pg_logical_emit_message(true, 'heartbeat', now()::text);"),
-    ),
-}
+    )
 
 
 class Options(RuleOptions):
@@ -147,5 +163,5 @@ def heartbeat_needed(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             "wal_bytes": written,
             "methods": sampling.methods,
         },
-        fix=FIXES.get(ctx.profile.name, FIXES["generic"]),
+        fix=_fix(ctx.profile.name, estimates_for(facts, ctx).recommendations.heartbeat),
     )

@@ -8,7 +8,7 @@ from audit.aws.applicability import aws_facts_for
 from audit.aws.reconcile import configured, flag, running_on_writer
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
-from audit.remedy.settings import set_setting
+from rules._recommended import set_to_recommended
 
 PARAMETER = "rds.logical_replication"
 
@@ -70,12 +70,5 @@ def logical_replication_not_configured(facts: Facts, ctx: RuleContext) -> Iterat
         subject=f"parameter:{where.group}/{PARAMETER}",
         message=message,
         evidence={**where.evidence(), **running.evidence(), "writer": writer.instance_id},
-        fix=set_setting(
-            facts,
-            "wal_level",
-            "logical",
-            restart=True,
-            group_parameter=PARAMETER,
-            group_value="1",
-        ),
+        fix=set_to_recommended(facts, ctx, "wal_level"),
     )

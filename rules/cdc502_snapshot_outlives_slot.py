@@ -10,8 +10,7 @@ from audit.estimate.lookup import estimates_for, require_estimate
 from audit.estimate.model import Runway
 from audit.facts import Facts
 from audit.remedy import Fix, note
-from audit.remedy.settings import set_setting
-from rules._keep_size import recommended_keep_size
+from rules._keep_size import keep_size_steps
 from rules._units import fmt_bytes, fmt_duration
 
 
@@ -118,11 +117,8 @@ def snapshot_outlives_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _fix(facts: Facts, ctx: RuleContext) -> Fix:
-    value, group_value = recommended_keep_size(ctx)
     return Fix.of(
-        *set_setting(
-            facts, "max_slot_wal_keep_size", value, restart=False, group_value=group_value
-        ).steps,
+        *keep_size_steps(facts, ctx),
         note(
             "it must fit on disk; or use an incremental snapshot (Debezium: "
             "snapshot.mode=no_data, then a signal)"

@@ -8,7 +8,7 @@ from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, opti
 from audit.estimate.lookup import estimates_for, require_estimate, require_value
 from audit.facts import Facts
 from audit.remedy import Fix, note
-from audit.remedy.settings import set_setting
+from rules._keep_size import keep_size_steps
 from rules._units import fmt_bytes, fmt_duration
 
 
@@ -73,13 +73,9 @@ def slot_runway_short(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
             "min_runway_hours": minimum,
         },
         fix=Fix.of(
-            *set_setting(
-                facts,
-                "max_slot_wal_keep_size",
-                "<larger, within free disk>",
-                restart=False,
-                group_value="<larger, in MB, within free storage>",
-            ).steps,
+            *keep_size_steps(
+                facts, ctx, above=limit_bytes if name == "max_slot_wal_keep_size" else None
+            ),
             note("and alert on pg_replication_slots.safe_wal_size"),
         ),
     )

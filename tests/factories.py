@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from audit.engine import Finding, Rule, RuleContext, RuleResult, get_profile, run_rule
+from audit.estimate import EstimateOptions, estimate_all
 from audit.facts import (
     Facts,
     ReplicaIdentity,
@@ -338,10 +339,21 @@ def facts(**overrides: Any) -> Facts:
     return Facts(**values)
 
 
-def run(rule: Rule, the_facts: Facts, profile: str = "debezium", **options: Any) -> RuleResult:
-    """Run one rule the way the engine does, its options validated as the configuration does."""
+def run(
+    rule: Rule,
+    the_facts: Facts,
+    profile: str = "debezium",
+    *,
+    estimates: EstimateOptions | None = None,
+    **options: Any,
+) -> RuleResult:
+    """Run one rule the way the engine does, its options validated as the configuration does;
+    ``estimates`` are the ``[estimates]`` options its capacity figures are computed with."""
+    the_profile = get_profile(profile)
     context = RuleContext(
-        profile=get_profile(profile), options=rule.options.model_validate(options)
+        profile=the_profile,
+        options=rule.options.model_validate(options),
+        estimates=estimate_all(the_facts, the_profile, estimates) if estimates else None,
     )
     return run_rule(rule, the_facts, context)
 

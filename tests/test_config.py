@@ -38,6 +38,12 @@ def error(tmp_path: Path, text: str) -> str:
             "[rules.CDC208] unknown option min_growth_ratoi (did you mean min_growth_ratio?)",
         ),
         (
+            "[rules.CDC002]\nplanned_connectors = 2\n",
+            "[rules.CDC002] unknown option planned_connectors: the connector plan is "
+            "audit-wide, set it under [estimates] (planned_connectors; spare_senders is "
+            "spare_slots)",
+        ),
+        (
             '[rules.CDC204]\nmin_retained_bytes = "x"\n',
             "[rules.CDC204] min_retained_bytes: expected an integer number of bytes, got 'x'",
         ),

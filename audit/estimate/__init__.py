@@ -40,6 +40,7 @@ def estimate_all(
         snapshot=snapshot,
         runway=runway,
         recommendations=Recommendations(
+            plan=recommend.plan(profile, options),
             incremental_snapshot_chunk_size=recommend.chunk_size(facts, wal.widths),
             heartbeat=recommend.heartbeat(profile, facts, wal.logical_p95, keep),
             settings=settings,

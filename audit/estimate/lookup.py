@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from audit.engine.rule import NotEvaluated, RuleContext
-from audit.estimate.model import Estimate, Estimates
+from audit.estimate.model import ConnectorPlan, Estimate, Estimates, SettingRecommendation
 from audit.estimate.options import EstimateOptions
 from audit.facts import Facts
 
@@ -38,7 +37,12 @@ def require_value(value: T | None, name: str, why: str) -> T:
     return value
 
 
-def option(options: Mapping[str, Any], name: str, default: float) -> float:
-    """A numeric rule option, or its default."""
-    value = options.get(name, default)
-    return float(value)
+def recommended(facts: Facts, ctx: RuleContext, name: str) -> SettingRecommendation | None:
+    """The audit's one recommended value for server parameter ``name``, when it makes one."""
+    found = estimates_for(facts, ctx).recommendations.setting(name)
+    return found if found is not None and found.ok and found.recommended is not None else None
+
+
+def connector_plan(facts: Facts, ctx: RuleContext) -> ConnectorPlan:
+    """The connectors the audit plans for (``[estimates] planned_connectors``, or the profile)."""
+    return estimates_for(facts, ctx).recommendations.plan

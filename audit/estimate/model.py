@@ -267,7 +267,34 @@ class SettingRecommendation(Estimate):
     why: str = ""
 
 
+class ConnectorPlan(_Model):
+    """The connectors the audit plans for: every headroom figure and rule counts from it."""
+
+    planned_connectors: int = Field(description="connectors that will be started")
+    slots_per_connector: int = Field(
+        description="slots (and WAL senders) one connector holds, its table-sync workers' too"
+    )
+    spare: int = Field(description="free slots and senders kept beyond them")
+    snapshot_connections: int = Field(
+        description="ordinary connections one connector opens for its snapshot or full load"
+    )
+    source: str = Field(description="where the numbers come from (profile, [estimates])")
+
+    @property
+    def new_slots(self) -> int:
+        """Slots (and senders) the planned connectors take."""
+        return self.planned_connectors * self.slots_per_connector
+
+    def arithmetic(self, unit: str = "slot") -> str:
+        """``2 connector(s) x 1 slot(s) + 1 spare``, for messages."""
+        return (
+            f"{self.planned_connectors} connector(s) x {self.slots_per_connector} {unit}(s) "
+            f"+ {self.spare} spare"
+        )
+
+
 class Recommendations(_Model):
+    plan: ConnectorPlan
     incremental_snapshot_chunk_size: ConnectorSetting
     heartbeat: ConnectorSetting
     settings: list[SettingRecommendation] = Field(default_factory=list)

@@ -60,7 +60,7 @@ class EstimateOptions(BaseModel):
     incremental_chunk_rows: PositiveInt | None = Field(
         default=None, le=1_000_000, description="Debezium incremental.snapshot.chunk.size"
     )
-    planned_connectors: PositiveInt | None = Field(
+    planned_connectors: NonNegativeInt | None = Field(
         default=None,
         le=100,
         description="connectors (slots) the capacity plan adds; default: the profile's (1)",

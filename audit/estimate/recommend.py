@@ -12,9 +12,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from audit.aws.staged import staged_settings
 from audit.engine.profile import Profile
 from audit.estimate import defaults as d
 from audit.estimate.model import (
+    ConnectorPlan,
     ConnectorSetting,
     Decoding,
     RowWidths,
@@ -52,7 +54,11 @@ RESTART = {
     "max_slot_wal_keep_size": False,
     "wal_sender_timeout": False,
     "track_counts": False,
+    "max_connections": True,
 }
+# connections kept free beyond the planned ones, for an administrator or a retried connection
+CONNECTION_MARGIN = 10
+FIRST_MAJOR_SEPARATE_SENDERS = 12
 
 
 def chunk_size(facts: Facts, widths: Mapping[str, RowWidths]) -> ConnectorSetting:
@@ -95,6 +101,7 @@ def _recommendation(
     group_name: str | None = None,
 ) -> SettingRecommendation:
     setting = facts.setting(name)
+    staged = staged_settings(facts).get(name)
     return SettingRecommendation(
         name=name,
         method=method,
@@ -102,8 +109,9 @@ def _recommendation(
         assumptions=list(assumptions or []),
         current=setting.value if setting else None,
         unit=setting.unit if setting else None,
-        staged=setting.pending_value if setting else None,
-        staged_source=setting.pending_source if setting else None,
+        staged=staged.value if staged else None,
+        staged_source=staged.label if staged else None,
+        aws_configured=staged.value if staged and staged.on_aws else None,
         recommended=recommended,
         recommended_bytes=recommended_bytes,
         parameter_group_name=group_name or name,
@@ -131,8 +139,9 @@ def wal_level(facts: Facts) -> SettingRecommendation:
         facts,
         "wal_level",
         recommended="logical",
-        group_name="rds.logical_replication" if aws else None,
-        group_value="1" if aws else "logical",
+        # the parameter-group form is the AWS form, whatever the platform
+        group_name="rds.logical_replication",
+        group_value="1",
         change_needed=None if setting is None else setting.value != "logical",
         method="required",
         why="logical decoding needs wal_level = logical"
@@ -154,39 +163,57 @@ def logical_replication(facts: Facts) -> SettingRecommendation:
     )
 
 
-def _plan(profile: Profile, options: EstimateOptions) -> tuple[int, int, int]:
-    """New slots the planned connectors hold, spare slots, and planned connectors."""
-    planned = options.planned_connectors or profile.planned_connectors
-    spare = options.spare_slots if options.spare_slots is not None else profile.spare_slots
-    per_connector = profile.slots_per_connector + profile.sync_slots_per_connector
-    return planned * per_connector, spare, planned
+def plan(profile: Profile, options: EstimateOptions) -> ConnectorPlan:
+    """The planned connectors and spare slots: ``[estimates]`` when set, else the profile."""
+    set_here = [
+        name for name in ("planned_connectors", "spare_slots") if getattr(options, name) is not None
+    ]
+    return ConnectorPlan(
+        planned_connectors=(
+            options.planned_connectors
+            if options.planned_connectors is not None
+            else profile.planned_connectors
+        ),
+        slots_per_connector=profile.slots_per_connector + profile.sync_slots_per_connector,
+        spare=options.spare_slots if options.spare_slots is not None else profile.spare_slots,
+        snapshot_connections=profile.snapshot_connections,
+        source=(
+            f"[estimates] {', '.join(set_here)}; the rest from the {profile.name} profile"
+            if set_here
+            else f"the {profile.name} profile's defaults"
+        ),
+    )
 
 
-def slots_and_senders(
-    profile: Profile, facts: Facts, options: EstimateOptions
-) -> list[SettingRecommendation]:
+def senders_in_use(facts: Facts) -> int:
+    """WAL senders spoken for: every slot not synchronised from a primary (each needs a sender
+    when its consumer connects), and every sender streaming without a slot."""
+    counted = [s for s in facts.slots or [] if s.synced is not True]
+    slotless = sum(1 for s in facts.senders or [] if s.slot_name is None)
+    return len(counted) + slotless
+
+
+def slots_and_senders(facts: Facts, connectors: ConnectorPlan) -> list[SettingRecommendation]:
     slots = facts.slots or []
-    logical = sum(1 for s in slots if s.slot_type == "logical")
-    physical = sum(1 for s in slots if s.slot_type == "physical")
-    new, spare, planned = _plan(profile, options)
     inputs = {
         "slots": len(slots),
-        "physical_slots": physical,
-        "planned_connectors": planned,
-        "slots_per_connector": profile.slots_per_connector + profile.sync_slots_per_connector,
-        "spare": spare,
+        "senders_in_use": senders_in_use(facts),
+        "planned_connectors": connectors.planned_connectors,
+        "slots_per_connector": connectors.slots_per_connector,
+        "spare": connectors.spare,
+        "plan_source": connectors.source,
     }
     out = []
     for name, need, why in (
         (
             "max_replication_slots",
-            len(slots) + new + spare,
+            len(slots) + connectors.new_slots + connectors.spare,
             "every connector holds a slot (native subscriptions also one per table-sync "
             "worker); a connector cannot start when no slot is free",
         ),
         (
             "max_wal_senders",
-            logical + physical + new + spare,
+            senders_in_use(facts) + connectors.new_slots + connectors.spare,
             "every slot in use needs a WAL sender; physical standbys hold one each",
         ),
     ):
@@ -200,12 +227,68 @@ def slots_and_senders(
                 group_value=str(value),
                 needed=str(need),
                 change_needed=None if current is None else current < need,
-                method="existing slots + planned connectors x slots per connector + spare",
+                method="in use + planned connectors x slots per connector + spare",
                 inputs={**inputs, name: current},
                 why=why,
             )
         )
     return out
+
+
+def connections_needed(facts: Facts, connectors: ConnectorPlan) -> int:
+    """Ordinary connections the planned connectors open: their snapshot or full-load
+    connections, and before PostgreSQL 12 their WAL senders too (they counted then)."""
+    needed = connectors.planned_connectors * connectors.snapshot_connections
+    if facts.server is not None and facts.server.major < FIRST_MAJOR_SEPARATE_SENDERS:
+        needed += connectors.new_slots
+    return needed
+
+
+def connections_in_use(facts: Facts) -> tuple[int, int] | None:
+    """(reserved, open) connections, or None when a database's open connections are unknown."""
+    counts = [d.connections for d in facts.databases or []]
+    reserved_setting = facts.setting("superuser_reserved_connections")
+    if not counts or any(c is None for c in counts) or reserved_setting is None:
+        return None
+    reserved = _integer(facts, "superuser_reserved_connections") or 0
+    reserved += _integer(facts, "reserved_connections") or 0
+    return reserved, sum(c or 0 for c in counts)
+
+
+def max_connections(facts: Facts, connectors: ConnectorPlan) -> SettingRecommendation:
+    name = "max_connections"
+    current = _integer(facts, name)
+    usage = connections_in_use(facts)
+    if current is None or usage is None:
+        return SettingRecommendation(
+            status="unavailable",
+            reason="max_connections or the open connections per database are unknown",
+            name=name,
+            restart=True,
+        )
+    reserved, used = usage
+    new = connections_needed(facts, connectors)
+    need = reserved + used + new
+    value = current if current >= need else need + CONNECTION_MARGIN
+    return _recommendation(
+        facts,
+        name,
+        recommended=str(value),
+        group_value=str(value),
+        needed=str(need),
+        change_needed=current < need,
+        method=f"reserved + open + planned connectors' connections (+{CONNECTION_MARGIN} margin "
+        "when raised)",
+        inputs={
+            "reserved": reserved,
+            "open_connections": used,
+            "new_connections": new,
+            "snapshot_connections_per_connector": connectors.snapshot_connections,
+            "planned_connectors": connectors.planned_connectors,
+        },
+        why="a connector's snapshot or full load opens ordinary connections; when none is free "
+        "it fails to start",
+    )
 
 
 def keep_size(facts: Facts, options: EstimateOptions, snapshot: Snapshot) -> SettingRecommendation:
@@ -328,7 +411,9 @@ def settings(
     out = [wal_level(facts)]
     if _on_aws(facts):
         out.append(logical_replication(facts))
-    out += slots_and_senders(profile, facts, options)
+    connectors = plan(profile, options)
+    out += slots_and_senders(facts, connectors)
+    out.append(max_connections(facts, connectors))
     out += [keep_size(facts, options, snapshot), wal_sender_timeout(profile, facts)]
     out.append(track_counts(facts))
     return out

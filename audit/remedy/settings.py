@@ -16,6 +16,7 @@ from __future__ import annotations
 from audit.aws.reconcile import configured
 from audit.aws.staged import Staged, staged_settings
 from audit.engine.rule import NotEvaluated
+from audit.estimate.model import SettingRecommendation
 from audit.facts import Facts
 from audit.remedy.aws_cli import Group, Target, reboot, set_parameter
 from audit.remedy.model import ChangeWindow, Fix, Step, StepKind, note, sql
@@ -114,6 +115,21 @@ def set_setting(
             note(f"on RDS or Aurora set {group_parameter} = {group_value} in the parameter group")
         )
     return Fix(steps=tuple(steps))
+
+
+def set_recommended(facts: Facts, recommendation: SettingRecommendation) -> Fix:
+    """The steps that set a parameter to the audit's one recommended value (in the form the
+    platform takes: ``ALTER SYSTEM``, or the parameter group's name and base unit)."""
+    if recommendation.recommended is None:
+        raise ValueError(f"no value is recommended for {recommendation.name}")
+    return set_setting(
+        facts,
+        recommendation.name,
+        recommendation.recommended,
+        restart=recommendation.restart,
+        group_value=recommendation.parameter_group_value,
+        group_parameter=recommendation.parameter_group_name,
+    )
 
 
 def restart_server(name: str) -> Step:

@@ -248,6 +248,7 @@ def test_estimates_dump_to_the_report_json_keys_and_plain_types() -> None:
     assert {"hours", "limit", "limits"} <= set(dumped["runway"])
     assert dumped["runway"]["limit"] == "max_slot_wal_keep_size"
     assert set(dumped["recommendations"]) == {
+        "plan",
         "incremental_snapshot_chunk_size",
         "heartbeat",
         "settings",

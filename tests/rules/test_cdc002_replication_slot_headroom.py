@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from audit.engine import Severity, Status
+from audit.estimate import EstimateOptions
 from audit.facts import Slot
 from rules.cdc002_replication_slot_headroom import replication_slot_headroom as RULE
 from tests.factories import facts, fix_text, physical_slot, run, setting, settings, slot
@@ -24,7 +25,7 @@ def test_fail_no_free_slot_is_critical() -> None:
     assert result.severity_of(finding) is Severity.CRITICAL
     assert finding.message == (
         "max_replication_slots is 3 with 3 slot(s) in use: 0 free, 2 needed "
-        "(1 connector(s) x 1 slot(s) + 1 spare)"
+        "(1 connector(s) x 1 slot(s) + 1 spare): raise it to 5"
     )
     assert finding.fix is not None
     assert "ALTER SYSTEM SET max_replication_slots = 5;" in fix_text(finding)
@@ -77,7 +78,9 @@ def test_edge_staged_value_that_shrinks_headroom_is_reported() -> None:
 def test_edge_planned_connectors_option_for_running_setups() -> None:
     """A weekly audit of a running connector plans no new one: only the spare is needed."""
     the_facts = facts(settings=settings(max_replication_slots="2"), slots=_slots(1))
-    assert run(RULE, the_facts, planned_connectors=0).status is Status.PASS
+    planned = EstimateOptions(planned_connectors=0)
+    assert run(RULE, the_facts, estimates=planned).status is Status.PASS
+    assert run(RULE, the_facts).status is Status.FAIL
 
 
 def test_not_evaluated_without_slots() -> None:

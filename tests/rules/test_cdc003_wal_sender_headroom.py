@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from audit.engine import Severity, Status
+from audit.estimate import EstimateOptions
 from audit.facts.models import Sender
 from rules.cdc003_wal_sender_headroom import wal_sender_headroom as RULE
 from tests.factories import facts, fix_text, physical_slot, run, setting, settings, slot
@@ -19,7 +20,7 @@ def test_fail_standbys_take_every_sender_is_critical() -> None:
     assert result.severity_of(finding) is Severity.CRITICAL
     assert finding.message == (
         "max_wal_senders is 2 with 2 physical and 0 logical slot(s) to serve: 0 free, "
-        "2 needed (1 connector(s) x 1 sender(s) + 1 spare)"
+        "2 needed (1 connector(s) x 1 sender(s) + 1 spare): raise it to 4"
     )
     assert finding.fix is not None
     assert "ALTER SYSTEM SET max_wal_senders = 4;" in fix_text(finding)
@@ -56,9 +57,10 @@ def test_edge_staged_value_that_suffices_asks_for_a_restart() -> None:
     assert "ALTER SYSTEM" not in fix_text(finding)
 
 
-def test_edge_spare_senders_option() -> None:
+def test_edge_spare_slots_estimate_option() -> None:
     the_facts = facts(settings=settings(max_wal_senders="2"), slots=[physical_slot()])
-    assert run(RULE, the_facts, spare_senders=0).status is Status.PASS
+    assert run(RULE, the_facts, estimates=EstimateOptions(spare_slots=0)).status is Status.PASS
+    assert run(RULE, the_facts).status is Status.FAIL
 
 
 def test_not_evaluated_without_slots() -> None:

@@ -21,7 +21,8 @@ def test_fail_unlimited() -> None:
         "is full"
     )
     assert finding.fix is not None
-    assert fix_text(finding).startswith("ALTER SYSTEM SET max_slot_wal_keep_size = '<size")
+    # the one recommended value (4 x max_wal_size 1GB here), not an example
+    assert fix_text(finding).startswith("ALTER SYSTEM SET max_slot_wal_keep_size = '4GB';")
     assert "pg_reload_conf()" in fix_text(finding)
 
 

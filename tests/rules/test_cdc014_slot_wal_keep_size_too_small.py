@@ -21,7 +21,8 @@ def test_fail_limit_below_max_wal_size() -> None:
         "checkpoint cycle behind loses its slot"
     )
     assert finding.fix is not None
-    assert fix_text(finding).startswith("ALTER SYSTEM SET max_slot_wal_keep_size = '10GB';")
+    # the recommended value: 4 x max_wal_size (2 GB), the same the recommended settings show
+    assert fix_text(finding).startswith("ALTER SYSTEM SET max_slot_wal_keep_size = '8GB';")
 
 
 def test_edge_zero_is_the_smallest_limit() -> None:
