@@ -56,6 +56,7 @@ import pytest
 from audit.localpg import LocalPostgres
 from rules.cdc006_server_version_unsupported import end_of_life
 from tests.conftest import ServerPool
+from tests.consistency import contradictions
 
 pytestmark = pytest.mark.pg
 
@@ -99,7 +100,7 @@ def _run_audit(
             "--out",
             str(out / "report"),
             "--format",
-            "json",
+            "json,md,html",
             "--config",
             str(config_path),
             "--fail-on",
@@ -111,6 +112,7 @@ def _run_audit(
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+    assert contradictions(out / "report") == []
     report = json.loads((out / "report" / "report.json").read_text())
     facts = json.loads((out / "report" / "facts.json").read_text())
     return report, facts

@@ -128,6 +128,17 @@ def _integer(facts: Facts, name: str) -> int | None:
     return int(setting.value) if setting is not None and setting.value.isdigit() else None
 
 
+def _at_least(facts: Facts, name: str, need: int, current: int | None, margin: int = 0) -> int:
+    """A setting that must be at least ``need``: a staged value that suffices (it applies at the
+    next restart or reboot), else the running one when it suffices, else ``need + margin``."""
+    staged = staged_settings(facts).get(name)
+    if staged is not None and staged.value.strip().isdigit() and int(staged.value) >= need:
+        return int(staged.value)
+    if current is not None and current >= need:
+        return current
+    return need + margin
+
+
 def _on_aws(facts: Facts) -> bool:
     return facts.platform.is_managed
 
@@ -218,7 +229,7 @@ def slots_and_senders(facts: Facts, connectors: ConnectorPlan) -> list[SettingRe
         ),
     ):
         current = _integer(facts, name)
-        value = max(need, current or 0)
+        value = _at_least(facts, name, need, current)
         out.append(
             _recommendation(
                 facts,
@@ -269,7 +280,7 @@ def max_connections(facts: Facts, connectors: ConnectorPlan) -> SettingRecommend
     reserved, used = usage
     new = connections_needed(facts, connectors)
     need = reserved + used + new
-    value = current if current >= need else need + CONNECTION_MARGIN
+    value = _at_least(facts, name, need, current, margin=CONNECTION_MARGIN)
     return _recommendation(
         facts,
         name,
@@ -358,7 +369,9 @@ def keep_size(facts: Facts, options: EstimateOptions, snapshot: Snapshot) -> Set
         inputs={
             "snapshot.retained_wal_bytes.high": retained.high if retained else None,
             "max_wal_size_bytes": max_wal_bytes,
-            "current_bytes": current,
+            # -1 is "unlimited", not a size: said apart, never as a negative byte count
+            "current_bytes": current if current is not None and current >= 0 else None,
+            "current_unlimited": current is not None and current < 0,
             "free_disk_bytes": disk,
             "fits_disk": fits,
         },

@@ -1,11 +1,11 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:56059/shop
--- Report 44445c457880, facts collected 2026-11-22T03:14:19.623239+00:00, facts SHA-256 895f56b97b65f247545ac059050dcd6246de5e9b8fab34e89932d3338553eeae
+-- Target: 127.0.0.1:33417/shop
+-- Report 6208032043e1, facts collected 2026-12-02T05:13:35.088738+00:00, facts SHA-256 f08e4c5587234cf995ba31ad1969d6c2ee864de0769acc88337f4439536ccd71
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
--- time. Some steps offer alternatives, some need a restart or a lock. Steps that are
--- not SQL (shell, AWS CLI, connector settings) are comments. Placeholders such as
--- <key columns> must be filled in.
+-- time. Some steps offer alternatives, some need a restart or a lock. AWS CLI and
+-- shell steps are in remediation-aws.sh. Placeholders such as <key columns> must be
+-- filled in.
 --
 -- psql stops at the next line, so the file cannot run as a whole by accident.
 \echo 'remediation.sql is a runbook: copy the steps you chose into psql one at a time.'
@@ -18,36 +18,43 @@
 
 -- Step 1. CDC204 (high): A physical slot whose standby stopped connecting still holds WAL and the xmin horizon.
 -- Window: no restart, no long lock
--- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 73.7 MiB of WAL
+-- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 73.5 MiB of WAL
 -- confirm that no standby streams from slot standby_decommissioned (primary_slot_name)
 SELECT pg_drop_replication_slot('standby_decommissioned');
 
+-- ============================================================================
+-- RELOAD: APPLIES WITHOUT A RESTART
+-- Applies at a configuration reload (pg_reload_conf, or an RDS/Aurora parameter applied
+-- immediately): no restart, no lock.
+-- ============================================================================
+
 -- Step 2. CDC005 (medium): Nothing limits how much WAL a stalled replication slot can retain.
--- Window: no restart, no long lock
+-- Window: applies at a configuration reload
 -- CDC005 setting:max_slot_wal_keep_size: max_slot_wal_keep_size is -1 (unlimited): a stalled slot retains WAL until the disk is full
-ALTER SYSTEM SET max_slot_wal_keep_size = '<size below the free WAL disk space, e.g. 200GB>';
+ALTER SYSTEM SET max_slot_wal_keep_size = '4GB';
 SELECT pg_reload_conf();
 
 -- ============================================================================
--- NEEDS A RESTART OR WRITER REBOOT
--- Applies only when the server restarts (RDS/Aurora: the writer reboots). Stage every
--- step, then restart once at the end of the window.
+-- NEEDS A RESTART
+-- Applies only when the server (or RDS instance) restarts. Stage every step, then restart
+-- each instance once, at the end of the window.
 -- ============================================================================
 
 -- Step 3. CDC001 (critical): The server does not write logical decoding information to WAL.
--- Window: wal_level is a postmaster setting: it applies at server start
--- CDC001 setting:wal_level: wal_level is replica; logical is staged in /tmp/cdc-preflight-demo-54ssbibb/cdcpg-edpwxybi/data/postgresql.auto.conf:3 and waits for a restart
--- restart the server (for example pg_ctl restart): wal_level is staged but not applied
+-- Window: applies only when the server or instance restarts
+-- CDC001 setting:wal_level: wal_level is replica; logical is staged in the demo server's postgresql.auto.conf:3 (removed with the server) and waits for a restart: that restart resolves this finding
+-- wal_level = logical is already staged: the demo server's postgresql.auto.conf:3
+-- (removed with the server); pending restart
 
 -- Step 4. CDC002 (high): Too few free replication slots for the planned connectors and a spare.
--- Window: max_replication_slots applies at server start
--- CDC002 setting:max_replication_slots: max_replication_slots is 2 with 1 slot(s) in use: 1 free, 2 needed (1 connector(s) x 1 slot(s) + 1 spare)
+-- Window: applies only when the server or instance restarts
+-- CDC002 setting:max_replication_slots: max_replication_slots is 2 with 1 slot(s) in use: 1 free, 2 needed (1 connector(s) x 1 slot(s) + 1 spare): raise it to 3
 ALTER SYSTEM SET max_replication_slots = 3;
--- then restart the server: max_replication_slots takes effect only at server start
 
--- Then restart once, after every step above: pg_ctl restart or the service
--- manager (self-managed), or reboot the instance / the writer (RDS, Aurora;
--- see remediation-aws.sh).
+-- Then, once, after every step above:
+-- restart the server (pg_ctl restart, or the service manager): max_replication_slots
+-- applies only at server start
+-- applies: CDC001 setting:wal_level, CDC002 setting:max_replication_slots
 
 -- ============================================================================
 -- NEEDS APPLICATION COORDINATION
@@ -56,7 +63,7 @@ ALTER SYSTEM SET max_replication_slots = 3;
 -- ============================================================================
 
 -- Step 5. CDC101 (critical): Table has no primary key and no usable replica identity.
--- Window: a primary key or replica identity change locks the table
+-- Window: locks a table, or changes what applications or consumers see
 -- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; 236 updates and 0 deletes since statistics reset
 ALTER TABLE shop.carts REPLICA IDENTITY USING INDEX carts_session_id_key;
 -- CDC101 shop.audit_log: shop.audit_log has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; no UPDATE or DELETE since statistics reset
@@ -64,11 +71,11 @@ ALTER TABLE shop.audit_log ADD PRIMARY KEY (<key columns>);  -- preferred
 ALTER TABLE shop.audit_log REPLICA IDENTITY FULL;  -- last resort: logs whole old rows
 
 -- Step 6. CDC103 (high): Unlogged table in scope: its changes are never written to WAL, so CDC never sees them.
--- Window: SET LOGGED rewrites the table under an exclusive lock
+-- Window: locks a table, or changes what applications or consumers see
 -- CDC103 shop.session_cache: shop.session_cache is unlogged (632 KiB): its changes never reach CDC
 ALTER TABLE shop.session_cache SET LOGGED;
 
 -- Step 7. CDC102 (medium): REPLICA IDENTITY FULL on a table with updates or deletes logs whole old rows.
--- Window: a replica identity change locks the table
+-- Window: locks a table, or changes what applications or consumers see
 -- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 176 updates and 192 deletes since statistics reset: each logs the whole old row
 ALTER TABLE shop.events REPLICA IDENTITY DEFAULT;  -- unless consumers need whole before images
