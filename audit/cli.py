@@ -197,6 +197,7 @@ class Output:
     document: DocumentInfo = field(default_factory=DocumentInfo)
     tables: str | None = None
     publication: str | None = None
+    fail_on: str | None = None
 
 
 _STATE: dict[str, object] = {"debug": False, "stage": "start-up", "secrets": []}
@@ -331,6 +332,7 @@ def _analyze(facts: Facts, sha256: str, output: Output) -> Report:
             config=config,
             facts_sha256=sha256,
             document=output.document,
+            fail_on=output.fail_on,
         )
     except (ScopeError, ConfigError) as exc:  # no table in scope, no rule selected
         fail(str(exc), EXIT_USAGE)
@@ -395,6 +397,12 @@ def _print_summary(report: Report, where: Path, written: list[Path]) -> None:
     typer.echo(f"Verdict: {verdict} ({counts or 'no findings'}){partial}")
     if report.not_evaluated:
         typer.echo(f"Could not check: {len(report.not_evaluated)} rule(s), listed in the report")
+    if report.rule_errors:
+        codes = ", ".join(e.code for e in report.rule_errors)
+        typer.echo(
+            f"Tool errors: {len(report.rule_errors)} rule(s) failed ({codes}), a defect of "
+            "cdc-preflight: listed in the report; please report it"
+        )
     for path in written:
         label = {"facts.json": "facts", "cdc-preflight.toml": "config"}.get(path.name)
         typer.echo(f"  {label or path.suffix.lstrip('.'):6} {where / path.name}")
@@ -460,6 +468,7 @@ def audit(
         DocumentInfo(title, customer, prepared_by),
         tables,
         publication,
+        fail_on.value,
     )
     _load_config(config, tables, publication)  # a bad config fails before the database
     with _outputs(out) as outputs:  # so does an unusable --out
@@ -562,6 +571,7 @@ def analyze(
         DocumentInfo(title, customer, prepared_by),
         tables,
         publication,
+        fail_on.value,
     )
     _stage("reading the facts")
     try:

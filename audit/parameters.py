@@ -17,14 +17,22 @@ from audit.scope import Scope
 DEFAULT_PROFILE = "debezium"
 
 
-def audit_parameters(profile: Profile, config: AuditConfig) -> list[Parameter]:
-    """The non-default settings of a run, in the order a reader checks them."""
+DEFAULT_FAIL_ON = "critical"
+
+
+def audit_parameters(
+    profile: Profile, config: AuditConfig, fail_on: str | None = None
+) -> list[Parameter]:
+    """The non-default settings of a run, in the order a reader checks them; ``fail_on`` is
+    the CLI's ``--fail-on`` (it decides the exit code, not the verdict)."""
     defaults = AuditConfig()
     found: list[Parameter] = []
     if config.origin != defaults.origin:  # the file's name: its directory is nobody's business
         found.append(Parameter(name="config", value=Path(config.origin).name, default=None))
     if profile.name != DEFAULT_PROFILE:
         found.append(Parameter(name="profile", value=profile.name, default=DEFAULT_PROFILE))
+    if fail_on is not None and fail_on != DEFAULT_FAIL_ON:
+        found.append(Parameter(name="fail_on", value=fail_on, default=DEFAULT_FAIL_ON))
     found += _scope(config.scope)
     for key in ("select", "ignore"):
         value, default = getattr(config, key), getattr(defaults, key)

@@ -51,6 +51,7 @@ def analyze(
     facts_sha256: str,
     today: date | None = None,
     document: DocumentInfo | None = None,
+    fail_on: str | None = None,
 ) -> Report:
     """Evaluate the facts; ``today`` decides which waivers have expired (default: facts date).
 
@@ -83,7 +84,7 @@ def analyze(
         facts_sha256,
         rules_in_pack=len(all_rules()),
         estimates=estimates,
-        parameters=audit_parameters(profile, config),
+        parameters=audit_parameters(profile, config, fail_on),
         title=doc.title,
         customer=doc.customer,
         prepared_by=doc.prepared_by,

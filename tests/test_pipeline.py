@@ -76,11 +76,14 @@ def test_every_kind_of_non_default_setting_is_listed_and_defaults_are_not() -> N
         },
         origin="audit.toml",
     )
-    report = analyze(DEMO, profile=get_profile("dms"), config=config, facts_sha256="0" * 64)
+    report = analyze(
+        DEMO, profile=get_profile("dms"), config=config, facts_sha256="0" * 64, fail_on="high"
+    )
     listed = {p.name: (p.value, p.default) for p in report.parameters}
     assert listed == {
         "config": ("audit.toml", None),
         "profile": ("dms", "debezium"),
+        "fail_on": ("high", "critical"),
         "scope.tables": (["shop.*"], []),
         "select": (["CDC1", "CDC2"], ["CDC"]),
         "ignore": (["CDC105"], []),

@@ -19,6 +19,15 @@ class ChangeWindow(StrEnum):
     WRITER_REBOOT = "writer_reboot"  # Aurora: the writer instance reboots
 
     @property
+    def label(self) -> str:
+        """The window in words, for a table cell: ``writer reboot``."""
+        return (
+            "application coordination"
+            if self is ChangeWindow.COORDINATION
+            else self.replace("_", " ")
+        )
+
+    @property
     def rank(self) -> int:
         """Disruption: higher is more disruptive."""
         return list(ChangeWindow).index(self)
