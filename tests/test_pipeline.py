@@ -153,3 +153,25 @@ def test_waivers_mark_findings_in_the_evaluation_before_the_report() -> None:
     report = build_report(DEMO, waived, DEBEZIUM, "0", 1)
     assert [(f.waived, f.waiver_reason) for f in report.findings] == [(True, "cache")]
     assert report.counts["waived"] == 1
+
+
+def test_every_rule_of_the_run_has_a_status_and_passes_are_listed() -> None:
+    rules = [find_rule(code) for code in ("CDC001", "CDC103", "CDC015", "CDC309")]
+    assert all(r is not None for r in rules)
+    evaluation = evaluate(DEMO, [*rules, broken_rule], RuleContext(DEBEZIUM))  # type: ignore[list-item]
+    waived = apply_waivers(evaluation, [Waiver(rule="CDC103", reason="cache")], date(2026, 1, 1))
+    report = build_report(DEMO, waived, DEBEZIUM, "0", 5)
+    statuses = {c.code: c.status.value for c in report.checks}
+    assert statuses == {
+        "CDC001": "failed",
+        "CDC015": "passed",
+        "CDC103": "waived",
+        "CDC309": statuses["CDC309"],
+        "CDC998": "error",
+    }
+    assert statuses["CDC309"] in ("passed", "failed", "not_evaluated")
+    assert next(c for c in report.checks if c.code == "CDC015").examined == ["settings"]
+    html = render_html(report)
+    assert '<section id="checks">' in html
+    assert "<code>CDC015</code>" in html.split('<section id="checks">')[1].split("</section>")[0]
+    assert "**Checks:** 5 rules run: " in render_markdown(report)

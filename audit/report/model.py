@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from audit import __version__
-from audit.engine import Evaluation, Profile, Severity, Status
+from audit.engine import Evaluation, Profile, RuleResult, Severity, Status
 from audit.estimate.model import Estimates
 from audit.facts import Facts
 from audit.remedy import Fix
@@ -93,6 +93,25 @@ class Parameter(ReportModel):
     unit: str | None = Field(default=None, description="bytes, seconds, ratio, ... when known")
 
 
+class CheckStatus(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    WAIVED = "waived"  # every finding of the rule is waived
+    NOT_EVALUATED = "not_evaluated"
+    ERROR = "error"
+
+
+class Check(ReportModel):
+    """One rule of this run and how it ended: a pass is stated, not implied by silence."""
+
+    code: str
+    rule: str
+    title: str
+    status: CheckStatus
+    findings: int = Field(description="findings of the rule, waived ones included")
+    examined: list[str] = Field(description="the fact families the rule read")
+
+
 class Report(ReportModel):
     schema_version: int = REPORT_SCHEMA_VERSION
     tool: Tool
@@ -109,6 +128,9 @@ class Report(ReportModel):
         default_factory=list, description="rules that raised: defects of the tool, not the server"
     )
     rules_evaluated: int
+    checks: list[Check] = Field(
+        default_factory=list, description="every rule of this run with its status, by code"
+    )
     collection_issues: list[dict[str, str | None]]
     estimates: Estimates | None = Field(
         default=None, description="the capacity estimates (None: not estimated)"
@@ -156,6 +178,18 @@ def counts_for(findings: list[ReportFinding]) -> dict[str, int]:
     return counts
 
 
+def _check_status(result: RuleResult) -> CheckStatus:
+    if result.error is not None:
+        return CheckStatus.ERROR
+    if result.status is Status.NOT_EVALUATED:
+        return CheckStatus.NOT_EVALUATED
+    if not result.findings:
+        return CheckStatus.PASSED
+    if all(f.waiver_reason is not None for f in result.findings):
+        return CheckStatus.WAIVED
+    return CheckStatus.FAILED
+
+
 def build_report(
     facts: Facts,
     evaluation: Evaluation,
@@ -172,8 +206,19 @@ def build_report(
     findings: list[ReportFinding] = []
     not_evaluated: list[NotEvaluatedItem] = []
     rule_errors: list[RuleErrorItem] = []
+    checks: list[Check] = []
     for result in evaluation.results:
         rule = result.rule
+        checks.append(
+            Check(
+                code=rule.code,
+                rule=rule.name,
+                title=rule.title,
+                status=_check_status(result),
+                findings=len(result.findings),
+                examined=list(rule.requires),
+            )
+        )
         if result.error is not None:
             rule_errors.append(
                 RuleErrorItem(
@@ -244,6 +289,7 @@ def build_report(
         not_evaluated=not_evaluated,
         rule_errors=rule_errors,
         rules_evaluated=len(evaluation.results),
+        checks=sorted(checks, key=lambda c: c.code),
         collection_issues=[scrub(i.model_dump()) for i in facts.issues],
         estimates=estimates,
         labels=facts.labels,
