@@ -41,6 +41,7 @@ if __package__ in (None, ""):  # run as `python bench/accuracy.py`
 
 from audit.collect.read_probe import run_read_probe
 from audit.collect.walinspect import collect_walinspect
+from audit.demo.localpg import LocalPostgres, find_bin_dir
 from audit.engine.profile import get_profile
 from audit.estimate import EstimateOptions, estimate_all
 from audit.facts import (
@@ -53,7 +54,6 @@ from audit.facts import (
     Target,
     WalSample,
 )
-from audit.localpg import LocalPostgres, find_bin_dir
 from bench.report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent

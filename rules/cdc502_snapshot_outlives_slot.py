@@ -6,11 +6,11 @@ import math
 from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
-from audit.estimate.lookup import estimates_for, require_estimate
 from audit.estimate.model import Runway
 from audit.facts import Facts
 from audit.remedy import Fix, note
 from audit.remedy.settings import set_setting
+from rules._estimates import estimates_for, require_estimate
 from rules._keep_size import recommended_keep_size
 from rules._units import fmt_bytes, fmt_duration
 

@@ -18,11 +18,11 @@ import pytest
 from collect_support import client_program, expected_methods, flush_stats
 
 from audit.collect.sampler import TABLE_COUNTERS, interval_changes, sample_offsets
+from audit.demo.localpg import LocalPostgres
 from audit.engine import Status, get_profile, run_rule
 from audit.engine.rule import RuleContext
 from audit.facts import Facts, WalSample
 from audit.facts.models import TABLE_CHANGE_COUNTERS
-from audit.localpg import LocalPostgres
 from rules.cdc208_slot_lag_growing import slot_lag_growing
 
 MIB = 1024**2

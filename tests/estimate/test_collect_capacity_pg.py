@@ -7,8 +7,8 @@ import pytest
 
 from audit.collect.read_probe import run_read_probe
 from audit.collect.walinspect import WalInspectUnavailable, collect_walinspect
+from audit.demo.localpg import LocalPostgres
 from audit.facts import ReplicaIdentity, Table
-from audit.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from audit.engine.rule import NotEvaluated, RuleContext
+from audit.estimate import estimate_all
 from audit.estimate.model import Estimate, Estimates
 from audit.estimate.options import EstimateOptions
 from audit.facts import Facts
@@ -19,8 +19,6 @@ def estimates_for(facts: Facts, ctx: RuleContext) -> Estimates:
     default options (the same pure function: a rule run on its own sees the report's numbers)."""
     if ctx.estimates is not None:
         return ctx.estimates
-    from audit.estimate import estimate_all
-
     return estimate_all(facts, ctx.profile, EstimateOptions())
 
 
@@ -36,9 +34,3 @@ def require_value(value: T | None, name: str, why: str) -> T:
     if value is None:
         raise NotEvaluated(f"estimate {name} has no value: {why}")
     return value
-
-
-def option(options: Mapping[str, Any], name: str, default: float) -> float:
-    """A numeric rule option, or its default."""
-    value = options.get(name, default)
-    return float(value)
