@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from audit import localpg
+from audit.demo import localpg
 from audit.demo.localpg import LocalPostgres, LocalPostgresError, available_majors, find_bin_dir
 
 pytestmark = pytest.mark.pg
