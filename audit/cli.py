@@ -25,13 +25,20 @@ from typing import Annotated, NoReturn
 import typer
 
 from audit import __version__, interrupt
+from audit.collect import (
+    AwsOptions,
+    AwsRequest,
+    CollectError,
+    IamAuthError,
+    collect_facts,
+    with_iam_token,
+)
 from audit.collect.errors import mask_passwords, secrets_in
 from audit.config import AuditConfig, ConfigError, load_config
 from audit.engine import Severity, all_rules, find_rule, get_profile
 from audit.facts import Facts, FactsFileError, write_facts
 from audit.facts.io import decode_facts, facts_sha256, read_facts_bytes
 from audit.files import check_writable, write_atomic
-from audit.gather import AwsRequest, gather, with_iam_token
 from audit.outdir import OutputError, OutputSet, output_set
 from audit.pipeline import DocumentInfo
 from audit.pipeline import analyze as run_analysis
@@ -271,16 +278,11 @@ class Source:
 def aws_request(
     cluster_id: str | None, instance_id: str | None, region: str | None, profile: str | None
 ) -> AwsRequest:
-    from audit.aws import AwsOptions
-
     explicit = any(v is not None for v in (cluster_id, instance_id, region, profile))
     return AwsRequest(AwsOptions(cluster_id, instance_id, region, profile), explicit=explicit)
 
 
 def _collect(source: Source) -> Facts:
-    from audit.aws import IamAuthError
-    from audit.collect import CollectError
-
     dsn = source.dsn
     if source.iam_auth:
         assert source.aws is not None
@@ -296,7 +298,7 @@ def _collect(source: Source) -> Facts:
 
     try:
         with progress:
-            return gather(
+            return collect_facts(
                 dsn,
                 sample_seconds=source.sample_seconds,
                 interval=source.interval,

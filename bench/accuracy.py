@@ -41,6 +41,7 @@ if __package__ in (None, ""):  # run as `python bench/accuracy.py`
 
 from audit.collect.read_probe import run_read_probe
 from audit.collect.walinspect import collect_walinspect
+from audit.demo.localpg import LocalPostgres, find_bin_dir
 from audit.engine.profile import get_profile
 from audit.estimate import EstimateOptions, estimate_all
 from audit.facts import (
@@ -53,7 +54,7 @@ from audit.facts import (
     Target,
     WalSample,
 )
-from audit.localpg import LocalPostgres, find_bin_dir
+from audit.facts.lsn import Lsn
 from bench.report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -486,7 +487,7 @@ def _predict(
     start: str,
     end: str,
 ) -> dict[str, Any]:
-    walinspect = collect_walinspect(conn, start, end)
+    walinspect = collect_walinspect(conn, Lsn(start), Lsn(end))
     full_tables = [t.model_copy(update={"replica_identity": ReplicaIdentity.FULL}) for t in tables]
     profile = get_profile("generic")
     out: dict[str, Any] = {"window_lsn_bytes": None}
@@ -503,7 +504,7 @@ def _predict(
             }
     first, last = sampling.samples[0], sampling.samples[-1]
     assert first.lsn and last.lsn
-    out["window_lsn_bytes"] = _lsn(last.lsn) - _lsn(first.lsn)
+    out["window_lsn_bytes"] = last.lsn.position - first.lsn.position
     out["fpi_bytes"] = sum(g.fpi_bytes for g in walinspect.groups)
     out["record_bytes"] = sum(g.record_bytes for g in walinspect.groups)
     out["catalog_tuples"] = sum(
@@ -514,11 +515,6 @@ def _predict(
     out["inval_messages"] = sum(g.inval_messages for g in walinspect.groups)
     out["commits"] = sum(g.records for g in walinspect.groups if g.record_type == "COMMIT")
     return out
-
-
-def _lsn(text: str) -> int:
-    high, _, low = text.partition("/")
-    return (int(high, 16) << 32) + int(low, 16)
 
 
 # --------------------------------------------------------------------------- snapshot

@@ -2,8 +2,8 @@
 
 For each size (1k, 10k and 50k tables by default) a throw-away PostgreSQL server gets a database
 of generated tables (a mix of primary keys, no keys, identity columns, text and numeric columns,
-a tenth of them with a row and statistics), then ``collect()`` runs against it with sampling off,
-in a child process, three times. Reported: wall time (median of the runs), peak RSS of the
+a tenth of them with a row and statistics), then ``collect_facts()`` runs against it with sampling
+off, in a child process, three times. Reported: wall time (median of the runs), peak RSS of the
 child (and of the same child before collecting, i.e. the interpreter and imports), the facts
 document's size, and the number of statements the collector sent (counted from the server's
 log with ``log_statement = all``), which must not grow with the table count.
@@ -30,7 +30,7 @@ if __package__ in (None, ""):  # run as `python bench/collect_bench.py`
 
 from psycopg import sql
 
-from audit.localpg import LocalPostgres, find_bin_dir
+from audit.demo.localpg import LocalPostgres, find_bin_dir
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (1_000, 10_000, 50_000)
@@ -80,14 +80,14 @@ END $$
 
 CHILD = """
 import json, resource, sys, time
-from audit.collect import collect
+from audit.collect import collect_facts
 from audit.collect.connection import open_session
 from audit.collect.sampler import Sampler
 from audit.collect.session import Session
 from audit.facts import dump_facts
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 began = time.perf_counter()
-facts = collect(sys.argv[1], sample_seconds=0)
+facts = collect_facts(sys.argv[1], sample_seconds=0)
 seconds = time.perf_counter() - began
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 # a session of its own name, so that its statements are not counted as the collector's

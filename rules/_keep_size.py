@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from audit.engine import RuleContext
-from audit.estimate.lookup import recommended
 from audit.facts import Facts
 from audit.remedy import Fix, Step
 from audit.remedy.settings import set_recommended, set_setting
+from rules._estimates import recommended
 
 NAME = "max_slot_wal_keep_size"
 PLACEHOLDER = ("<size below the free WAL disk space>", "<MB below the free storage>")

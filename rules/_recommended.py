@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from audit.engine import NotEvaluated, RuleContext
-from audit.estimate.lookup import recommended
 from audit.facts import Facts
 from audit.remedy import Fix
 from audit.remedy.settings import set_recommended
+from rules._estimates import recommended
 
 
 def set_to_recommended(facts: Facts, ctx: RuleContext, name: str) -> Fix:

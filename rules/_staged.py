@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from audit.aws.staged import Staged
 from audit.facts import Facts
+from audit.platform.staged import Staged
 from audit.remedy.settings import staged_value
 
 

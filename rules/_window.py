@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from audit.facts import Sampling
-from audit.facts.lsn import parse_lsn
 
 ROW_COUNTERS = ("n_tup_ins", "n_tup_upd", "n_tup_del")
 
@@ -16,7 +15,7 @@ def window_seconds(sampling: Sampling) -> float:
 
 def wal_bytes(sampling: Sampling) -> int | None:
     """WAL written from the first to the last sample: LSN delta, else ``pg_stat_wal`` delta."""
-    positions = [parse_lsn(s.lsn) for s in sampling.samples if s.lsn]
+    positions = [s.lsn.position for s in sampling.samples if s.lsn]
     if len(positions) >= 2:
         return positions[-1] - positions[0]
     counters = [s.wal_bytes for s in sampling.samples if s.wal_bytes is not None]

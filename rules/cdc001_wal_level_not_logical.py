@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.aws.reconcile import flag
-from audit.aws.staged import Staged
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts, Setting
+from audit.platform.reconcile import flag
+from audit.platform.staged import Staged
 from audit.remedy import Fix, note, sql
 from audit.remedy.settings import (
     apply_staged,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.aws.staged import Staged
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts, Setting
+from audit.platform.staged import Staged
 from audit.remedy import Fix, Step, StepKind, note
 from audit.remedy.settings import apply_staged
 

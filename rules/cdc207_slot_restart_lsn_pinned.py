@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
 from audit.facts import Facts
-from audit.facts.lsn import parse_lsn
 from audit.remedy import Fix, note, sql
 from rules._slots import slot_evidence
 from rules._units import GIB, fmt_bytes
@@ -56,7 +55,7 @@ def slot_restart_lsn_pinned(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
     for slot in facts.slots or []:
         if slot.slot_type != "logical" or not slot.restart_lsn or not slot.confirmed_flush_lsn:
             continue
-        pinned = parse_lsn(slot.confirmed_flush_lsn) - parse_lsn(slot.restart_lsn)
+        pinned = slot.confirmed_flush_lsn.position - slot.restart_lsn.position
         if pinned < min_bytes:
             continue
         yield Finding(

@@ -18,7 +18,7 @@ from audit.engine import (
     rule,
 )
 from audit.facts import Facts, Sampling, Slot, WalSample
-from audit.facts.lsn import parse_lsn
+from audit.facts.lsn import Lsn
 from audit.facts.models import SlotPosition
 from audit.remedy import Fix, note, sql
 from rules._sql import sql_literal
@@ -147,8 +147,8 @@ class _Growth:
         return self.last[1] - self.first[1]
 
     def lag(self, point: tuple[datetime, int, SlotPosition], basis: str | None = None) -> int:
-        position = getattr(point[2], basis or self.basis)
-        return max(point[1] - parse_lsn(position), 0) if position else 0
+        slot_lsn: Lsn | None = getattr(point[2], basis or self.basis)
+        return max(point[1] - slot_lsn.position, 0) if slot_lsn else 0
 
     @property
     def growth(self) -> int:
@@ -219,7 +219,7 @@ def _growth(name: str, usable: list[WalSample]) -> _Growth | None:
     if name not in (usable[-1].slots or {}):
         return None
     points = [
-        (s.at, parse_lsn(s.lsn), s.slots[name])
+        (s.at, s.lsn.position, s.slots[name])
         for s in usable
         if s.lsn is not None and s.slots is not None and name in s.slots
     ]

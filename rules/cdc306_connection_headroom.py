@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
-from audit.estimate.lookup import connector_plan, recommended
 from audit.estimate.recommend import connections_in_use, connections_needed
 from audit.facts import Facts
 from audit.remedy.settings import apply_staged, set_recommended
+from rules._estimates import connector_plan, recommended
 from rules._staged import staged_int
 from rules._units import as_int, require_setting
 

@@ -14,10 +14,10 @@ from audit.engine import (
     option,
     rule,
 )
-from audit.estimate.lookup import estimates_for
 from audit.estimate.model import ConnectorSetting
 from audit.facts import Facts, TableKind
 from audit.remedy import Fix, Step, StepKind, note, sql
+from rules._estimates import estimates_for
 from rules._stats import COUNTERS_OFF, counters_off
 from rules._units import MIB, fmt_bytes, fmt_count, fmt_duration
 from rules._window import instance_row_changes, table_row_changes, wal_bytes, window_seconds

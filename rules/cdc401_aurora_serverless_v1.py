@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.aws.applicability import aws_facts_for
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
 from audit.remedy import ChangeWindow, Fix, note
 from audit.remedy.aws_cli import Target, aws_step
+from rules._aws_facts import aws_facts_for
 
 
 @rule(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.aws.applicability import aws_facts_for
-from audit.aws.reconcile import configured, flag, running_on_writer
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.platform.reconcile import configured, flag, running_on_writer
+from rules._aws_facts import aws_facts_for
 from rules._recommended import set_to_recommended
 
 PARAMETER = "rds.logical_replication"

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from audit.aws.applicability import aws_facts_for
-from audit.aws.reconcile import configured, running_on_writer, unapplied
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.platform.reconcile import configured, running_on_writer, unapplied
 from audit.remedy import Fix, note
 from audit.remedy.aws_cli import Target, reboot
+from rules._aws_facts import aws_facts_for
 
 PARAMETER = "rds.logical_replication"
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.aws.applicability import aws_facts_for
-from audit.aws.reconcile import readers_survive_writer_reboot, unapplied
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
+from audit.platform.reconcile import readers_survive_writer_reboot, unapplied
 from audit.remedy import ChangeWindow, Fix, note
 from audit.remedy.aws_cli import Target, reboot
+from rules._aws_facts import aws_facts_for
 
 
 @rule(

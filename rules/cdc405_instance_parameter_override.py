@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.aws.applicability import aws_facts_for, known
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, Severity, known, rule
 from audit.facts import Facts
 from audit.facts.aws import AwsMember
 from audit.remedy import ChangeWindow, Fix
 from audit.remedy.aws_cli import Target, reboot, reset_parameter
+from rules._aws_facts import aws_facts_for
 
 
 @rule(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.aws.applicability import aws_facts_for
-from audit.aws.reconcile import configured, flag, unapplied, writer_setting
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
 from audit.facts.aws import AwsFacts
+from audit.platform.reconcile import configured, flag, unapplied, writer_setting
 from audit.remedy import ChangeWindow, Fix, note
 from audit.remedy.aws_cli import Group, Level, Target, modify_parameter, reboot
+from rules._aws_facts import aws_facts_for
 
 PARAMETER = "aurora.enhanced_logical_replication"
 

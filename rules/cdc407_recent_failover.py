@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.aws.applicability import aws_facts_for, known
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, Severity, known, rule
 from audit.facts import Facts
 from audit.facts.aws import AwsEvent
 from audit.remedy import Fix, sql
+from rules._aws_facts import aws_facts_for
 
 FAILOVER_SLOTS_SINCE = 17
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.aws.applicability import aws_facts_for, known
-from audit.aws.trends import MIN_RISE_BYTES, trend
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, Severity, known, rule
 from audit.facts import Facts
 from audit.remedy import Fix, note, sql
+from rules._aws_facts import aws_facts_for
+from rules._trends import MIN_RISE_BYTES, trend
 from rules._units import fmt_bytes, fmt_duration
 
 RETENTION_METRICS = (

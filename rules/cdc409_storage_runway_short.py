@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.aws.applicability import aws_facts_for, known
-from audit.aws.trends import runway_hours, trend
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, Severity, known, rule
 from audit.facts import Facts
 from audit.remedy import Fix, note, sql
 from audit.remedy.aws_cli import Target, aws_step
+from rules._aws_facts import aws_facts_for
+from rules._trends import runway_hours, trend
 from rules._units import fmt_bytes, fmt_duration
 
 RUNWAY_HOURS = 72.0

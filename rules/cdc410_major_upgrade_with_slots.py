@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.aws.applicability import aws_facts_for, known
-from audit.aws.reconcile import major_of
-from audit.engine import Finding, RuleContext, Severity, rule
+from audit.engine import Finding, RuleContext, Severity, known, rule
 from audit.facts import Facts
+from audit.platform.reconcile import major_of
 from audit.remedy import ChangeWindow, Fix, note, sql
+from rules._aws_facts import aws_facts_for
 from rules._sql import sql_literal
 
 SLOTS_KEPT_SINCE = 17

@@ -6,10 +6,10 @@ import math
 from collections.abc import Iterator
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
-from audit.estimate.lookup import estimates_for, require_estimate
 from audit.estimate.model import Runway
 from audit.facts import Facts
 from audit.remedy import Fix, note
+from rules._estimates import estimates_for, require_estimate
 from rules._keep_size import keep_size_steps
 from rules._units import fmt_bytes, fmt_duration
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
-from audit.estimate.lookup import estimates_for, require_estimate, require_value
 from audit.facts import Facts
 from audit.remedy import Fix, note
+from rules._estimates import estimates_for, require_estimate, require_value
 from rules._keep_size import keep_size_steps
 from rules._units import fmt_bytes, fmt_duration
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from audit.engine import Finding, RuleContext, RuleOptions, Severity, Unit, option, rule
-from audit.estimate.lookup import estimates_for, require_estimate, require_value
 from audit.facts import Facts
 from audit.remedy import ChangeWindow, Fix, sql
 from audit.units import fmt_rate
+from rules._estimates import estimates_for, require_estimate, require_value
 
 
 class Options(RuleOptions):

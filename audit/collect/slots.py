@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from audit.collect.session import Session
 from audit.facts import Slot
+from audit.facts.lsn import Lsn
 from audit.facts.models import SlotStats
 
 _DERIVED = {"retained_bytes", "xmin_age", "catalog_xmin_age"}
@@ -12,13 +13,13 @@ _CATALOG_COLUMNS = set(Slot.model_fields) - _DERIVED
 WAL_LSN_GRANT = "GRANT EXECUTE ON FUNCTION pg_current_wal_lsn() TO the auditing role"
 
 
-def read_current_lsn(session: Session) -> str | None:
+def read_current_lsn(session: Session) -> Lsn | None:
     """The current WAL position; None on a standby that has received nothing yet."""
-    lsn: str | None = session.row("wal_lsn")["lsn"]
-    return lsn
+    text: str | None = session.row("wal_lsn")["lsn"]
+    return Lsn(text) if text is not None else None
 
 
-def read_slots(session: Session, current_lsn: str | None) -> list[Slot]:
+def read_slots(session: Session, current_lsn: Lsn | None) -> list[Slot]:
     slots = []
     for row in session.rows("slots", {"current_lsn": current_lsn}):
         columns = {k: v for k, v in row.pop("slot").items() if k in _CATALOG_COLUMNS}

@@ -18,7 +18,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from audit.facts.capacity import WalInspect, WalRecordGroup
-from audit.facts.lsn import format_lsn, parse_lsn
+from audit.facts.lsn import Lsn, format_lsn
 
 MIN_VERSION = 150000
 # reading 1 GiB of WAL takes seconds to tens of seconds; a longer window is read from its end
@@ -35,8 +35,8 @@ def _sql(name: str) -> str:
 
 def collect_walinspect(
     conn: psycopg.Connection[Any],
-    start_lsn: str,
-    end_lsn: str,
+    start_lsn: Lsn,
+    end_lsn: Lsn,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> WalInspect:
@@ -59,9 +59,9 @@ def collect_walinspect(
             f"no EXECUTE on {check['schema']}.pg_get_wal_records_info(pg_lsn, pg_lsn): "
             "GRANT pg_read_server_files (PostgreSQL 15) or EXECUTE on the function to this role"
         )
-    start, end = parse_lsn(start_lsn), parse_lsn(end_lsn)
+    start, end = start_lsn.position, end_lsn.position
     if check["flush_lsn"] is not None:
-        end = min(end, parse_lsn(check["flush_lsn"]))
+        end = min(end, Lsn(check["flush_lsn"]).position)
     if end <= start:
         raise WalInspectUnavailable(f"empty WAL range {start_lsn} .. {end_lsn}")
     truncated = end - start > max_bytes
@@ -78,8 +78,8 @@ def collect_walinspect(
             f"{exc.diag.message_primary or exc}"
         ) from exc
     return WalInspect(
-        start_lsn=format_lsn(first),
-        end_lsn=format_lsn(end),
+        start_lsn=params["start_lsn"],
+        end_lsn=params["end_lsn"],
         requested_start_lsn=start_lsn,
         lsn_bytes=end - first,
         truncated=truncated,

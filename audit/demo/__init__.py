@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 
 from audit import interrupt
+from audit.collect import AwsRequest, CollectError, collect_facts
+from audit.demo.localpg import LocalPostgres, LocalPostgresError, find_bin_dir
 from audit.facts import Facts
-from audit.gather import AwsRequest, gather
-from audit.localpg import LocalPostgres, LocalPostgresError, find_bin_dir
 
 DEMO_DATABASE = "shop"
 DEMO_CONFIG = Path(__file__).with_name("cdc-preflight.toml")
@@ -40,7 +40,7 @@ def build_shop(server: LocalPostgres, *, aurora_like: bool = False) -> None:
     """Create the shop database with its problems: see schema.sql for what each table shows.
 
     ``aurora_like`` stages nothing: the server runs what the simulated writer runs before its
-    reboot (:data:`audit.aws.simulate.WRITER_RUNNING`, ``rds.logical_replication = off`` a
+    reboot (:data:`audit.demo.aws_simulation.WRITER_RUNNING`, ``rds.logical_replication = off`` a
     custom setting here) and the change waits in the simulated cluster parameter group.
     """
     with server.connect() as conn:
@@ -75,10 +75,10 @@ def run_demo(
 
     ``log`` receives the demo's own steps, ``progress`` the collector's stages and samples.
     With ``aurora``, the server plays the writer of a simulated Aurora cluster (moto on
-    127.0.0.1, :func:`audit.aws.simulate.simulated_aurora`) whose engine version is the server's
-    own major.minor, and whose ``rds.logical_replication`` change waits for a writer reboot.
+    127.0.0.1, :func:`audit.demo.aws_simulation.simulated_aurora`) whose engine version is the
+    server's own major.minor, and whose ``rds.logical_replication`` change waits for a writer
+    reboot.
     """
-    from audit.collect import CollectError
     from audit.demo.workload import ShopWorkload
 
     try:
@@ -92,7 +92,7 @@ def run_demo(
         Path(base).chmod(0o755)
         settings = dict(DEMO_SETTINGS)
         if aurora:
-            from audit.aws.simulate import WRITER_RUNNING
+            from audit.demo.aws_simulation import WRITER_RUNNING
 
             settings |= WRITER_RUNNING
         server = LocalPostgres(bin_dir, settings=settings, base_dir=Path(base))
@@ -108,7 +108,7 @@ def run_demo(
             aws: AwsRequest | None = None
             aws_session: object | None = None
             if aurora:
-                from audit.aws.simulate import simulated_aurora
+                from audit.demo.aws_simulation import simulated_aurora
 
                 version = engine_version(server.version_num)
                 sim = simulation.enter_context(simulated_aurora(engine_version=version))
@@ -122,7 +122,7 @@ def run_demo(
             workload.start()
             log(f"Workload running; sampling for {sample_seconds:g} s ...")
             try:
-                facts = gather(
+                facts = collect_facts(
                     server.conninfo(DEMO_DATABASE),
                     sample_seconds=sample_seconds,
                     interval=interval,

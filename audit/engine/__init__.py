@@ -13,6 +13,7 @@ from audit.engine.rule import (
     Rule,
     RuleContext,
     Severity,
+    known,
     rule,
 )
 
@@ -40,6 +41,7 @@ __all__ = [
     "evaluate",
     "find_rule",
     "get_profile",
+    "known",
     "option",
     "rule",
     "run_rule",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 DOC_HEADINGS = ("What it checks", "Why it matters for CDC", "How to fix", "References")
 CODE_PATTERN = re.compile(r"^CDC[0-9]{3}$")
+T = TypeVar("T")
 
 
 class Severity(StrEnum):
@@ -80,6 +81,17 @@ class NotEvaluated(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def known(facts: Facts, value: T | None, family: str) -> T:
+    """``value``, or :class:`NotEvaluated` with the reason recorded for ``family``.
+
+    What ``requires`` does for a whole fact family, for a part of one (``aws.metrics``).
+    """
+    if value is None:
+        issue = facts.issue_for(family)
+        raise NotEvaluated(issue.reason if issue else f"{family} was not collected")
+    return value
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from audit.aws.staged import staged_settings
 from audit.engine.profile import Profile
 from audit.estimate import defaults as d
 from audit.estimate.model import (
@@ -28,6 +27,7 @@ from audit.estimate.result import Range
 from audit.estimate.runway import free_disk, keep_size_bytes
 from audit.estimate.snapshot import decode_rate, snapshot_tables
 from audit.facts import Facts
+from audit.platform.staged import staged_settings
 from audit.units import GIB, setting_bytes, setting_milliseconds, size_setting
 
 # Debezium buffers a whole chunk in memory; aim at ~4 MiB per chunk, between 256 and 16384

@@ -13,6 +13,7 @@ from datetime import datetime
 from pydantic import Field
 
 from audit.facts.base import FactModel
+from audit.facts.lsn import Lsn
 
 
 class WalRecordGroup(FactModel):
@@ -48,9 +49,9 @@ class WalRecordGroup(FactModel):
 class WalInspect(FactModel):
     """``pg_get_wal_records_info`` over the sampling window, grouped (see WalRecordGroup)."""
 
-    start_lsn: str = Field(description="first LSN inspected")
-    end_lsn: str
-    requested_start_lsn: str = Field(description="start of the window the caller asked for")
+    start_lsn: Lsn = Field(description="first LSN inspected")
+    end_lsn: Lsn
+    requested_start_lsn: Lsn = Field(description="start of the window the caller asked for")
     lsn_bytes: int = Field(description="pg_wal_lsn_diff(end_lsn, start_lsn)")
     truncated: bool = Field(
         default=False, description="the window was longer than the byte cap: its tail was read"

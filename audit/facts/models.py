@@ -16,6 +16,7 @@ from pydantic import Field
 from audit.facts.aws import AwsFacts
 from audit.facts.base import FactModel
 from audit.facts.capacity import ReadProbe, WalInspect
+from audit.facts.lsn import Lsn
 from audit.facts.platform import Platform, decide_platform
 
 SCHEMA_VERSION = 1
@@ -203,8 +204,8 @@ class Slot(FactModel):
     temporary: bool = False
     active: bool = False
     active_pid: int | None = None
-    restart_lsn: str | None = None
-    confirmed_flush_lsn: str | None = None
+    restart_lsn: Lsn | None = None
+    confirmed_flush_lsn: Lsn | None = None
     wal_status: str | None = None
     safe_wal_size: int | None = None
     two_phase: bool | None = None
@@ -215,7 +216,7 @@ class Slot(FactModel):
     invalidation_reason: str | None = None
     xmin: str | None = None
     catalog_xmin: str | None = None
-    two_phase_at: str | None = None
+    two_phase_at: Lsn | None = None
     retained_bytes: int | None = Field(
         default=None, description="pg_current_wal_lsn() - restart_lsn, bytes of WAL the slot holds"
     )
@@ -242,8 +243,8 @@ class SlotPosition(FactModel):
 
     slot_type: str | None = Field(default=None, description="logical | physical")
     active: bool = False
-    restart_lsn: str | None = None
-    confirmed_flush_lsn: str | None = Field(
+    restart_lsn: Lsn | None = None
+    confirmed_flush_lsn: Lsn | None = Field(
         default=None, description="what the consumer confirmed (logical slots only)"
     )
 
@@ -252,7 +253,7 @@ class WalSample(FactModel):
     """One sampler observation."""
 
     at: datetime
-    lsn: str | None = None
+    lsn: Lsn | None = None
     wal_bytes: int | None = Field(default=None, description="pg_stat_wal.wal_bytes")
     wal_records: int | None = None
     wal_fpi: int | None = None
@@ -355,10 +356,10 @@ class Sender(FactModel):
     client_addr: str | None = None
     state: str | None = None
     slot_name: str | None = None
-    sent_lsn: str | None = None
-    write_lsn: str | None = None
-    flush_lsn: str | None = None
-    replay_lsn: str | None = None
+    sent_lsn: Lsn | None = None
+    write_lsn: Lsn | None = None
+    flush_lsn: Lsn | None = None
+    replay_lsn: Lsn | None = None
     write_lag_seconds: float | None = None
     flush_lag_seconds: float | None = None
     replay_lag_seconds: float | None = None
@@ -475,7 +476,7 @@ class Facts(FactModel):
     sampling: Sampling | None = None
     walinspect: WalInspect | None = None
     read_probe: ReadProbe | None = None
-    current_wal_lsn: str | None = None
+    current_wal_lsn: Lsn | None = None
     databases: list[Database] | None = None
     wal_stats: WalStats | None = None
     slot_stats: list[SlotStats] | None = None

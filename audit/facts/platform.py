@@ -12,16 +12,27 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-if TYPE_CHECKING:
-    from audit.facts.aws import AwsFacts
-    from audit.facts.models import Server
+from audit.facts.aws import AwsFacts
 
 _AWS_ENGINES = {"aurora-postgresql": "aurora-postgresql", "postgres": "rds-postgresql"}
 _MAJOR_MINOR = re.compile(r"^(\d+)(?:\.(\d+))?")
+
+
+class ServerIdentity(Protocol):
+    """What the server's SQL says of itself (:class:`audit.facts.models.Server`)."""
+
+    @property
+    def version(self) -> str: ...
+    @property
+    def version_num(self) -> int: ...
+    @property
+    def aurora_version(self) -> str | None: ...
+    @property
+    def is_rds(self) -> bool: ...
 
 
 class Engine(StrEnum):
@@ -96,7 +107,7 @@ def major_minor(version: str) -> tuple[int | None, int | None]:
     return int(match.group(1)), int(match.group(2)) if match.group(2) else None
 
 
-def decide_platform(server: Server | None, aws: AwsFacts | None) -> Platform:
+def decide_platform(server: ServerIdentity | None, aws: AwsFacts | None) -> Platform:
     """The one platform of a facts document (see the module docstring)."""
     version = _version(server)
     if aws is not None:
@@ -139,7 +150,7 @@ def decide_platform(server: Server | None, aws: AwsFacts | None) -> Platform:
     )
 
 
-def _version(server: Server | None) -> str | None:
+def _version(server: ServerIdentity | None) -> str | None:
     """major.minor from ``server_version_num`` (``version`` may carry a distribution suffix)."""
     if server is None:
         return None

@@ -12,8 +12,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Literal
 
-from audit.aws.reconcile import readers_survive_writer_reboot
 from audit.facts.aws import AwsFacts
+from audit.platform.reconcile import readers_survive_writer_reboot
 from audit.remedy.model import ChangeWindow, Step, StepKind
 
 Level = Literal["cluster", "instance"]
@@ -133,7 +133,7 @@ def reboot_impact(target: Target) -> str:
 
 @dataclass(frozen=True)
 class Group:
-    """The parameter group that decides a parameter (see audit.aws.reconcile.configured)."""
+    """The parameter group that decides a parameter (see audit.platform.reconcile.configured)."""
 
     name: str | None
     level: Level

@@ -2,7 +2,7 @@
 
 Self-managed PostgreSQL takes ``ALTER SYSTEM`` and a reload or a restart. RDS takes its DB
 parameter group; Aurora the group that decides the parameter for the writer (an instance
-group's own value overrides the cluster group: :func:`audit.aws.reconcile.configured`). A
+group's own value overrides the cluster group: :func:`audit.platform.reconcile.configured`). A
 static parameter is staged (``pending-reboot``) and applied by rebooting the writer; a
 dynamic one applies at once. ``ALTER SYSTEM`` is never offered on RDS or Aurora: they refuse it.
 
@@ -13,11 +13,11 @@ applies it, so a finding the pending restart resolves does not change the parame
 
 from __future__ import annotations
 
-from audit.aws.reconcile import configured
-from audit.aws.staged import Staged, staged_settings
 from audit.engine.rule import NotEvaluated
 from audit.estimate.model import SettingRecommendation
 from audit.facts import Facts
+from audit.platform.reconcile import configured
+from audit.platform.staged import Staged, staged_settings
 from audit.remedy.aws_cli import Group, Target, reboot, set_parameter
 from audit.remedy.model import ChangeWindow, Fix, Step, StepKind, note, sql
 
@@ -146,7 +146,7 @@ def restart_server(name: str) -> Step:
 
 def staged_value(facts: Facts, name: str, group_parameter: str | None = None) -> Staged | None:
     """The value staged for ``name`` (or the group parameter standing for it), as
-    :func:`audit.aws.staged.staged_settings` reconciles files and parameter groups."""
+    :func:`audit.platform.staged.staged_settings` reconciles files and parameter groups."""
     staged = staged_settings(facts)
     return staged.get(name) or (staged.get(group_parameter) if group_parameter else None)
 

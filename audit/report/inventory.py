@@ -13,12 +13,12 @@ from datetime import datetime
 
 from pydantic import Field
 
-from audit.aws.staged import staged_settings
 from audit.estimate.model import Estimates
 from audit.estimate.result import Range
 from audit.facts import Facts, Table, TableKind
 from audit.facts.aws import AwsCluster, AwsFacts, AwsMember
 from audit.facts.models import Publication
+from audit.platform.staged import staged_settings
 from audit.report.base import ReportModel, rounded
 from audit.report.redact import redact
 
@@ -78,7 +78,7 @@ class InventorySetting(ReportModel):
     unit: str | None = None
     configured: str | None = Field(
         default=None,
-        description="a staged value the running server has not applied (audit.aws.staged)",
+        description="a staged value the running server has not applied (audit.platform.staged)",
     )
     configured_source: str | None = Field(
         default=None,

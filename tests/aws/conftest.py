@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from botocore.httpsession import URLLib3Session
 
-from audit.aws.collect import is_loopback
+from audit.collect.aws import is_loopback
 
 DUMMY_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

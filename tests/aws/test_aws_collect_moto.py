@@ -15,8 +15,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from audit.aws import AwsOptions, collect_aws
-from audit.aws.collect import metric_period, region_from_host
+from audit.collect import AwsOptions
+from audit.collect.aws import collect_aws, metric_period, region_from_host
 
 REGION = "eu-west-1"
 NOW = datetime.now(UTC)

@@ -13,7 +13,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from audit.aws import AwsOptions, collect_aws
+from audit.collect import AwsOptions
+from audit.collect.aws import collect_aws
 from audit.engine import Status, find_rule
 from audit.facts.aws import AWS_FAMILIES
 from tests.factories import aurora, facts, fix_text, run, settings

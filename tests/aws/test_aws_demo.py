@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from audit.aws.simulate import WRITER_RUNNING
-from audit.aws.staged import staged_settings
 from audit.demo import engine_version, run_demo
+from audit.demo.aws_simulation import WRITER_RUNNING
+from audit.platform.staged import staged_settings
 
 
 @pytest.mark.pg

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from audit.aws.simulate import simulated_aurora
 from audit.demo import engine_version
+from audit.demo.aws_simulation import simulated_aurora
 from tests.conftest import ServerPool
 
 

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from audit.aws import IamAuthError, iam_auth_token
+from audit.collect.iam_auth import IamAuthError, iam_auth_token
 
 HOST = "orders.cluster-abc.eu-west-1.rds.amazonaws.com"
 

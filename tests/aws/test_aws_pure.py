@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from audit.aws.applicability import aws_facts_for, known
-from audit.aws.reconcile import (
+from audit.engine import NotEvaluated, known
+from audit.facts import CollectionIssue, dump_facts, parse_facts
+from audit.facts.aws import AwsParameterGroup, AwsParameterGroupStatus
+from audit.platform.reconcile import (
     Running,
     configured,
     flag,
@@ -14,13 +16,11 @@ from audit.aws.reconcile import (
     running_on_writer,
     unapplied,
 )
-from audit.aws.trends import MIN_RISE_BYTES, runway_hours, trend
-from audit.engine import NotEvaluated
-from audit.facts import CollectionIssue, dump_facts, parse_facts
-from audit.facts.aws import AwsParameterGroup, AwsParameterGroupStatus
 from audit.remedy import ChangeWindow
 from audit.remedy.aws_cli import Target, reboot, reboot_impact, set_parameter
 from audit.remedy.settings import deciding_group
+from rules._aws_facts import aws_facts_for
+from rules._trends import MIN_RISE_BYTES, runway_hours, trend
 from tests.aws.builders import (
     CLUSTER_GROUP,
     INSTANCE_GROUP,

@@ -13,8 +13,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.retries.standard import ExponentialBackoff
 from moto import mock_aws
 
-from audit.aws import AwsOptions, collect_aws
-from audit.aws.collect import MAX_ATTEMPTS
+from audit.collect import AwsOptions
+from audit.collect.aws import MAX_ATTEMPTS, collect_aws
 
 THROTTLED = (
     b'<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><Error><Type>Sender</Type>'

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 from moto.rds.models import DBCluster
 
-from audit.aws import AwsOptions, collect_aws
-from audit.aws.simulate import SimulatedAws, simulated_aurora
+from audit.collect import AwsOptions
+from audit.collect.aws import collect_aws
+from audit.demo.aws_simulation import SimulatedAws, simulated_aurora
 from audit.engine import Status, find_rule
 from audit.facts import Facts
 from tests.factories import facts, run, settings

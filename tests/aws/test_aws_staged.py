@@ -7,8 +7,8 @@ yet (a status other than in-sync, or a static parameter).
 
 from __future__ import annotations
 
-from audit.aws.staged import Staged, staged_settings
 from audit.facts.aws import AwsFacts, AwsParameter, AwsParameterGroupStatus
+from audit.platform.staged import Staged, staged_settings
 from tests.aws.builders import (
     CLUSTER_GROUP,
     INSTANCE_GROUP,

@@ -6,7 +6,7 @@ from typing import Any
 
 import psycopg
 
-from audit.localpg import LocalPostgres, available_majors
+from audit.demo.localpg import LocalPostgres, available_majors
 
 # A server of the collector tests' own: it logs every statement with the application name
 # first (the read-only proof) and allows prepared transactions.

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from collect_support import OBSERVED_SERVER_SETTINGS, create_schema
 
-from audit.collect import collect
+from audit.collect import collect_facts
+from audit.demo.localpg import LocalPostgres
 from audit.facts import Facts
-from audit.localpg import LocalPostgres
 
 _roles = itertools.count()
 
@@ -86,7 +86,7 @@ def collect_from() -> Callable[..., Facts]:
         **kwargs: Any,
     ) -> Facts:
         kwargs.setdefault("sample_seconds", 0)
-        return collect(server.conninfo(dbname, user=user, password=password), **kwargs)
+        return collect_facts(server.conninfo(dbname, user=user, password=password), **kwargs)
 
     return run
 

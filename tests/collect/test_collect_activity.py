@@ -12,8 +12,8 @@ import psycopg
 import pytest
 from collect_support import client_program
 
+from audit.demo.localpg import LocalPostgres
 from audit.facts import Facts
-from audit.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 

@@ -7,10 +7,10 @@ import socket
 import psycopg
 import pytest
 
-from audit.collect import CollectError, collect
+from audit.collect import CollectError, collect_facts
 from audit.collect.connection import open_session
 from audit.collect.errors import one_line, secrets_in
-from audit.localpg import LocalPostgres
+from audit.demo.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 
@@ -26,7 +26,7 @@ def closed_port() -> int:
 
 def collect_error(conninfo: str) -> str:
     with pytest.raises(CollectError) as caught:
-        collect(conninfo, sample_seconds=0)
+        collect_facts(conninfo, sample_seconds=0)
     message = str(caught.value)
     assert "\n" not in message
     assert PASSWORD not in message
@@ -74,7 +74,7 @@ def test_environment_supplies_what_the_conninfo_leaves_out(
     }.items():
         monkeypatch.setenv(name, value)
     for conninfo in (None, ""):
-        facts = collect(conninfo, sample_seconds=0)
+        facts = collect_facts(conninfo, sample_seconds=0)
         assert facts.target.model_dump() == {
             "host": "127.0.0.1",
             "port": pg_server.port,

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
+from audit.demo.localpg import LocalPostgres
 from audit.facts import Facts, Table
-from audit.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from collect_support import READABLE_TABLES, expected_methods
 
+from audit.demo.localpg import LocalPostgres
 from audit.facts import Facts
-from audit.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 

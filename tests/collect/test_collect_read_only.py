@@ -10,8 +10,8 @@ import pytest
 from collect_support import create_schema
 
 from audit.collect.connection import SESSION_SETTINGS
+from audit.demo.localpg import LocalPostgres
 from audit.facts import Facts
-from audit.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 

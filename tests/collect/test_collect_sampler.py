@@ -18,21 +18,17 @@ import pytest
 from collect_support import client_program, expected_methods, flush_stats
 
 from audit.collect.sampler import TABLE_COUNTERS, interval_changes, sample_offsets
+from audit.demo.localpg import LocalPostgres
 from audit.engine import Status, get_profile, run_rule
 from audit.engine.rule import RuleContext
 from audit.facts import Facts, WalSample
+from audit.facts.lsn import Lsn
 from audit.facts.models import TABLE_CHANGE_COUNTERS
-from audit.localpg import LocalPostgres
 from rules.cdc208_slot_lag_growing import slot_lag_growing
 
 MIB = 1024**2
 
 pytestmark = pytest.mark.pg
-
-
-def lsn_bytes(lsn: str) -> int:
-    high, low = lsn.split("/")
-    return (int(high, 16) << 32) + int(low, 16)
 
 
 def current_lsn(server: LocalPostgres, dbname: str) -> str:
@@ -253,8 +249,8 @@ def test_lsn_delta_matches_a_known_pgbench_workload(
     assert last.at > seen["ended_at"], "the sampling window must enclose the workload"
     assert first.lsn is not None
     assert last.lsn is not None
-    measured = lsn_bytes(seen["after"]) - lsn_bytes(seen["before"])
-    sampled = lsn_bytes(last.lsn) - lsn_bytes(first.lsn)
+    measured = Lsn(seen["after"]).position - Lsn(seen["before"]).position
+    sampled = last.lsn.position - first.lsn.position
     assert measured > 100_000
     assert sampled == pytest.approx(measured, rel=0.05)
     if pg_server.version_num >= 140000:
@@ -287,7 +283,7 @@ def test_walinspect_reads_the_window_when_installed(
     assert (inspected.requested_start_lsn, inspected.start_lsn) == (first.lsn, first.lsn)
     assert first.lsn is not None
     assert last.lsn is not None
-    assert inspected.lsn_bytes == lsn_bytes(last.lsn) - lsn_bytes(first.lsn) > 0
+    assert inspected.lsn_bytes == last.lsn.position - first.lsn.position > 0
     inserts = [g for g in inspected.groups if g.relation == "public.written"]
     assert sum(g.records for g in inserts) >= 1
 
@@ -383,11 +379,11 @@ def test_slot_positions_and_per_interval_table_changes(
         position = sample.slots[slot]
         assert (position.slot_type, position.active) == ("logical", False)
         assert (position.restart_lsn, position.confirmed_flush_lsn) == (restart_lsn, confirmed_lsn)
-    lsns = [lsn_bytes(s.lsn) for s in samples if s.lsn is not None]
+    lsns = [s.lsn.position for s in samples if s.lsn is not None]
     assert len(lsns) == len(samples)
     assert lsns == sorted(lsns)
     assert lsns[-1] - lsns[0] > 100_000
-    assert lsns[0] >= lsn_bytes(confirmed_lsn)
+    assert lsns[0] >= Lsn(confirmed_lsn).position
 
     # per-interval table changes: none on the first sample, then only the tables that changed,
     # adding up to the first-to-last deltas

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
+from audit.demo.localpg import LocalPostgres
 from audit.facts import Facts, dump_facts, parse_facts
-from audit.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 
@@ -98,7 +98,7 @@ def test_hostile_identifiers_are_collected_and_quoted(
 def test_collected_facts_survive_the_facts_file(
     pg_server: LocalPostgres, schema_db: str, collect_from: Callable[..., Facts]
 ) -> None:
-    """What collect() returns is what analyze() reads back from facts.json."""
+    """What collect_facts() returns is what analyze() reads back from facts.json."""
     facts = collect_from(pg_server, schema_db, sample_seconds=0.2, interval=0.1)
     again = parse_facts(dump_facts(facts))
     assert again == facts

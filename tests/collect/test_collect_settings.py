@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from audit.collect.settings import NEEDED_SETTINGS
+from audit.demo.localpg import LocalPostgres
 from audit.facts import Facts
-from audit.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from audit.demo.localpg import LocalPostgres
 from audit.facts import Facts, Slot
-from audit.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 

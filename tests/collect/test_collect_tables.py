@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from audit.collect.session import LOCK_TIMEOUT_HINT
+from audit.demo.localpg import LocalPostgres
 from audit.facts import Facts, ReplicaIdentity, Table, TableKind
-from audit.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 

@@ -7,8 +7,9 @@ import pytest
 
 from audit.collect.read_probe import run_read_probe
 from audit.collect.walinspect import WalInspectUnavailable, collect_walinspect
+from audit.demo.localpg import LocalPostgres
 from audit.facts import ReplicaIdentity, Table
-from audit.localpg import LocalPostgres
+from audit.facts.lsn import Lsn
 
 pytestmark = pytest.mark.pg
 
@@ -121,7 +122,7 @@ def test_collect_walinspect_groups_records(pg_server: LocalPostgres, fresh_db: s
         conn.execute("DELETE FROM w WHERE id = 50")
         end = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()
         assert start is not None and end is not None
-        result = collect_walinspect(conn, start[0], end[0])
+        result = collect_walinspect(conn, Lsn(start[0]), Lsn(end[0]))
     assert result.lsn_bytes > 0 and not result.truncated
     by_type = {(g.record_type, g.relation): g for g in result.groups}
     updates = sum(
@@ -139,4 +140,4 @@ def test_collect_walinspect_says_why_when_the_extension_is_missing(
         pg_server.connect(fresh_db) as conn,
         pytest.raises(WalInspectUnavailable, match="not installed"),
     ):
-        collect_walinspect(conn, "0/0", "0/1000")
+        collect_walinspect(conn, Lsn("0/0"), Lsn("0/1000"))

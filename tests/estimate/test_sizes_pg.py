@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from audit.collect import collect
+from audit.collect import collect_facts
+from audit.demo.localpg import LocalPostgres
 from audit.engine import get_profile
 from audit.estimate import estimate_all
 from audit.facts import TableKind
-from audit.localpg import LocalPostgres
 from audit.report.inventory import build_inventory
 
 pytestmark = pytest.mark.pg
@@ -38,7 +38,7 @@ def partitioned_db(pg_server: LocalPostgres, fresh_db: str) -> str:
 def test_a_partitioned_parent_has_zero_bytes_and_its_partitions_the_rest(
     pg_server: LocalPostgres, partitioned_db: str
 ) -> None:
-    facts = collect(pg_server.conninfo(partitioned_db), sample_seconds=0)
+    facts = collect_facts(pg_server.conninfo(partitioned_db), sample_seconds=0)
     assert facts.tables is not None, facts.issues
     tables = {t.qualified_name: t for t in facts.tables}
     parent = tables["public.hits"]

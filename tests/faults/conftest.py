@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from faults_support import make_shop, newest_major
 
-from audit.localpg import LocalPostgres
+from audit.demo.localpg import LocalPostgres
 
 # a server of its own: the tests that restart or stop it leave the shared ones alone
 OWN_SETTINGS = {"wal_level": "replica", "log_min_messages": "warning"}

@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from audit.localpg import LocalPostgres
+from audit.demo.localpg import LocalPostgres
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_FACTS = ROOT / "sample_outputs" / "demo" / "facts.json"
@@ -145,7 +145,7 @@ def files_under(path: Path) -> list[Path]:
 
 
 def newest_major() -> int:
-    from audit.localpg import available_majors
+    from audit.demo.localpg import available_majors
 
     majors = available_majors()
     return max(majors) if majors else 18

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from faults_support import SAMPLE_FACTS, Running, TableLock, assert_one_line, cli
 
-from audit.localpg import LocalPostgres
+from audit.demo.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 from faults_support import Running, assert_one_line, cli, files_under
 
-from audit.localpg import LocalPostgres
+from audit.demo.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 

@@ -16,7 +16,7 @@ import pytest
 from faults_support import Running, TableLock, assert_one_line, cli, make_shop
 
 from audit.collect.session import LOCK_TIMEOUT_HINT, STATEMENT_TIMEOUT_HINT
-from audit.localpg import LocalPostgres
+from audit.demo.localpg import LocalPostgres
 
 pytestmark = pytest.mark.pg
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from audit.aws.applicability import aws_facts_for
 from audit.engine import Severity, Status
 from audit.facts.aws import AwsServerlessV2
+from rules._aws_facts import aws_facts_for
 from rules.cdc401_aurora_serverless_v1 import aurora_serverless_v1 as rule
 from tests.aws.builders import (
     READER,

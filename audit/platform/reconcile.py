@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from audit.aws.applicability import known
+from audit.engine.rule import known
 from audit.facts import Facts
 from audit.facts.aws import IN_SYNC, AwsFacts, AwsMember, AwsParameter
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from audit.engine.rule import NotEvaluated, RuleContext
+from audit.estimate import estimate_all
 from audit.estimate.model import ConnectorPlan, Estimate, Estimates, SettingRecommendation
 from audit.estimate.options import EstimateOptions
 from audit.facts import Facts
@@ -18,8 +19,6 @@ def estimates_for(facts: Facts, ctx: RuleContext) -> Estimates:
     default options (the same pure function: a rule run on its own sees the report's numbers)."""
     if ctx.estimates is not None:
         return ctx.estimates
-    from audit.estimate import estimate_all
-
     return estimate_all(facts, ctx.profile, EstimateOptions())
 
 

@@ -1,4 +1,4 @@
-"""``collect()``: one read-only session, every fact family in turn, then the sampling window."""
+"""``collect_postgres()``: one read-only session, every fact family, then the sampling window."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _ignore(message: str) -> None:
     """Default progress callback."""
 
 
-def collect(
+def collect_postgres(
     conninfo: str | None,
     *,
     sample_seconds: float = 60.0,

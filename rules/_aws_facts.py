@@ -12,13 +12,9 @@ not check" on a self-managed server, which is noise. Instead it calls :func:`aws
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from audit.engine.rule import NotEvaluated
 from audit.facts import CollectionIssue, Facts
 from audit.facts.aws import AwsFacts
-
-T = TypeVar("T")
 
 
 def aws_issue(facts: Facts) -> CollectionIssue | None:
@@ -47,11 +43,3 @@ def aws_facts_for(facts: Facts) -> AwsFacts | None:
             "an RDS endpoint)"
         )
     return None
-
-
-def known(facts: Facts, value: T | None, family: str) -> T:
-    """``value``, or :class:`NotEvaluated` with the reason recorded for ``family``."""
-    if value is None:
-        issue = facts.issue_for(family)
-        raise NotEvaluated(issue.reason if issue else f"{family} was not collected")
-    return value

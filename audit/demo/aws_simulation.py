@@ -5,7 +5,7 @@
 a writer and a reader whose cluster parameter group sets ``rds.logical_replication = 1`` (and
 more slots and WAL senders) not yet applied (``pending-reboot``), seeds CloudWatch metrics
 and a failover event, and yields where to find it. Anything collected from it is labelled
-simulated: :func:`audit.aws.collect_aws` marks facts from a loopback endpoint
+simulated: :func:`audit.collect.aws.collect_aws` marks facts from a loopback endpoint
 ``simulated=True``.
 
 moto cannot produce a pending reboot or cluster events by itself (docs/aws.md): the status
@@ -28,8 +28,8 @@ from unittest import mock
 
 import boto3  # type: ignore[import-untyped]
 
-from audit.aws.collect import AwsOptions
-from audit.aws.reconcile import major_of
+from audit.collect import AwsOptions
+from audit.platform.reconcile import major_of
 
 #: What the simulated writer runs before its reboot: Aurora's logical replication still off and
 #: the applied override of its DB parameter group. The demo's local server runs with these.

@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from audit.aws.reconcile import flag, is_override, writer_setting
 from audit.facts import Facts
 from audit.facts.aws import IN_SYNC, AwsFacts, AwsMember, AwsParameter
+from audit.platform.reconcile import flag, is_override, writer_setting
 
 AppliesAt = Literal["reload", "restart", "writer reboot"]
 LOGICAL_FLAG = "rds.logical_replication"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import boto3  # type: ignore[import-untyped]
 
-from audit.aws.collect import region_from_host
+from audit.collect.aws import region_from_host
 
 
 class IamAuthError(RuntimeError):

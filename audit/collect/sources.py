@@ -1,4 +1,4 @@
-"""Collect from every source the target has: PostgreSQL first, then the AWS control plane.
+"""``collect_facts()``: every source the target has, PostgreSQL first, then the AWS control plane.
 
 The AWS side is read only when the user names an AWS target or the server says it is RDS or
 Aurora; a self-managed server is never sent to AWS.
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import psycopg.conninfo
 
-from audit.aws import AwsOptions, collect_aws, iam_auth_token
-from audit.collect import collect
+from audit.collect.aws import AwsOptions, collect_aws
+from audit.collect.iam_auth import iam_auth_token
+from audit.collect.postgres import collect_postgres
 from audit.facts import Facts
 
 
@@ -43,19 +44,23 @@ def with_iam_token(conninfo: str | None, options: AwsOptions) -> str:
     return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in params.items()})
 
 
-def gather(
+def collect_facts(
     conninfo: str | None,
     *,
-    sample_seconds: float,
-    interval: float,
+    sample_seconds: float = 60.0,
+    interval: float = 5.0,
     progress: Callable[[str], None] | None = None,
     labels: Mapping[str, str] | None = None,
     aws: AwsRequest | None = None,
     aws_session: object | None = None,
     read_probe: bool = True,
 ) -> Facts:
-    """Collect the PostgreSQL facts, then the AWS facts when the target is on AWS."""
-    facts = collect(
+    """Collect the PostgreSQL facts, then the AWS facts when ``aws`` asks for them.
+
+    ``aws=None`` reads PostgreSQL only (see :func:`~audit.collect.postgres.collect_postgres` for
+    the other arguments); ``aws_session`` is a boto3 session to use instead of a new one.
+    """
+    facts = collect_postgres(
         conninfo,
         sample_seconds=sample_seconds,
         interval=interval,

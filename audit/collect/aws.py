@@ -28,7 +28,6 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
     ProfileNotFound,
 )
 
-from audit.aws.reconcile import is_override
 from audit.facts import CollectionIssue
 from audit.facts.aws import (
     AwsCluster,
@@ -41,6 +40,7 @@ from audit.facts.aws import (
     AwsParameterGroupStatus,
     AwsServerlessV2,
 )
+from audit.platform.reconcile import is_override
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
