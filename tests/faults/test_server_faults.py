@@ -110,8 +110,12 @@ def test_two_concurrent_audits_into_one_out(
     db = make_db(server)
     make_shop(server, db)
     out = tmp_path / "report"
-    first = Running(*_audit(server, db, out, "--sample-seconds", "3", "--format", "json"))
-    first.wait_for("connecting")  # it holds the lock from before connecting
+    # the first run samples long enough that the second (a new interpreter: seconds on a
+    # loaded machine) starts while it still holds the lock, which it took before connecting
+    first = Running(
+        *_audit(server, db, out, "--sample-seconds", "15", "--interval", "1", "--format", "json")
+    )
+    first.wait_for("sampling")
     second = cli(*_audit(server, db, out, "--sample-seconds", "0", "--format", "json"))
     assert second.returncode == 3
     assert "another cdc-preflight run" in assert_one_line(second.stderr)
