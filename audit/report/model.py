@@ -174,6 +174,7 @@ def build_report(
     rule_errors: list[RuleErrorItem] = []
     for result in evaluation.results:
         rule = result.rule
+        why, references = rule.section("Why it matters for CDC"), rule.references()
         if result.error is not None:
             rule_errors.append(
                 RuleErrorItem(
@@ -210,8 +211,8 @@ def build_report(
                     else None,
                     waived=finding.waiver_reason is not None,
                     waiver_reason=finding.waiver_reason,
-                    why=rule.section("Why it matters for CDC"),
-                    references=rule.references(),
+                    why=why,
+                    references=references,
                 )
             )
     findings.sort(key=lambda f: (f.severity.rank, f.code, f.subject))
