@@ -394,6 +394,9 @@ def write_doc(rows: list[dict[str, Any]], path: Path = DOC) -> None:
         "",
         "## `cdc-preflight analyze` end to end",
         "",
+        "Wall seconds, then CPU seconds (user + system) in brackets: on a shared machine the "
+        "CPU figure is the steadier one.",
+        "",
         f"| tables | facts.json (MB) | analysis `--format {ANALYSIS_FORMATS}` (s) | peak RSS (MB) "
         "| all formats, PDF included (s) | peak RSS (MB) |",
         "|---:|---:|---:|---:|---:|---:|",
@@ -401,8 +404,8 @@ def write_doc(rows: list[dict[str, Any]], path: Path = DOC) -> None:
     for r in rows:
         a, b = r["analysis"], r["all_formats"]
         lines.append(
-            f"| {r['tables']:,} | {r['facts_mb']} | {a['s']:.2f} | {_mb(a['rss_mb'])} "
-            f"| {b['s']:.2f} | {_mb(b['rss_mb'])} |"
+            f"| {r['tables']:,} | {r['facts_mb']} | {a['s']:.2f} ({a['cpu_s']:.2f}) "
+            f"| {_mb(a['rss_mb'])} | {b['s']:.2f} ({b['cpu_s']:.2f}) | {_mb(b['rss_mb'])} |"
         )
     lines += [
         "",
