@@ -18,6 +18,7 @@ from audit.engine import (
 )
 from audit.estimate import estimate_all
 from audit.facts import Facts
+from audit.gc_pause import paused_gc
 from audit.parameters import audit_parameters
 from audit.report.model import Report, build_report
 from audit.scope import apply_scope
@@ -43,6 +44,7 @@ def selected_rules(profile: Profile, config: AuditConfig) -> list[Rule]:
     return rules
 
 
+@paused_gc()
 def analyze(
     facts: Facts,
     *,

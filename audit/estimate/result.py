@@ -1,23 +1,27 @@
 """The range every estimate is made of, and the rounding report.json applies to estimates.
 
-:class:`Range` is a low / expected / high triple with ``low <= expected <= high``; it is a
-pydantic dataclass, so the typed estimates (:mod:`audit.estimate.model`) validate it from
-report.json and dump it as ``{low, expected, high}``. :func:`plain` turns numpy scalars into
-Python types, rounds floats and writes a non-finite number as ``null`` (JSON has no infinity);
-reading ``null`` back gives infinity, the only value that produces it.
+:class:`Range` is a low / expected / high triple with ``low <= expected <= high``; the typed
+estimates (:mod:`audit.estimate.model`) validate it from report.json and dump it as
+``{low, expected, high}``. It is a standard-library dataclass (pydantic validates it as a field
+and runs its validator and ``__post_init__``): the estimates build hundreds of thousands of
+ranges on a large schema, and a pydantic dataclass would validate each one on construction.
+
+:func:`plain` turns numpy scalars into Python types, rounds floats and writes a non-finite number
+as ``null`` (JSON has no infinity); reading ``null`` back gives infinity, the only value that
+produces it.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import field_validator
-from pydantic.dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Range:
     """A low / expected / high triple; ``low <= expected <= high`` is kept by every operation."""
 
@@ -32,6 +36,10 @@ class Range:
         return math.inf if value is None else value
 
     def __post_init__(self) -> None:
+        for name in ("low", "expected", "high"):  # floats, as the validator would make them
+            value = getattr(self, name)
+            if type(value) is not float:
+                object.__setattr__(self, name, math.inf if value is None else float(value))
         if not self.low <= self.expected <= self.high:
             raise ValueError(f"range out of order: {self.low}, {self.expected}, {self.high}")
 

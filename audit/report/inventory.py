@@ -13,6 +13,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from audit.compact import SharedFieldSets
 from audit.estimate.model import Estimates
 from audit.estimate.result import Range
 from audit.facts import Facts, Table, TableKind
@@ -261,6 +262,7 @@ def _tables(facts: Facts, estimates: Estimates | None) -> list[InventoryTable]:
     extra = {r.table: r.extra_bytes_per_s for r in estimates.wal.per_table} if estimates else {}
     snapshot = {r.table: r.seconds for r in estimates.snapshot.per_table} if estimates else {}
     out: list[InventoryTable] = []
+    shared = SharedFieldSets()  # one field set for 50,000 rows, not 50,000 (audit.compact)
     for table in sorted(facts.tables or [], key=lambda t: t.qualified_name):
         name = table.qualified_name
         update_share, delete_share, basis = _shares(table, deltas.get(name))
@@ -269,40 +271,40 @@ def _tables(facts: Facts, estimates: Estimates | None) -> list[InventoryTable]:
         if events is None and changes_known and logged:
             events = 0.0
         wal = extra.get(name)
-        out.append(
-            InventoryTable(
-                name=name,
-                kind=table.kind.value,
-                parent=table.parent,
-                scope=_scope(table, publications),
-                unlogged=table.unlogged,
-                primary_key=table.primary_key,
-                replica_identity=table.replica_identity.value,
-                identity_index=table.identity_index,
-                rows=_rows(table),
-                heap_bytes=table.heap_bytes,
-                toast_bytes=table.toast_bytes,
-                index_bytes=table.index_bytes,
-                total_bytes=table.total_bytes,
-                n_tup_ins=table.n_tup_ins,
-                n_tup_upd=table.n_tup_upd,
-                n_tup_del=table.n_tup_del,
-                update_share=update_share,
-                delete_share=delete_share,
-                share_basis=basis,
-                changes_per_s=rounded(events) if events is not None else None,
-                extra_wal_bytes_per_s=wal.expected if wal else None,
-                snapshot_seconds=snapshot.get(name),
-                toastable_columns=[c.name for c in table.toastable_columns]
-                if table.toastable_columns is not None
-                else None,
-                special_columns=[f"{c.name} ({', '.join(c.kinds)})" for c in table.special_columns]
-                if table.special_columns is not None
-                else None,
-                can_select=table.can_select,
-                row_security=table.row_security,
-            )
+        row = InventoryTable(
+            name=name,
+            kind=table.kind.value,
+            parent=table.parent,
+            scope=_scope(table, publications),
+            unlogged=table.unlogged,
+            primary_key=table.primary_key,
+            replica_identity=table.replica_identity.value,
+            identity_index=table.identity_index,
+            rows=_rows(table),
+            heap_bytes=table.heap_bytes,
+            toast_bytes=table.toast_bytes,
+            index_bytes=table.index_bytes,
+            total_bytes=table.total_bytes,
+            n_tup_ins=table.n_tup_ins,
+            n_tup_upd=table.n_tup_upd,
+            n_tup_del=table.n_tup_del,
+            update_share=update_share,
+            delete_share=delete_share,
+            share_basis=basis,
+            changes_per_s=rounded(events) if events is not None else None,
+            extra_wal_bytes_per_s=wal.expected if wal else None,
+            snapshot_seconds=snapshot.get(name),
+            toastable_columns=[c.name for c in table.toastable_columns]
+            if table.toastable_columns is not None
+            else None,
+            special_columns=[f"{c.name} ({', '.join(c.kinds)})" for c in table.special_columns]
+            if table.special_columns is not None
+            else None,
+            can_select=table.can_select,
+            row_security=table.row_security,
         )
+        shared.share(row)
+        out.append(row)
     return out
 
 

@@ -219,6 +219,7 @@ def build_report(
                 examined=list(rule.requires),
             )
         )
+        why, references = rule.section("Why it matters for CDC"), rule.references()
         if result.error is not None:
             rule_errors.append(
                 RuleErrorItem(
@@ -255,8 +256,8 @@ def build_report(
                     else None,
                     waived=finding.waiver_reason is not None,
                     waiver_reason=finding.waiver_reason,
-                    why=rule.section("Why it matters for CDC"),
-                    references=rule.references(),
+                    why=why,
+                    references=references,
                 )
             )
     findings.sort(key=lambda f: (f.severity.rank, f.code, f.subject))

@@ -30,7 +30,13 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 def render_json(report: Report) -> str:
     """The report document: model field order, two-space indent, one trailing newline."""
-    return report.model_dump_json(indent=2) + "\n"
+    return render_json_bytes(report).decode()
+
+
+def render_json_bytes(report: Report) -> bytes:
+    """:func:`render_json` encoded, made as bytes: on 50,000 tables the document is 60 MB, and
+    text then bytes would hold it three times over."""
+    return report.__pydantic_serializer__.to_json(report, indent=2) + b"\n"
 
 
 def render_html(report: Report, template_dir: Path | None = None) -> str:

@@ -18,11 +18,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from audit.files import write_atomic
+from audit.gc_pause import paused_gc
 from audit.report.model import Report
 from audit.report.render import (
     render_csv,
     render_html,
-    render_json,
+    render_json_bytes,
     render_markdown,
     render_pdf,
     render_remediation_aws,
@@ -53,6 +54,7 @@ def output_formats(formats: Sequence[str]) -> list[str]:
     return chosen
 
 
+@paused_gc()
 def write_reports(
     report: Report,
     out_dir: Path,
@@ -71,7 +73,7 @@ def write_reports(
             f"unknown report format(s) {unknown}; choose from {list(FORMATS + COMPANION_FORMATS)}"
         )
     renderers: dict[str, Callable[[], bytes]] = {
-        "json": lambda: render_json(report).encode(),
+        "json": lambda: render_json_bytes(report),
         "html": lambda: render_html(report, template_dir).encode(),
         "pdf": lambda: render_pdf(report, template_dir),
         "md": lambda: render_markdown(report, template_dir).encode(),
