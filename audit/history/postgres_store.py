@@ -7,6 +7,8 @@ target_id) DO NOTHING``, atomic and idempotent under any number of writers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,7 +68,19 @@ class PostgresStore(HistoryStore):
                     (version,),
                 )
 
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """A lost connection or a failed statement is one line naming the store."""
+        try:
+            yield
+        except psycopg.Error as exc:
+            raise HistoryError(f"cannot {doing} history {self.location}: {_line(exc)}") from exc
+
     def add(self, run: NewRun) -> bool:
+        with self._errors("write"):
+            return self._add(run)
+
+    def _add(self, run: NewRun) -> bool:
         cursor = self._db.execute(
             f"""INSERT INTO {RUNS} (report_id, target_id, target_name, profile, run_at,
                 stored_at, verdict, counts, labels, tool_version, facts_sha256, report_gz,
@@ -95,6 +109,10 @@ class PostgresStore(HistoryStore):
         return StoredRun(*row)
 
     def runs(self, target: str | None = None) -> list[StoredRun]:
+        with self._errors("read"):
+            return self._runs(target)
+
+    def _runs(self, target: str | None) -> list[StoredRun]:
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM {RUNS} WHERE %(t)s::text IS NULL OR target_id = %(t)s "
             "OR target_name = %(t)s ORDER BY run_at DESC, id DESC",
@@ -103,6 +121,10 @@ class PostgresStore(HistoryStore):
         return [self._stored(r) for r in rows]
 
     def previous(self, target_id: str, profile: str, before: datetime) -> StoredRun | None:
+        with self._errors("read"):
+            return self._previous(target_id, profile, before)
+
+    def _previous(self, target_id: str, profile: str, before: datetime) -> StoredRun | None:
         row = self._db.execute(
             f"SELECT {_COLUMNS} FROM {RUNS} WHERE target_id = %s AND profile = %s "
             "AND run_at < %s ORDER BY run_at DESC, id DESC LIMIT 1",
@@ -111,19 +133,21 @@ class PostgresStore(HistoryStore):
         return self._stored(row) if row else None
 
     def documents(self, run_id: int) -> tuple[bytes, bytes]:
-        row = self._db.execute(
-            f"SELECT report_gz, facts_gz FROM {RUNS} WHERE id = %s", (run_id,)
-        ).fetchone()
+        with self._errors("read"):
+            row = self._db.execute(
+                f"SELECT report_gz, facts_gz FROM {RUNS} WHERE id = %s", (run_id,)
+            ).fetchone()
         if row is None:
             raise HistoryError(f"{self.location}: no run {run_id}")
         return decompress(bytes(row[0])), decompress(bytes(row[1]))
 
     def prune(self, target_id: str, keep: timedelta) -> int:
-        cursor = self._db.execute(
-            f"""DELETE FROM {RUNS} WHERE target_id = %(t)s AND run_at <
-                (SELECT max(run_at) FROM {RUNS} WHERE target_id = %(t)s) - %(keep)s""",
-            {"t": target_id, "keep": keep},
-        )
+        with self._errors("prune"):
+            cursor = self._db.execute(
+                f"""DELETE FROM {RUNS} WHERE target_id = %(t)s AND run_at <
+                    (SELECT max(run_at) FROM {RUNS} WHERE target_id = %(t)s) - %(keep)s""",
+                {"t": target_id, "keep": keep},
+            )
         return cursor.rowcount
 
     def close(self) -> None:

@@ -205,3 +205,17 @@ def _system_identifier(server: Any) -> str:
     with server.connect() as conn:
         row = conn.execute("SELECT system_identifier::text FROM pg_control_system()").fetchone()
     return str(row[0])
+
+
+def test_an_unreachable_postgresql_history_exits_3_before_any_work(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "out"
+    url = f"postgresql://cdc:Secret-Pw-123@127.0.0.1:{port}/history?connect_timeout=3"
+    error = one_line_error(cli("analyze", SAMPLE_FACTS, "--out", out, "--history", url), 3)
+    assert "cannot open history postgresql://cdc:***@127.0.0.1" in error
+    assert "Secret-Pw-123" not in error
+    assert not out.exists()
