@@ -39,6 +39,10 @@ from audit.engine import Severity, all_rules, find_rule, get_profile
 from audit.facts import Facts, FactsFileError, write_facts
 from audit.facts.io import decode_facts, facts_sha256, read_facts_bytes
 from audit.files import check_writable, write_atomic
+from audit.history.baseline import BaselineError, HistoryOptions, HistoryRun, regressions_exit
+from audit.history.commands import NewSeverity, diff, history_app
+from audit.history.documents import ReportFileError
+from audit.history.store import HistoryError
 from audit.outdir import OutputError, OutputSet, output_set
 from audit.pipeline import DocumentInfo
 from audit.pipeline import analyze as run_analysis
@@ -60,6 +64,8 @@ rules_app = typer.Typer(
     help="List and explain the rules.", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(rules_app, name="rules")
+app.add_typer(history_app, name="history")
+app.command("diff")(diff)
 
 
 class ProfileName(StrEnum):
@@ -188,6 +194,39 @@ TemplateDirOpt = Annotated[
         help="Directory whose templates (report.html.j2, brand.css) override the packaged ones.",
         exists=True,
         file_okay=False,
+    ),
+]
+HistoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--history",
+        help="Store this run in a history: an SQLite file (created on first use) or a "
+        "postgresql:// URL (tables created on first use).",
+    ),
+]
+BaselineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline",
+        help="Add 'Changes since' to the report: 'last' (the previous run of this target in "
+        "--history) or a report.json or output directory.",
+    ),
+]
+KeepWeeksOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--keep-weeks",
+        min=1,
+        max=5200,
+        help="Keep this target's runs of the last N weeks (before its newest) in --history.",
+    ),
+]
+FailOnNewOpt = Annotated[
+    NewSeverity | None,
+    typer.Option(
+        "--fail-on-new",
+        help="Exit 1 only when a finding new since --baseline (or risen since) is at or above "
+        "this severity; replaces --fail-on.",
     ),
 ]
 
@@ -410,6 +449,79 @@ def _print_summary(report: Report, where: Path, written: list[Path]) -> None:
         typer.echo(f"  {label or path.suffix.lstrip('.'):6} {where / path.name}")
 
 
+def _open_history(ctx: typer.Context, options: HistoryOptions) -> HistoryRun:
+    """The history side of the run, opened before any work (a wrong location fails first)."""
+    source = ctx.get_parameter_source("fail_on")
+    if options.fail_on_new and source is not None and source.name != "DEFAULT":
+        fail("--fail-on and --fail-on-new exclude each other: choose one exit rule", EXIT_USAGE)
+    try:
+        return HistoryRun(options)
+    except (BaselineError, ReportFileError) as exc:
+        fail(str(exc), EXIT_USAGE)
+    except HistoryError as exc:
+        fail(str(exc), EXIT_USAGE if exc.usage else EXIT_CANNOT_AUDIT)
+
+
+def _with_changes(history: HistoryRun, report: Report, facts: Facts) -> Report:
+    try:
+        changes = history.changes(report, facts)
+    except (ReportFileError, HistoryError) as exc:
+        fail(str(exc))
+    return report if changes is None else report.model_copy(update={"changes": changes})
+
+
+def _record(history: HistoryRun, report: Report, facts: Facts, facts_json: bytes) -> None:
+    """Store the run; an interrupted (partial) run is not stored: it would become a baseline."""
+    if history.store is None:
+        return
+    if report.interrupted is not None:
+        typer.echo(f"Not stored in {history.store.location}: the run was interrupted")
+        return
+    try:
+        added, pruned = history.record(report, facts, facts_json)
+    except HistoryError as exc:
+        fail(f"the report is written, but {exc}")
+    finally:
+        history.close()
+    state = "stored in" if added else "already in"
+    typer.echo(f"History: run {report.report_id} {state} {history.store.location}")
+    if pruned:
+        typer.echo(f"History: {pruned} run(s) older than --keep-weeks removed")
+
+
+def _say_changes(report: Report) -> None:
+    changes = report.changes
+    if changes is None:
+        return
+    if changes.baseline is None:
+        typer.echo("Changes: no earlier run of this target in the history; nothing to compare")
+        return
+    typer.echo(
+        f"Changes since {changes.baseline.generated_at:%Y-%m-%d %H:%M}: {len(changes.new)} new, "
+        f"{len(changes.resolved)} resolved, {len(changes.changed)} changed"
+    )
+
+
+def _exit_code(report: Report, fail_on: FailOn, fail_on_new: NewSeverity | None) -> int:
+    """--fail-on-new, when given, decides alone: new findings only."""
+    if fail_on_new is None:
+        return exit_code_for(report, fail_on)
+    if fail_on_new is NewSeverity.NEVER:
+        return EXIT_OK
+    return (
+        EXIT_FINDINGS if regressions_exit(report.changes, Severity(fail_on_new.value)) else EXIT_OK
+    )
+
+
+def _history_options(
+    history: str | None,
+    baseline: str | None,
+    keep_weeks: int | None,
+    fail_on_new: NewSeverity | None,
+) -> HistoryOptions:
+    return HistoryOptions(history, baseline, keep_weeks, fail_on_new is not None)
+
+
 def exit_code_for(report: Report, fail_on: FailOn) -> int:
     if fail_on is FailOn.NEVER:
         return EXIT_OK
@@ -436,6 +548,7 @@ def _finish(outputs: OutputSet, facts: Facts, report: Report, written: list[Path
 
 @app.command()
 def audit(
+    ctx: typer.Context,
     dsn: DsnOpt = None,
     sample_seconds: SampleOpt = 60.0,
     interval: IntervalOpt = 5.0,
@@ -456,6 +569,10 @@ def audit(
     aws_profile: AwsProfileOpt = None,
     iam_auth: IamAuthOpt = False,
     no_read_probe: NoReadProbeOpt = False,
+    history: HistoryOpt = None,
+    baseline: BaselineOpt = None,
+    keep_weeks: KeepWeeksOpt = None,
+    fail_on_new: FailOnNewOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Collect facts from a live server, then analyze them and write the report."""
@@ -473,13 +590,17 @@ def audit(
         fail_on.value,
     )
     _load_config(config, tables, publication)  # a bad config fails before the database
+    runs = _open_history(ctx, _history_options(history, baseline, keep_weeks, fail_on_new))
     with _outputs(out) as outputs:  # so does an unusable --out
         facts = _collect(Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe))
         sha = _write_facts(facts, outputs.path("facts.json"))
-        report = _analyze(facts, sha, output)
+        facts_json = outputs.path("facts.json").read_bytes()
+        report = _with_changes(runs, _analyze(facts, sha, output), facts)
         written = [outputs.path("facts.json"), *_write_reports(report, outputs, output)]
         code = _finish(outputs, facts, report, written)
-    raise typer.Exit(code or exit_code_for(report, fail_on))
+    _say_changes(report)
+    _record(runs, report, facts, facts_json)
+    raise typer.Exit(code or _exit_code(report, fail_on, fail_on_new))
 
 
 @app.command()
@@ -545,6 +666,7 @@ def _collected(facts: Facts, path: Path) -> None:
 
 @app.command()
 def analyze(
+    ctx: typer.Context,
     facts_file: Annotated[Path, typer.Argument(help="A facts.json written by `collect`.")],
     profile: ProfileOpt = ProfileName.DEBEZIUM,
     out: OutOpt = Path("cdc-preflight-report"),
@@ -557,6 +679,10 @@ def analyze(
     template_dir: TemplateDirOpt = None,
     tables: TablesOpt = None,
     publication: PublicationOpt = None,
+    history: HistoryOpt = None,
+    baseline: BaselineOpt = None,
+    keep_weeks: KeepWeeksOpt = None,
+    fail_on_new: FailOnNewOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Analyze a facts document and write the report (with a copy of the facts) into --out.
@@ -581,17 +707,22 @@ def analyze(
         facts = decode_facts(data, str(facts_file))
     except FactsFileError as exc:
         fail(str(exc))
+    runs = _open_history(ctx, _history_options(history, baseline, keep_weeks, fail_on_new))
     with _outputs(out) as outputs:
         write_atomic(outputs.path("facts.json"), data)
         sha256 = hashlib.sha256(data).hexdigest()
-        del data  # 60 MB on 50,000 tables: not held through the analysis
-        report = _analyze(facts, sha256, output)
+        report = _with_changes(runs, _analyze(facts, sha256, output), facts)
         interrupted = _interrupted(facts)
-        del facts  # the report carries all the outputs need
+        # 60 MB on 50,000 tables: not held through the rendering unless the history stores it
+        kept = (facts, data) if runs.store is not None else None
+        del data, facts
         written = [outputs.path("facts.json"), *_write_reports(report, outputs, output)]
         where = _commit(outputs, interrupted)
         _print_summary(report, where, written)
-    raise typer.Exit(exit_code_for(report, fail_on))
+    _say_changes(report)
+    if kept is not None:
+        _record(runs, report, *kept)
+    raise typer.Exit(_exit_code(report, fail_on, fail_on_new))
 
 
 @app.command()

@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from audit.history.render import fmt_change, fmt_figure
 from audit.units import fmt_bytes, fmt_count, fmt_rate, fmt_seconds, fmt_share
 
 TEMPLATE_PACKAGE = "report_templates"
@@ -188,6 +189,7 @@ def build_environment(template_dir: Path | None = None) -> jinja2.Environment:
         share=fmt_share,
         count=fmt_count,
     )
+    env.filters.update(figure=fmt_figure, figure_change=fmt_change)
     env.filters["columns"] = columns
     env.filters["first_line"] = first_line
     env.tests.update(url=is_url, table=is_table)

@@ -13,6 +13,7 @@ from audit import __version__
 from audit.engine import Evaluation, Profile, RuleResult, Severity, Status
 from audit.estimate.model import Estimates
 from audit.facts import Facts
+from audit.history.changes import Changes
 from audit.remedy import Fix
 from audit.report.base import ReportModel
 from audit.report.interruption import Interruption, interruption_of
@@ -157,6 +158,9 @@ class Report(ReportModel):
     interrupted: Interruption | None = Field(
         default=None,
         description="set when the collection was interrupted: the report is partial",
+    )
+    changes: Changes | None = Field(
+        default=None, description="what changed since the baseline (--baseline); else None"
     )
 
 
