@@ -20,3 +20,27 @@ def counter_fragments(version_num: int | None) -> dict[str, sql.Composable]:
     else:
         newpage = sql.SQL("NULL::bigint")
     return {"newpage_updates": newpage}
+
+
+CHECKPOINTER_MIN_VERSION = 170000  # pg_stat_checkpointer replaces pg_stat_bgwriter's columns
+CHECKPOINTS_DONE_MIN_VERSION = 180000  # num_done: completed ones (num_timed counts skipped too)
+
+
+def checkpoint_fragments(version_num: int | None) -> dict[str, sql.Composable]:
+    """SQL fragments of ``sample_checkpoints.sql`` for this server version."""
+    version = version_num or 0
+    if version >= CHECKPOINTS_DONE_MIN_VERSION:
+        done = "num_done"
+    elif version >= CHECKPOINTER_MIN_VERSION:
+        done = "num_timed + num_requested"
+    else:
+        return {
+            "checkpoints": sql.SQL("checkpoints_timed + checkpoints_req"),
+            "buffers": sql.SQL("buffers_checkpoint"),
+            "view": sql.SQL("pg_stat_bgwriter"),
+        }
+    return {
+        "checkpoints": sql.SQL(done),
+        "buffers": sql.SQL("buffers_written"),
+        "view": sql.SQL("pg_stat_checkpointer"),
+    }

@@ -11,10 +11,14 @@ the method is not tried again in the window):
   previous one (``WalSample.table_changes``), computed from the same rows: no extra query, and
   only two samples' worth of per-table counters are held at a time.
 
-Beside them, and in the same way, ``slots`` reads every replication slot's ``restart_lsn``,
-``confirmed_flush_lsn`` and ``active`` right after the WAL position (``WalSample.slots``), so
-that the WAL each slot retains is known over the window. It is not a rate method, so it is
-not listed in ``Sampling.methods``: ``WalSample.slots is None`` says it was not sampled.
+Beside them, and in the same way, ``checkpoints`` reads the completed checkpoints and the
+buffers they wrote (``pg_stat_bgwriter`` before 17, ``pg_stat_checkpointer`` from 17 on) and
+``checkpoint_time`` when the latest one started (``pg_control_checkpoint()``): both need no WAL
+function, and give the row-change WAL model its full-page images. ``slots`` reads every
+replication slot's ``restart_lsn``, ``confirmed_flush_lsn`` and ``active`` right after the
+WAL position (``WalSample.slots``), so that the WAL each slot retains is known over the window.
+None of these is a rate method, so none is listed in ``Sampling.methods``: a field left None
+says it was not sampled.
 
 Ctrl-C ends the window early: what was sampled is kept and ``interrupted`` is set.
 
@@ -34,7 +38,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from audit.collect.counters import counter_fragments
+from audit.collect.counters import checkpoint_fragments, counter_fragments
 from audit.collect.session import Session
 from audit.facts import Sampling, WalSample
 from audit.facts.models import DatabaseCounters, SlotPosition
@@ -45,12 +49,16 @@ PG_STAT_WAL_MIN_VERSION = 140000
 METHODS = ("lsn", "pg_stat_wal", "row_changes")
 # what each sample reads, in this order: the slots right after the WAL position they are
 # measured against, the per-table counters (the slowest read) last
-READERS = ("lsn", "slots", "pg_stat_wal", "row_changes")
+READERS = ("lsn", "slots", "pg_stat_wal", "checkpoints", "checkpoint_time", "row_changes")
 
 _CONSEQUENCE = {
     "lsn": "the WAL rate comes from the other sampling methods",
     "slots": "slot positions are not sampled, so slot lag over the window is unknown",
     "pg_stat_wal": "WAL records and full-page images are not sampled",
+    "checkpoints": "checkpoints in the window are not counted (the row-change WAL model "
+    "assumes the checkpoint_timeout / max_wal_size cycle)",
+    "checkpoint_time": "where the window stands in its checkpoint cycle is unknown (the "
+    "row-change WAL model widens its full-page image range)",
     "row_changes": "no row-change rates for this window",
 }
 _GRANT = {
@@ -58,6 +66,8 @@ _GRANT = {
     "function works only once rds.logical_replication is on)",
     "slots": "GRANT SELECT ON pg_replication_slots TO the auditing role",
     "pg_stat_wal": "GRANT pg_monitor TO the auditing role",
+    "checkpoints": "GRANT pg_monitor TO the auditing role",
+    "checkpoint_time": "GRANT EXECUTE ON FUNCTION pg_control_checkpoint() TO the auditing role",
     "row_changes": "GRANT pg_monitor TO the auditing role",
 }
 
@@ -155,6 +165,7 @@ class Sampler:
         self.first_tables: TableCounters | None = None
         self.last_tables: TableCounters | None = None
         self.fragments = counter_fragments(version_num)
+        self.checkpoint_fragments = checkpoint_fragments(version_num)
         self.interval_entries = 0  # per-interval table changes kept so far
         self.interval_capped = False
         if version_num is not None and version_num < PG_STAT_WAL_MIN_VERSION:
@@ -167,6 +178,8 @@ class Sampler:
             "lsn": lambda: self.session.row("wal_lsn"),
             "slots": self._slots,
             "pg_stat_wal": lambda: self.session.row("sample_wal_stats"),
+            "checkpoints": self._checkpoints,
+            "checkpoint_time": lambda: self.session.row("sample_checkpoint_time"),
             "row_changes": self._row_changes,
         }
         for method in list(self.active):
@@ -202,6 +215,11 @@ class Sampler:
                     )
                 changes = None
         return {**totals, "databases": databases, "table_changes": changes}
+
+    def _checkpoints(self) -> dict[str, Any]:
+        rows = self.session.tuples("sample_checkpoints", fragments=self.checkpoint_fragments)
+        checkpoints, buffers = rows[0]
+        return {"checkpoints": checkpoints, "checkpoint_buffers": buffers}
 
     def _slots(self) -> dict[str, Any]:
         slots = {

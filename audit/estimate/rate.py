@@ -5,8 +5,9 @@ The rate comes from the first method that has data, in this order:
 1. ``lsn``: ``pg_current_wal_lsn()`` deltas between consecutive samples (exact WAL bytes);
 2. ``pg_stat_wal``: ``wal_bytes`` deltas (record bytes, without WAL page headers);
 3. ``cloudwatch``: the ``TransactionLogsGeneration`` series (RDS; not published for Aurora);
-4. ``row_changes``: the window's row counters times record sizes (Aurora before logical
-   replication is on); full-page images are invisible there, so this one carries a wide range.
+4. ``row_changes``: modelled, not measured (Aurora before logical replication is on): the
+   window's row counters times record sizes plus full-page images from the pages touched per
+   checkpoint cycle (:mod:`audit.estimate.wal_model`), a low-high range.
 """
 
 from __future__ import annotations
@@ -18,20 +19,9 @@ from typing import Any
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the test extras
 
 from audit.estimate.model import WalRate
-from audit.estimate.result import Range
+from audit.estimate.wal_model import ModelledWal
 from audit.facts import Facts, WalSample
 from audit.facts.lsn import parse_lsn
-
-# row_changes method: WAL record sizes of a replica-mode server (wal_overhead.md §2.3)
-INSERT_RECORD_FIXED = 31  # XLogRecord 24 + block ref 20 + xl_heap_header 5 + main data 2 + 3 - 23
-HOT_UPDATE_RECORD = 72  # one small column changed, prefix/suffix compressed, 8-byte aligned
-UPDATE_RECORD_FIXED = 42  # 65 - 23: whole new tuple logged on a cross-page update
-DELETE_RECORD = 56  # 54 B aligned
-COMMIT_RECORD = 40  # 34 B aligned
-INDEX_ENTRY_RECORD = 72  # Btree INSERT_LEAF of a small key, measured 64-72 B
-# Full-page images are 0-97% of WAL in the lab runs (wal_overhead.md §2.1): the row-change
-# method multiplies its record bytes by 1 / (1 - FPI share).
-ROW_CHANGES_FPI_SHARE = Range(0.0, 0.5, 0.9)
 
 
 def _interval_rates(samples: Sequence[WalSample], field: str) -> pd.Series:
@@ -97,9 +87,9 @@ def window_seconds(facts: Facts) -> float | None:
     return seconds if seconds > 0 else None
 
 
-def current_wal_rate(facts: Facts, row_change_bytes: Range | None) -> WalRate:
-    """``estimates.wal.current_bytes_per_s``; ``row_change_bytes`` is the row-change method's
-    replica-mode record bytes over the window (see :func:`row_change_record_bytes`)."""
+def current_wal_rate(facts: Facts, modelled: ModelledWal | None) -> WalRate:
+    """``estimates.wal.current_bytes_per_s``; ``modelled`` is the row-change method's
+    replica-mode WAL over the window (:func:`audit.estimate.wal_model.modelled_wal`)."""
     sampling = facts.sampling
     samples = sampling.samples if sampling else []
     long_term, long_inputs = _long_term(facts, samples)
@@ -137,21 +127,17 @@ def current_wal_rate(facts: Facts, row_change_bytes: Range | None) -> WalRate:
     if cloudwatch is not None:
         return cloudwatch
     seconds = window_seconds(facts)
-    if row_change_bytes is not None and seconds is not None:
-        rate = row_change_bytes.scale(1 / seconds)
+    if modelled is not None and seconds is not None:
+        rate = modelled.total.scale(1 / seconds)
         return WalRate(
             method="row_changes",
             inputs={
                 "sampling.table_deltas": len(sampling.table_deltas) if sampling else 0,
                 "window_seconds": seconds,
+                **modelled.inputs,
+                "components_bytes": {k: v.as_dict() for k, v in modelled.components.items()},
             },
-            assumptions=[
-                "WAL rate rebuilt from row counters times replica-mode record sizes "
-                "(heap + one index entry per insert and non-HOT update + commits)",
-                "full-page images are invisible to row counters: expected assumes they are half "
-                "of the WAL, high 90% (measured 0-97% in wal_overhead.md §2.1)",
-                "one window only: p50 = p95 = max = mean",
-            ],
+            assumptions=list(modelled.assumptions),
             p50=rate.expected,
             p95=rate.expected,
             max=rate.expected,

@@ -33,6 +33,7 @@ from audit.estimate.model import (
 )
 from audit.estimate.options import EstimateOptions
 from audit.estimate.result import Range
+from audit.estimate.wal_model import modelled_wal
 from audit.estimate.widths import row_widths
 from audit.facts import Facts, ReplicaIdentity, Table
 from audit.facts.capacity import ReadProbeTable
@@ -74,37 +75,6 @@ def _fpi_share(facts: Facts) -> float | None:
     records = (last.wal_records or 0) - (first.wal_records or 0)
     images = (last.wal_fpi or 0) - (first.wal_fpi or 0)
     return min(1.0, images / records) if records > 0 and images >= 0 else None
-
-
-def row_change_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> Range | None:
-    """Replica-mode WAL bytes over the window rebuilt from row counters (rate method 4);
-    unlogged and temporary tables write none."""
-    sampling = facts.sampling
-    if sampling is None or not sampling.table_deltas:
-        return None
-    tables = {t.qualified_name: t for t in facts.tables or []}
-    logged = {
-        name: oh.Ops.from_delta(delta)
-        for name, delta in sampling.table_deltas.items()
-        if not oh.writes_no_wal(name, tables.get(name))
-    }
-    records = 0.0
-    for name, ops in logged.items():
-        width = widths.get(name)
-        tuple_len = width.tuple_bytes.expected if width else 100.0
-        records += ops.ins * (rt.INSERT_RECORD_FIXED + tuple_len + rt.INDEX_ENTRY_RECORD)
-        records += ops.hot * rt.HOT_UPDATE_RECORD
-        records += (ops.upd - ops.hot) * (
-            rt.UPDATE_RECORD_FIXED + tuple_len + rt.INDEX_ENTRY_RECORD
-        )
-        records += ops.dele * rt.DELETE_RECORD
-    commits = oh.commits_in_window(facts, sum(ops.changes for ops in logged.values()))
-    if commits is not None:
-        records += commits[0].expected * rt.COMMIT_RECORD
-    share = rt.ROW_CHANGES_FPI_SHARE
-    return Range(
-        records / (1 - share.low), records / (1 - share.expected), records / (1 - share.high)
-    )
 
 
 def _identities(facts: Facts, recommended: bool) -> dict[str, ReplicaIdentity]:
@@ -297,7 +267,7 @@ def _ratio_estimate(
 def wal_estimates(facts: Facts, options: EstimateOptions) -> WalResult:
     widths = table_widths(facts, options)
     window = rt.window_seconds(facts)
-    rate = rt.current_wal_rate(facts, row_change_wal(facts, widths))
+    rate = rt.current_wal_rate(facts, modelled_wal(facts, widths))
     if not rate.ok:
         reason = f"the current WAL rate is unavailable: {rate.reason}"
         return _unavailable(rate, "unavailable", reason, widths, window)

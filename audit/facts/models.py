@@ -276,6 +276,15 @@ class WalSample(FactModel):
         description="slot name -> its position at this sample; {} when there was no slot, "
         "None when slot positions were not sampled",
     )
+    checkpoints: int | None = Field(
+        default=None, description="completed checkpoints (pg_stat_bgwriter / pg_stat_checkpointer)"
+    )
+    checkpoint_buffers: int | None = Field(
+        default=None, description="buffers written by checkpoints"
+    )
+    checkpoint_time: datetime | None = Field(
+        default=None, description="when the latest checkpoint started (pg_control_checkpoint())"
+    )
 
 
 class Sampling(FactModel):
