@@ -189,7 +189,9 @@ def first_touches(ops: oh.Ops, shape: TableShape, segments: Sequence[Segment]) -
             p, r = shape.heap_pages, shape.rows_per_page
             if i == 0:
                 heap[i] += new(clustered_pages, scattered + moved, p, r)
-                index[i] += new(clustered_pages, ops.upd * count.low, shape.index_pages, 50.0)
+                index[i] += new(
+                    clustered_pages, max(0.0, ops.upd - same.high) * count.low, shape.index_pages, r
+                )
             elif i == 1:
                 heap[i] += new(random_pages, scattered, p) + new(clustered_pages, moved, p, r)
                 heap[i] += 1.0 if ops.ins else 0.0  # the partly filled last page
@@ -200,10 +202,13 @@ def first_touches(ops: oh.Ops, shape: TableShape, segments: Sequence[Segment]) -
             else:
                 heap[i] += new(random_pages, scattered + moved + ops.ins, p)
                 index[i] += new(random_pages, idx_rows * count.high, shape.index_pages)
-    return PageTouches(
-        heap=Range(heap[0], max(heap[0], heap[1]), max(heap[1], heap[2])),
-        index=Range(index[0], max(index[0], index[1]), max(index[1], index[2])),
-    )
+    return PageTouches(heap=_ordered(heap), index=_ordered(index))
+
+
+def _ordered(values: Sequence[float]) -> Range:
+    """low / expected / high from three bounds that need not be in order."""
+    low, high = min(values), max(values)
+    return Range(low, min(high, max(low, values[1])), high)
 
 
 @dataclass
@@ -253,8 +258,9 @@ def window_cycles(facts: Facts, wal_bytes_per_s: float) -> Cycle:
     seconds = max(1e-9, (end - start).total_seconds())
     times = _checkpoint_times(samples)
     counted = _counted(samples)
-    if times and times[0] <= start:
-        inside = [t for t in times[1:] if start < t <= end]
+    inside = [t for t in times[1:] if start < t <= end]
+    # pg_control_checkpoint() has whole seconds: two checkpoints in one second look like one
+    if times and times[0] <= start and (counted is None or counted <= len(inside)):
         bounds = [start, *inside, end]
         age = (start - times[0]).total_seconds() / seconds
         segments = [

@@ -1,0 +1,407 @@
+"""WAL rate without WAL positions (issue 16): ``python -m bench.no_lsn_accuracy``.
+
+For each workload and PostgreSQL version, two throw-away servers run the same pgbench
+transactions (fixed count, fixed seed):
+
+- ``replica`` (``wal_level=replica``, as Aurora before ``rds.logical_replication`` is on) is
+  audited twice over the same window: by the collector's own sampler as a ``pg_monitor`` role
+  that may not run ``pg_current_wal_lsn()`` or read ``pg_stat_wal`` (revoked, as
+  tests/collect/test_collect_sampler.py does), so the WAL rate is modelled from row changes and
+  checkpoints; and by a superuser sampler that reads WAL positions (the LSN method);
+- ``logical`` (``wal_level=logical``): the measured truth, LSN bytes over the run.
+
+Each prediction is the estimate's logical WAL over the window (``wal.logical_bytes_per_s`` x
+the window), compared with the truth. *previous* is the method before issue 16 (record bytes
+x 2, i.e. full-page images taken as half the WAL), on the same facts.
+
+Writes the "WAL rate without WAL positions" section of docs/accuracy.md and
+bench/no_lsn_results.json; ``--quick`` runs a fifth of the transactions, ``--no-report`` only
+prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+if __package__ in (None, ""):  # run as `python bench/no_lsn_accuracy.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from audit.collect.sampler import METHODS, Sampler
+from audit.collect.session import Session
+from audit.demo.localpg import LocalPostgres, find_bin_dir
+from audit.engine.profile import get_profile
+from audit.estimate import estimate_all
+from audit.facts import Facts, Sampling, Setting, WalSample
+from bench.accuracy import SETTINGS, _facts, _tables, log
+from bench.accuracy import Sampler as LsnSampler
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "accuracy.md"
+RESULTS = ROOT / "bench" / "no_lsn_results.json"
+SECTION = "## WAL rate without WAL positions (issue 16)"
+MB = 1e6
+AUDITOR = "noauditlsn"
+INTERVAL = 0.5
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    description: str
+    setup: list[str]
+    script: str | None  # None: pgbench's built-in tpcb-like
+    transactions: int
+    clients: int = 1
+    init_scale: int = 0
+
+
+WORKLOADS = [
+    Workload(
+        "hot_upd",
+        "UPDATE of one int column, 4k rows of ~200 B, fillfactor 80 (HOT)",
+        [
+            "CREATE TABLE hot_t (id int PRIMARY KEY, counter int, payload text) "
+            "WITH (fillfactor = 80)",
+            "INSERT INTO hot_t SELECT g, 0, repeat(md5(g::text), 5) "
+            "FROM generate_series(1, 4000) g",
+        ],
+        "\\set id random(1, 4000)\nUPDATE hot_t SET counter = counter + 1 WHERE id = :id;\n",
+        20_000,
+    ),
+    Workload(
+        "full_churn",
+        "REPLICA IDENTITY FULL: DELETE one random row and INSERT one, 20k rows of ~300 B",
+        [
+            "CREATE TABLE churn_t (id bigserial PRIMARY KEY, k int, payload text)",
+            "INSERT INTO churn_t (k, payload) SELECT g, repeat(md5(g::text), 9) "
+            "FROM generate_series(1, 20000) g",
+            "ALTER TABLE churn_t REPLICA IDENTITY FULL",
+        ],
+        "\\set id random(1, 20000)\nBEGIN;\nDELETE FROM churn_t WHERE id = :id;\n"
+        "INSERT INTO churn_t (k, payload) VALUES (:id, repeat(md5(:id::text), 9));\nCOMMIT;\n",
+        10_000,
+    ),
+    Workload(
+        "tpcb_c8",
+        "pgbench TPC-B-like, 8 clients, scale 10 (1M accounts: random pages, full-page images)",
+        [],
+        None,
+        20_000,
+        clients=8,
+        init_scale=10,
+    ),
+    Workload(
+        "mixed_ff70",
+        "UPDATE + DELETE + INSERT on 20k rows of ~150 B, fillfactor 70",
+        [
+            "CREATE TABLE mix_t (id bigserial PRIMARY KEY, v int, payload text) "
+            "WITH (fillfactor = 70)",
+            "INSERT INTO mix_t (v, payload) SELECT g, repeat(md5(g::text), 4) "
+            "FROM generate_series(1, 20000) g",
+            "CREATE INDEX mix_t_v ON mix_t (v)",
+        ],
+        "\\set id random(1, 20000)\n\\set op random(1, 3)\n"
+        "UPDATE mix_t SET v = v + 1 WHERE id = :id AND :op = 1;\n"
+        "DELETE FROM mix_t WHERE id = :id AND :op = 2;\n"
+        "INSERT INTO mix_t (v, payload) SELECT :id, repeat(md5(:id::text), 4) WHERE :op = 3;\n",
+        15_000,
+    ),
+]
+
+
+class NoLsnSampler(threading.Thread):
+    """The collector's sampler, as a role refused the WAL functions, every INTERVAL seconds."""
+
+    def __init__(self, conninfo: str, version_num: int) -> None:
+        super().__init__(daemon=True)
+        self.conn = psycopg.connect(conninfo, autocommit=True)
+        self.sampler = Sampler(Session(self.conn), version_num)
+        self.samples: list[WalSample] = [self.sampler.take()]
+        self.stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop_event.wait(INTERVAL):
+            self.samples.append(self.sampler.take())
+
+    def finish(self) -> Sampling:
+        self.stop_event.set()
+        self.join()
+        self.samples.append(self.sampler.take())
+        self.conn.close()
+        return Sampling(
+            started_at=self.samples[0].at,
+            ended_at=self.samples[-1].at,
+            interval_seconds=INTERVAL,
+            requested_seconds=(self.samples[-1].at - self.samples[0].at).total_seconds(),
+            methods=[m for m in METHODS if m in self.sampler.worked],
+            samples=self.samples,
+            table_deltas=self.sampler.table_deltas(),
+        )
+
+
+def _setup(server: LocalPostgres, dbname: str, workload: Workload) -> None:
+    with server.connect() as conn:
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [AUDITOR]).fetchone():
+            conn.execute(f"CREATE ROLE {AUDITOR} LOGIN PASSWORD 'x' IN ROLE pg_monitor")
+    if workload.init_scale:
+        server.run_as_server_user(["pgbench", "-i", "-q", "-s", str(workload.init_scale), dbname])
+    with server.connect(dbname) as conn:
+        conn.execute("REVOKE EXECUTE ON FUNCTION pg_current_wal_lsn() FROM PUBLIC")
+        conn.execute("REVOKE EXECUTE ON FUNCTION pg_stat_get_wal FROM PUBLIC")
+        for statement in workload.setup:
+            conn.execute(statement)
+        conn.execute("VACUUM ANALYZE")
+
+
+def _settings() -> dict[str, Setting]:
+    return {
+        "checkpoint_timeout": Setting(name="checkpoint_timeout", value="86400", unit="s"),
+        "max_wal_size": Setting(name="max_wal_size", value="65536", unit="MB"),
+        "max_slot_wal_keep_size": Setting(name="max_slot_wal_keep_size", value="-1", unit="MB"),
+    }
+
+
+def _predicted_bytes(facts: Facts) -> dict[str, Any]:
+    est = estimate_all(facts, get_profile("generic"))
+    wal = est.wal
+    rate, seconds = wal.logical_bytes_per_s, facts.sampling
+    assert seconds is not None and rate.expected is not None
+    window = (seconds.ended_at - seconds.started_at).total_seconds()
+    assert rate.low is not None and rate.high is not None
+    current = wal.current_bytes_per_s
+    return {
+        "method": current.method,
+        "expected": rate.expected * window,
+        "low": rate.low * window,
+        "high": rate.high * window,
+        "current_expected": (current.window_mean or 0.0) * window,
+        "current_range": current.range.as_dict() if current.range else None,
+        "inputs": {
+            k: v
+            for k, v in current.inputs.items()
+            if k in ("checkpoint_signal", "pages_first_touched", "components_bytes")
+        },
+        "assumptions": current.assumptions,
+        "extra_expected": (rate.expected - (current.window_mean or 0.0)) * window,
+    }
+
+
+def run_server(
+    mode: str, version: int, workloads: list[Workload], scale: float, scripts: Path, base: Path
+) -> dict[str, dict[str, Any]]:
+    settings = {**SETTINGS, "wal_level": mode}
+    out: dict[str, dict[str, Any]] = {}
+    with LocalPostgres(find_bin_dir(version), settings=settings, base_dir=base) as server:
+        for workload in workloads:
+            n = max(1, int(workload.transactions * scale))
+            dbname = f"w_{workload.name}"
+            _setup(server, dbname, workload)
+            with server.connect(dbname) as conn:
+                tables = _tables(conn)
+            time.sleep(1.1)  # pg_control_checkpoint() has whole seconds: setup's apart
+            audits = mode == "replica"
+            no_lsn = (
+                NoLsnSampler(server.conninfo(dbname, AUDITOR, "x"), server.version_num)
+                if audits
+                else None
+            )
+            with_lsn = LsnSampler(server.conninfo(dbname), INTERVAL) if audits else None
+            with server.connect(dbname) as conn:
+                row = conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()
+                assert row is not None
+                start = row[0]
+            for sampler in (no_lsn, with_lsn):
+                if sampler is not None:
+                    sampler.start()
+            # the checkpoint falls inside the window, as in a steady workload
+            with server.connect(dbname) as conn:
+                conn.execute("CHECKPOINT")
+            args = ["pgbench", "-n", "-c", str(workload.clients), "-j", str(workload.clients)]
+            args += ["-t", str(max(1, n // workload.clients)), "--random-seed=42"]
+            args += (
+                ["-b", "tpcb-like"]
+                if workload.script is None
+                else ["-f", str(scripts / f"{workload.name}.sql")]
+            )
+            began = time.monotonic()
+            server.run_as_server_user([*args, dbname])
+            seconds = time.monotonic() - began
+            time.sleep(1.2)
+            result: dict[str, Any] = {"seconds": seconds, "transactions": n}
+            if no_lsn is not None and with_lsn is not None:
+                refused = no_lsn.finish()
+                readable = with_lsn.finish()
+                assert "lsn" not in refused.methods, refused.methods
+                facts = _facts(server, dbname, tables).model_copy(update={"settings": _settings()})
+                result["no_lsn"] = _predicted_bytes(facts.model_copy(update={"sampling": refused}))
+                result["lsn"] = _predicted_bytes(facts.model_copy(update={"sampling": readable}))
+                result["previous"] = _previous(result["no_lsn"])
+            with server.connect(dbname) as conn:
+                row = conn.execute(
+                    "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), %s::pg_lsn)::bigint",
+                    [start],
+                ).fetchone()
+                assert row is not None
+                result["lsn_bytes"] = int(row[0])
+            log(
+                f"PG{version} {mode:8s} {workload.name:11s} {n:6d} txns "
+                f"{result['lsn_bytes'] / MB:8.2f} MB {seconds:5.1f} s"
+            )
+            out[workload.name] = result
+    return out
+
+
+def _previous(no_lsn: dict[str, Any]) -> float:
+    """The row-change method before issue 16: record bytes / (1 - 0.5) plus the same extra."""
+    parts = no_lsn["inputs"]["components_bytes"]
+    records = parts["records"]["expected"] + parts["commits"]["expected"]
+    return 2 * records + float(no_lsn["extra_expected"])
+
+
+def _err(predicted: float, truth: float) -> float:
+    return predicted / truth - 1
+
+
+def summarize(
+    results: dict[int, dict[str, dict[str, dict[str, Any]]]],
+) -> tuple[str, list[dict[str, Any]]]:
+    rows: list[dict[str, Any]] = []
+    lines = [
+        "| PG | workload | replica MB | logical MB (truth) | previous | err | no-LSN model | err "
+        "| no-LSN range | covers | FPI share (model) | LSN method err |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|",
+    ]
+    for version, modes in sorted(results.items()):
+        for workload in WORKLOADS:
+            rep, lg = modes["replica"].get(workload.name), modes["logical"].get(workload.name)
+            if rep is None or lg is None:
+                continue
+            truth = lg["lsn_bytes"]
+            model, lsn = rep["no_lsn"], rep["lsn"]
+            covers = model["low"] <= truth <= model["high"]
+            parts = model["inputs"]["components_bytes"]
+            total = sum(p["expected"] for p in parts.values())
+            fpi = parts["full_page_images"]["expected"] / total if total else 0.0
+            row = {
+                "version": version,
+                "workload": workload.name,
+                "replica_bytes": rep["lsn_bytes"],
+                "truth_bytes": truth,
+                "previous_err": _err(rep["previous"], truth),
+                "model_err": _err(model["expected"], truth),
+                "model_range": [model["low"], model["high"]],
+                "covers": covers,
+                "lsn_err": _err(lsn["expected"], truth),
+                "checkpoint_signal": model["inputs"].get("checkpoint_signal"),
+                "pages_first_touched": model["inputs"].get("pages_first_touched"),
+            }
+            rows.append(row)
+            lines.append(
+                f"| {version} | {workload.name} | {rep['lsn_bytes'] / MB:.2f} | {truth / MB:.2f} | "
+                f"{rep['previous'] / MB:.2f} | {row['previous_err'] * 100:+.1f}% | "
+                f"{model['expected'] / MB:.2f} | {row['model_err'] * 100:+.1f}% | "
+                f"{model['low'] / MB:.2f}-{model['high'] / MB:.2f} | {'yes' if covers else 'NO'} | "
+                f"{fpi * 100:.0f}% | {row['lsn_err'] * 100:+.1f}% |"
+            )
+    if rows:
+        lines.append("")
+        lines.append("| method | median abs error | worst error | ranges covering the truth |")
+        lines.append("|---|---:|---:|---:|")
+        for label, key in (
+            ("previous row-change method", "previous_err"),
+            ("row changes + checkpoints (this model)", "model_err"),
+            ("LSN method (WAL positions readable)", "lsn_err"),
+        ):
+            values = [r[key] for r in rows]
+            worst = max(values, key=abs)
+            covered = f"{sum(r['covers'] for r in rows)}/{len(rows)}" if key == "model_err" else ""
+            lines.append(
+                f"| {label} | {statistics.median(abs(v) for v in values) * 100:.1f}% | "
+                f"{worst * 100:+.1f}% | {covered} |"
+            )
+    return "\n".join(lines), rows
+
+
+def write_section(table: str, rows: list[dict[str, Any]], elapsed: float, notes: str) -> None:
+    text = REPORT.read_text()
+    head = text.split(SECTION)[0].rstrip() + "\n\n"
+    lines = [
+        SECTION,
+        "",
+        f"Generated by `python -m bench.no_lsn_accuracy` on {datetime.now(UTC):%Y-%m-%d} "
+        f"({elapsed:.0f} s). Method: see the module docstring of `bench/no_lsn_accuracy.py`.",
+        "",
+        "| workload | what one transaction does |",
+        "|---|---|",
+        *(
+            f"| {w.name} | {w.description}; {w.transactions:,} transactions, {w.clients} "
+            f"client(s) |"
+            for w in WORKLOADS
+        ),
+        "",
+        table,
+        "",
+        notes.strip(),
+        "",
+    ]
+    REPORT.write_text(head + "\n".join(lines))
+
+
+NOTES_FILE = ROOT / "bench" / "no_lsn_notes.md"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a fifth of the transactions")
+    parser.add_argument("--only", help="comma-separated workload names")
+    parser.add_argument("--versions", default="15,18", help="PostgreSQL majors (default 15,18)")
+    parser.add_argument("--no-report", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    scale = 0.2 if args.quick else 1.0
+    workloads = [w for w in WORKLOADS if not args.only or w.name in args.only.split(",")]
+    began = time.monotonic()
+    results: dict[int, dict[str, dict[str, dict[str, Any]]]] = {}
+    with tempfile.TemporaryDirectory(prefix="cdcnolsn-") as tmp:
+        base = Path(tmp)
+        base.chmod(0o755)
+        scripts = base / "scripts"
+        scripts.mkdir()
+        scripts.chmod(0o755)
+        for workload in workloads:
+            if workload.script is not None:
+                path = scripts / f"{workload.name}.sql"
+                path.write_text(workload.script)
+                path.chmod(0o644)
+        for version in (int(v) for v in args.versions.split(",")):
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                futures = {
+                    mode: pool.submit(run_server, mode, version, workloads, scale, scripts, base)
+                    for mode in ("replica", "logical")
+                }
+                results[version] = {mode: f.result() for mode, f in futures.items()}
+    elapsed = time.monotonic() - began
+    table, rows = summarize(results)
+    print(table)
+    if not args.no_report:
+        RESULTS.write_text(json.dumps({"rows": rows, "raw": results}, indent=1, default=str) + "\n")
+        write_section(table, rows, elapsed, NOTES_FILE.read_text() if NOTES_FILE.exists() else "")
+    log(f"done in {elapsed:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
