@@ -60,7 +60,8 @@ RATE_METHODS = {
     "lsn": "pg_current_wal_lsn() deltas",
     "pg_stat_wal": "pg_stat_wal.wal_bytes deltas",
     "cloudwatch": "CloudWatch TransactionLogsGeneration",
-    "row_changes": "row changes x WAL record sizes (no WAL position readable)",
+    "row_changes": "modelled from row changes and checkpoints, not measured "
+    "(no WAL position readable)",
 }
 
 LIMIT_LABELS = {"max_slot_wal_keep_size": "max_slot_wal_keep_size", "disk": "free disk"}
