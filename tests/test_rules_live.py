@@ -1,0 +1,105 @@
+"""Issue 12's rules against real servers: collect the facts, run the rule, read its verdict.
+
+Each test builds the one condition its rule looks for (a consumer streaming from the
+connector's slot, a timeout set on a role, a LATIN1 database, a failing archiver, an inactive
+slot) on a server started by the tests, collects the facts the way ``cdc-preflight audit``
+does, and runs the rule on them. tests/rules/ holds the pass/fail/edge cases on fact fixtures;
+tests/test_catalogue_live.py checks that the clean server stays clean.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from audit.collect import collect_facts
+from audit.demo.localpg import LocalPostgres
+from audit.engine import Status
+from audit.facts import Facts
+from rules.cdc205_connector_slot_conflict import connector_slot_conflict
+from tests.factories import run
+
+pytestmark = pytest.mark.pg
+
+
+def _collect(server: LocalPostgres, dbname: str, **kwargs: Any) -> Facts:
+    kwargs.setdefault("sample_seconds", 0)
+    kwargs.setdefault("read_probe", False)
+    return collect_facts(server.conninfo(dbname), **kwargs)
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+# --------------------------------------------------------------------------- CDC205
+
+
+@pytest.fixture
+def shared_slot(
+    pg_logical: LocalPostgres, make_db: Callable[[LocalPostgres], str]
+) -> Iterator[tuple[str, str]]:
+    """A logical slot another consumer (pg_recvlogical, "audit-log-shipper") streams from."""
+    dbname = make_db(pg_logical)
+    slot = f"{dbname}_shared"
+    with pg_logical.connect(dbname) as conn:
+        conn.execute("SELECT pg_create_logical_replication_slot(%s, 'test_decoding')", [slot])
+    consumer = subprocess.Popen(
+        [
+            str(pg_logical.bin("pg_recvlogical")),
+            "--dbname",
+            f"{pg_logical.conninfo(dbname)} application_name=audit-log-shipper",
+            "--slot",
+            slot,
+            "--start",
+            "--file",
+            "-",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PG")},
+    )
+
+    def active() -> bool:
+        with pg_logical.connect(dbname) as conn:
+            row = conn.execute(
+                "SELECT active FROM pg_replication_slots WHERE slot_name = %s", [slot]
+            ).fetchone()
+        return bool(row and row[0])
+
+    try:
+        _wait_for(active, 15, f"pg_recvlogical to stream from {slot}")
+        yield dbname, slot
+    finally:
+        consumer.terminate()
+        consumer.wait(timeout=30)
+        _wait_for(lambda: not active(), 15, f"slot {slot} to be released")
+        with pg_logical.connect(dbname) as conn:
+            conn.execute("SELECT pg_drop_replication_slot(%s)", [slot])
+
+
+def test_cdc205_slot_streamed_by_another_consumer(
+    pg_logical: LocalPostgres, shared_slot: tuple[str, str]
+) -> None:
+    dbname, slot = shared_slot
+    facts = _collect(pg_logical, dbname)
+    options = {"slot_name": slot, "plugin": "test_decoding"}
+    result = run(connector_slot_conflict, facts, **options)
+    [finding] = result.findings
+    assert finding.message.startswith(
+        f"slot {slot}, the connector's slot.name, is in use by audit-log-shipper (pid "
+    )
+    assert "user postgres, from 127.0.0.1" in finding.message
+    ours = run(
+        connector_slot_conflict, facts, consumer_application_name="audit-log-shipper", **options
+    )
+    assert ours.status is Status.PASS
