@@ -22,6 +22,7 @@ from audit.demo.localpg import LocalPostgres
 from audit.engine import Status
 from audit.facts import Facts
 from rules.cdc205_connector_slot_conflict import connector_slot_conflict
+from rules.cdc310_connector_session_timeouts import connector_session_timeouts
 from tests.factories import run
 
 pytestmark = pytest.mark.pg
@@ -103,3 +104,43 @@ def test_cdc205_slot_streamed_by_another_consumer(
         connector_slot_conflict, facts, consumer_application_name="audit-log-shipper", **options
     )
     assert ours.status is Status.PASS
+
+
+# --------------------------------------------------------------------------- CDC310
+
+
+def test_cdc310_role_timeouts_read_by_a_least_privilege_auditor(
+    pg_server: LocalPostgres, make_db: Callable[[LocalPostgres], str]
+) -> None:
+    dbname = make_db(pg_server)
+    connector, auditor = f"{dbname}_dbz", f"{dbname}_audit"
+    with pg_server.connect(dbname) as conn:
+        conn.execute("CREATE TABLE public.orders (id bigint PRIMARY KEY, note text)")
+        conn.execute("INSERT INTO public.orders SELECT g, 'n' FROM generate_series(1, 100000) g")
+        conn.execute("ANALYZE public.orders")
+        conn.execute(f"CREATE ROLE {connector} LOGIN REPLICATION")
+        conn.execute(f"ALTER ROLE {connector} IN DATABASE {dbname} SET statement_timeout = '10ms'")
+        conn.execute(f"ALTER ROLE {connector} SET idle_in_transaction_session_timeout = '5min'")
+        conn.execute(f"CREATE ROLE {auditor} LOGIN PASSWORD 'x-pass' IN ROLE pg_monitor")
+        conn.execute(f"GRANT SELECT ON public.orders TO {auditor}")
+    facts = collect_facts(
+        pg_server.conninfo(dbname, user=auditor, password="x-pass"),
+        sample_seconds=0,
+        read_probe=False,
+    )
+    assert facts.role_settings is not None, facts.issues
+    mine = {(r.database, r.role, r.name, r.value) for r in facts.role_settings}
+    assert mine >= {
+        (dbname, connector, "statement_timeout", "10ms"),
+        (None, connector, "idle_in_transaction_session_timeout", "5min"),
+    }
+    result = run(connector_session_timeouts, facts, connector_role=connector)
+    found = {f.subject: f for f in result.findings}
+    assert set(found) == {
+        "setting:statement_timeout",
+        "setting:idle_in_transaction_session_timeout",
+    }, result
+    assert f"(role {connector} in database {dbname})" in found["setting:statement_timeout"].message
+    assert found["setting:idle_in_transaction_session_timeout"].evidence["milliseconds"] == 300_000
+    # the auditing role has no such defaults: its sessions would run the snapshot unharmed
+    assert run(connector_session_timeouts, facts).status is Status.PASS

@@ -106,6 +106,16 @@ class Setting(FactModel):
     )
 
 
+class RoleSetting(FactModel):
+    """A default set with ``ALTER ROLE ... SET`` or ``ALTER DATABASE ... SET``
+    (``pg_db_role_setting``): it applies to the sessions of that role, database, or both."""
+
+    database: str | None = Field(default=None, description="None: every database")
+    role: str | None = Field(default=None, description="None: every role")
+    name: str
+    value: str = Field(description="as written in the ALTER statement (units included)")
+
+
 class ToastableColumn(FactModel):
     """A column with a variable-length type whose storage allows TOAST."""
 
@@ -470,6 +480,11 @@ class Facts(FactModel):
     target: Target
     server: Server | None = None
     settings: dict[str, Setting] | None = None
+    role_settings: list[RoleSetting] | None = Field(
+        default=None,
+        description="per-role and per-database defaults of the settings the rules read "
+        "(pg_db_role_setting)",
+    )
     tables: list[Table] | None = None
     slots: list[Slot] | None = None
     role: Role | None = None
