@@ -278,7 +278,7 @@ def published(qualified_name: str, columns: list[str] | None = None) -> Publicat
 
 
 def database(name: str = "app", **overrides: Any) -> Database:
-    values: dict[str, Any] = {"size_bytes": 2 * GIB, "connections": 12}
+    values: dict[str, Any] = {"size_bytes": 2 * GIB, "connections": 12, "encoding": "UTF8"}
     values.update(overrides)
     return Database(name=name, **values)
 

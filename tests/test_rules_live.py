@@ -21,6 +21,7 @@ from audit.collect import collect_facts
 from audit.demo.localpg import LocalPostgres
 from audit.engine import Status
 from audit.facts import Facts
+from rules.cdc017_database_encoding_not_utf8 import database_encoding_not_utf8
 from rules.cdc205_connector_slot_conflict import connector_slot_conflict
 from rules.cdc310_connector_session_timeouts import connector_session_timeouts
 from tests.factories import run
@@ -144,3 +145,25 @@ def test_cdc310_role_timeouts_read_by_a_least_privilege_auditor(
     assert found["setting:idle_in_transaction_session_timeout"].evidence["milliseconds"] == 300_000
     # the auditing role has no such defaults: its sessions would run the snapshot unharmed
     assert run(connector_session_timeouts, facts).status is Status.PASS
+
+
+# --------------------------------------------------------------------------- CDC017
+
+
+def test_cdc017_latin1_database(pg_server: LocalPostgres) -> None:
+    dbname = f"latin1_{os.getpid()}"
+    with pg_server.connect() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {dbname}")
+        conn.execute(
+            f"CREATE DATABASE {dbname} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'"
+            " TEMPLATE template0"
+        )
+    facts = _collect(pg_server, dbname)
+    assert facts.databases is not None, facts.issues
+    encodings = {d.name: d.encoding for d in facts.databases}
+    assert encodings[dbname] == "LATIN1"
+    assert encodings["postgres"] == "UTF8"
+    [finding] = run(database_encoding_not_utf8, facts).findings
+    assert finding.message.startswith(f"database {dbname} is LATIN1, not UTF-8")
+    assert run(database_encoding_not_utf8, facts, "native").status is Status.PASS
+    assert run(database_encoding_not_utf8, _collect(pg_server, "postgres")).status is Status.PASS

@@ -324,6 +324,9 @@ class Database(FactModel):
     )
     allow_connections: bool = True
     is_template: bool = False
+    encoding: str | None = Field(
+        default=None, description="character set, pg_encoding_to_char(datencoding): UTF8, ..."
+    )
     connections: int | None = Field(default=None, description="pg_stat_database.numbackends")
     counters: DatabaseCounters | None = None
     stats_reset: datetime | None = None
