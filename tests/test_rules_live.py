@@ -22,8 +22,10 @@ from audit.demo.localpg import LocalPostgres
 from audit.engine import Status
 from audit.facts import Facts
 from rules.cdc017_database_encoding_not_utf8 import database_encoding_not_utf8
+from rules.cdc018_wal_archiving_failing import wal_archiving_failing
 from rules.cdc205_connector_slot_conflict import connector_slot_conflict
 from rules.cdc310_connector_session_timeouts import connector_session_timeouts
+from tests.conftest import ServerPool
 from tests.factories import run
 
 pytestmark = pytest.mark.pg
@@ -167,3 +169,33 @@ def test_cdc017_latin1_database(pg_server: LocalPostgres) -> None:
     assert finding.message.startswith(f"database {dbname} is LATIN1, not UTF-8")
     assert run(database_encoding_not_utf8, facts, "native").status is Status.PASS
     assert run(database_encoding_not_utf8, _collect(pg_server, "postgres")).status is Status.PASS
+
+
+# --------------------------------------------------------------------------- CDC018
+
+
+def test_cdc018_archive_command_fails(
+    server_pool: ServerPool, pg_major: int, make_db: Callable[[LocalPostgres], str]
+) -> None:
+    server = server_pool.get(
+        pg_major,
+        {"cluster_name": "archive-failing", "archive_mode": "on", "archive_command": "false"},
+    )
+    dbname = make_db(server)
+    with server.connect(dbname) as conn:
+        conn.execute("CREATE TABLE filler AS SELECT g FROM generate_series(1, 1000) g")
+        conn.execute("SELECT pg_switch_wal()")
+        conn.execute("CHECKPOINT")
+
+    def failed() -> bool:
+        with server.connect(dbname) as conn:
+            row = conn.execute("SELECT failed_count FROM pg_stat_archiver").fetchone()
+        return bool(row and row[0])
+
+    _wait_for(failed, 30, "the archiver to fail")
+    facts = _collect(server, dbname)
+    assert facts.archiver is not None, facts.issues
+    assert facts.archiver.last_archived_wal is None
+    [finding] = run(wal_archiving_failing, facts).findings
+    assert finding.subject == "archiver:failing"
+    assert "nothing was ever archived" in finding.message

@@ -126,6 +126,7 @@ def _collect_families(session: Session, report: Callable[[str], None]) -> dict[s
         f["wal_stats"] = attempt("wal_stats", lambda: instance.read_wal_stats(session))
     else:
         session.record("wal_stats", "pg_stat_wal exists from PostgreSQL 14 on")
+    f["archiver"] = attempt("archiver", lambda: instance.read_archiver(session))
     report("activity")
     f["sessions"] = attempt("sessions", lambda: activity.read_sessions(session))
     f["prepared_xacts"] = attempt("prepared_xacts", lambda: activity.read_prepared_xacts(session))

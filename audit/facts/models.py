@@ -345,6 +345,18 @@ class WalStats(FactModel):
     )
 
 
+class Archiver(FactModel):
+    """``pg_stat_archiver``: how WAL archiving (``archive_mode``) has fared since its reset."""
+
+    archived_count: int | None = None
+    last_archived_wal: str | None = Field(default=None, description="WAL file name")
+    last_archived_time: datetime | None = None
+    failed_count: int | None = None
+    last_failed_wal: str | None = None
+    last_failed_time: datetime | None = None
+    stats_reset: datetime | None = None
+
+
 class SlotStats(FactModel):
     """``pg_stat_replication_slots`` (14+): what decoding a logical slot has cost."""
 
@@ -497,6 +509,7 @@ class Facts(FactModel):
     current_wal_lsn: Lsn | None = None
     databases: list[Database] | None = None
     wal_stats: WalStats | None = None
+    archiver: Archiver | None = None
     slot_stats: list[SlotStats] | None = None
     senders: list[Sender] | None = None
     publications: list[Publication] | None = None
