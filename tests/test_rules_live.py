@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,10 +20,11 @@ import pytest
 
 from audit.collect import collect_facts
 from audit.demo.localpg import LocalPostgres
-from audit.engine import Status
+from audit.engine import Finding, Status
 from audit.facts import Facts
 from rules.cdc017_database_encoding_not_utf8 import database_encoding_not_utf8
 from rules.cdc018_wal_archiving_failing import wal_archiving_failing
+from rules.cdc201_inactive_slot_retaining_wal import inactive_slot_retaining_wal
 from rules.cdc205_connector_slot_conflict import connector_slot_conflict
 from rules.cdc310_connector_session_timeouts import connector_session_timeouts
 from tests.conftest import ServerPool
@@ -199,3 +201,52 @@ def test_cdc018_archive_command_fails(
     [finding] = run(wal_archiving_failing, facts).findings
     assert finding.subject == "archiver:failing"
     assert "nothing was ever archived" in finding.message
+
+
+# --------------------------------------------------------------------------- CDC201
+
+
+def test_cdc201_inactive_slot_is_never_passed_silently(
+    pg_logical: LocalPostgres, make_db: Callable[[LocalPostgres], str]
+) -> None:
+    dbname = make_db(pg_logical)
+    name = f"{dbname}_idle"
+    with pg_logical.connect(dbname) as conn:
+        conn.execute("CREATE TABLE hits (id bigserial PRIMARY KEY, at timestamptz)")
+        conn.execute("SELECT pg_create_logical_replication_slot(%s, 'pgoutput')", [name])
+    stop = threading.Event()
+
+    def write() -> None:
+        with pg_logical.connect(dbname) as conn:
+            while not stop.is_set():
+                conn.execute("INSERT INTO hits (at) SELECT now() FROM generate_series(1, 100)")
+                time.sleep(0.05)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    time.sleep(1.1)  # inactive for over a second before collection starts
+    try:
+        facts = _collect(pg_logical, dbname, sample_seconds=1.5, interval=0.5)
+    finally:
+        stop.set()
+        writer.join(timeout=30)
+        with pg_logical.connect(dbname) as conn:
+            conn.execute("SELECT pg_drop_replication_slot(%s)", [name])
+    assert facts.sampling is not None, facts.issues
+
+    def mine(**options: Any) -> list[Finding]:
+        result = run(inactive_slot_retaining_wal, facts, **options)
+        return [f for f in result.findings if f.subject == f"slot:{name}"]
+
+    if pg_logical.version_num < 170000:
+        [finding] = mine()
+        assert finding.message.startswith(f"slot {name} is inactive and retains ")
+        assert "how long it has been inactive is unknown" in finding.message
+        assert "stayed inactive through the whole" in finding.message
+        # a threshold the window reaches turns the window into evidence in its own right
+        [long] = mine(min_inactive_seconds=1)
+        assert "inactive and stayed inactive through the whole" in long.message
+    else:
+        assert mine() == []  # inactive for seconds, known: a consumer restarting
+        [long] = mine(min_inactive_seconds=1)
+        assert "has been inactive for" in long.message
