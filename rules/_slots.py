@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from audit.facts import Slot
+from audit.facts import Sampling, Slot
+from audit.facts.lsn import parse_lsn
 from audit.remedy import Step, sql
 from rules._sql import sql_literal
 from rules._units import fmt_bytes, fmt_count, fmt_duration
@@ -45,6 +46,48 @@ def abandonment(
     if ages and max(ages) >= min_xmin_age:
         reasons.append(f"holds the xmin horizon {fmt_count(max(ages))} transactions back")
     return reasons
+
+
+def inactive_through_window(slot: Slot, sampling: Sampling | None) -> tuple[float, int] | None:
+    """(seconds, WAL bytes) of the sampling window through which ``slot`` stayed inactive
+    while WAL advanced; None when the window did not show that (or did not sample slots)."""
+    if sampling is None:
+        return None
+    samples = [s for s in sampling.samples if s.slots is not None and s.lsn is not None]
+    if len(samples) < 2:
+        return None
+    for sample in samples:
+        assert sample.slots is not None
+        position = sample.slots.get(slot.slot_name)
+        if position is None or position.active:
+            return None
+    first, last = samples[0], samples[-1]
+    assert first.lsn is not None and last.lsn is not None
+    wal = parse_lsn(last.lsn) - parse_lsn(first.lsn)
+    if wal <= 0:
+        return None
+    return (last.at - first.at).total_seconds(), wal
+
+
+def window_reason(window: tuple[float, int]) -> str:
+    seconds, wal = window
+    return (
+        f"stayed inactive through the whole {fmt_duration(seconds)} sampling window while "
+        f"{fmt_bytes(wal)} of WAL was written"
+    )
+
+
+def age_unknown_message(kind: str, slot: Slot, window: tuple[float, int] | None) -> str | None:
+    """The message for an inactive slot below every threshold whose inactive time is unknown
+    (``inactive_since`` is PostgreSQL 17+): it is reported, never passed; None when its WAL is
+    unknown too."""
+    if slot.inactive_since is not None or slot.retained_bytes is None:
+        return None
+    message = (
+        f"{kind} {slot.slot_name} is inactive and retains {fmt_bytes(slot.retained_bytes)} of "
+        "WAL; how long it has been inactive is unknown (inactive_since, PostgreSQL 17+)"
+    )
+    return f"{message}; it {window_reason(window)}" if window else message
 
 
 def judgeable(slot: Slot) -> bool:

@@ -20,10 +20,13 @@ from audit.remedy import ChangeWindow, Fix, note
 from rules._slots import (
     ABOUT_TO_LOSE,
     abandonment,
+    age_unknown_message,
     drop_statement,
+    inactive_through_window,
     is_lost,
     judgeable,
     slot_evidence,
+    window_reason,
 )
 from rules._units import GIB
 
@@ -66,10 +69,16 @@ def inactive_slot_retaining_wal(facts: Facts, ctx: RuleContext) -> Iterator[Find
     - their `catalog_xmin` (or `xmin`) is at least 20,000,000 transactions old
       (`min_xmin_age`);
     - they are already invalidated or about to be (`wal_status` `unreserved` or `lost`,
-      `invalidation_reason`, or `conflicting` on a standby).
+      `invalidation_reason`, or `conflicting` on a standby);
+    - they stayed inactive through a sampling window of at least `min_inactive_seconds` while
+      WAL advanced (evidence of how long they have been inactive when `inactive_since` is not
+      there, before 17).
 
     A consumer that is only restarting leaves a slot inactive for seconds and holding little
-    WAL; the thresholds (options under `[rules.CDC201]`) keep such slots out. Temporary slots
+    WAL; on PostgreSQL 17+ the thresholds (options under `[rules.CDC201]`) keep such slots
+    out. Before 17 nobody can tell a restarting consumer from a gone one, so an inactive slot
+    below every threshold is still reported, as low, with the WAL it retains and whether it
+    stayed inactive through the sampling window: it is never passed silently. Temporary slots
     (dropped with their session), slots synchronized to a standby (`synced`, inactive by
     design) and physical slots (CDC204) are never reported here.
 
@@ -114,8 +123,22 @@ def inactive_slot_retaining_wal(facts: Facts, ctx: RuleContext) -> Iterator[Find
             min_seconds=min_seconds,
             min_xmin_age=min_xmin_age,
         )
+        window = inactive_through_window(slot, facts.sampling)
+        if window is not None and slot.inactive_since is None and window[0] >= min_seconds:
+            reasons.append(window_reason(window))
+        age_unknown = age_unknown_message("slot", slot, window)
         if reasons or is_lost(slot) or slot.wal_status == ABOUT_TO_LOSE:
             findings.append(_finding(slot, reasons, facts.collected_at, critical_bytes))
+        elif age_unknown is not None:
+            findings.append(
+                Finding(
+                    subject=f"slot:{slot.slot_name}",
+                    message=age_unknown,
+                    evidence=slot_evidence(slot, facts.collected_at),
+                    fix=_confirm_and_drop(slot),
+                    severity=Severity.LOW,
+                )
+            )
         elif not judgeable(slot):
             unknown.append(slot.slot_name)
     if unknown and not findings:
@@ -148,10 +171,7 @@ def _finding(slot: Slot, reasons: list[str], at: datetime, critical_bytes: int) 
             )
         else:
             message = f"slot {name} is inactive and " + " and ".join(reasons)
-        fix = Fix.of(
-            note(f"confirm that no connector, DMS task or subscription still reads slot {name}"),
-            drop_statement(slot),
-        )
+        fix = _confirm_and_drop(slot)
     huge = slot.retained_bytes is not None and slot.retained_bytes >= critical_bytes
     critical = lost or slot.wal_status == ABOUT_TO_LOSE or huge
     return Finding(
@@ -160,4 +180,13 @@ def _finding(slot: Slot, reasons: list[str], at: datetime, critical_bytes: int) 
         evidence=slot_evidence(slot, at),
         fix=fix,
         severity=Severity.CRITICAL if critical else None,
+    )
+
+
+def _confirm_and_drop(slot: Slot) -> Fix:
+    return Fix.of(
+        note(
+            f"confirm that no connector, DMS task or subscription still reads slot {slot.slot_name}"
+        ),
+        drop_statement(slot),
     )

@@ -16,7 +16,16 @@ from audit.engine import (
 )
 from audit.facts import Facts
 from audit.remedy import Fix, note
-from rules._slots import abandonment, drop_statement, is_lost, judgeable, slot_evidence
+from rules._slots import (
+    abandonment,
+    age_unknown_message,
+    drop_statement,
+    inactive_through_window,
+    is_lost,
+    judgeable,
+    slot_evidence,
+    window_reason,
+)
 from rules._units import GIB
 
 
@@ -52,8 +61,14 @@ def abandoned_physical_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
     - they retain at least 1 GiB of WAL (`min_retained_bytes`);
     - they have been inactive for at least 24 h (`min_inactive_seconds`; PostgreSQL 17+);
     - their `xmin` is at least 20,000,000 transactions old (`min_xmin_age`);
+    - they stayed inactive through a sampling window of at least `min_inactive_seconds`
+      while WAL advanced (when `inactive_since` is not there, before 17);
     - they are invalidated (`wal_status = lost`): then the finding is low, the slot holds
       nothing any more and only its standby is broken.
+
+    Before 17 how long a slot has been inactive is unknown, so an inactive slot below every
+    threshold is still reported, as low, with the WAL it retains and whether it stayed
+    inactive through the sampling window: it is never passed silently.
 
     Options go under `[rules.CDC204]`. A standby that is down for maintenance shows the same
     signs: the fix asks to confirm before dropping. Temporary slots are never reported.
@@ -106,6 +121,10 @@ def abandoned_physical_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
             min_seconds=min_seconds,
             min_xmin_age=min_xmin_age,
         )
+        window = inactive_through_window(slot, facts.sampling)
+        if window is not None and slot.inactive_since is None and window[0] >= min_seconds:
+            reasons.append(window_reason(window))
+        age_unknown = age_unknown_message("physical slot", slot, window)
         if reasons:
             findings.append(
                 Finding(
@@ -113,6 +132,16 @@ def abandoned_physical_slot(facts: Facts, ctx: RuleContext) -> Iterator[Finding]
                     message=f"physical slot {name} is inactive and " + " and ".join(reasons),
                     evidence=slot_evidence(slot, facts.collected_at),
                     fix=Fix.of(confirm, drop_statement(slot)),
+                )
+            )
+        elif age_unknown is not None:
+            findings.append(
+                Finding(
+                    subject=f"slot:{name}",
+                    message=age_unknown,
+                    evidence=slot_evidence(slot, facts.collected_at),
+                    fix=Fix.of(confirm, drop_statement(slot)),
+                    severity=Severity.LOW,
                 )
             )
         elif not judgeable(slot):

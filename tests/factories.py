@@ -28,6 +28,7 @@ from audit.facts import (
     WalSample,
 )
 from audit.facts.models import (
+    Archiver,
     Database,
     Publication,
     PublicationTable,
@@ -65,6 +66,8 @@ _SETTING_META: dict[str, tuple[str | None, str]] = {
     "sync_replication_slots": (None, "sighup"),
     "synchronized_standby_slots": (None, "sighup"),
     "track_commit_timestamp": (None, "postmaster"),
+    "archive_mode": (None, "postmaster"),
+    "wal_segment_size": ("B", "internal"),
 }
 
 CLEAN_SETTINGS: dict[str, str] = {
@@ -86,6 +89,8 @@ CLEAN_SETTINGS: dict[str, str] = {
     "autovacuum_freeze_max_age": "200000000",
     "track_counts": "on",
     "synchronous_standby_names": "",
+    "archive_mode": "off",
+    "wal_segment_size": str(16 * 1024**2),
 }
 
 
@@ -278,7 +283,7 @@ def published(qualified_name: str, columns: list[str] | None = None) -> Publicat
 
 
 def database(name: str = "app", **overrides: Any) -> Database:
-    values: dict[str, Any] = {"size_bytes": 2 * GIB, "connections": 12}
+    values: dict[str, Any] = {"size_bytes": 2 * GIB, "connections": 12, "encoding": "UTF8"}
     values.update(overrides)
     return Database(name=name, **values)
 
@@ -324,6 +329,7 @@ def facts(**overrides: Any) -> Facts:
         "role": role(),
         "sampling": sampling(),
         "databases": [database(), database("postgres", connections=2)],
+        "archiver": Archiver(archived_count=0, failed_count=0),
         "slot_stats": [],
         "senders": [],
         "publications": [publication()],

@@ -1,9 +1,10 @@
-"""Instance-wide families: the databases sharing the WAL, and the cumulative WAL counters."""
+"""Instance-wide families: the databases sharing the WAL, the cumulative WAL counters and the
+WAL archiver."""
 
 from __future__ import annotations
 
 from audit.collect.session import Session
-from audit.facts.models import Database, DatabaseCounters, WalStats
+from audit.facts.models import Archiver, Database, DatabaseCounters, WalStats
 
 PG_STAT_WAL_MIN_VERSION = 140000
 _COUNTERS = tuple(DatabaseCounters.model_fields)
@@ -23,3 +24,7 @@ def read_wal_stats(session: Session) -> WalStats:
     counters = session.row("wal_stats")["counters"]
     known = {k: v for k, v in counters.items() if k in WalStats.model_fields}
     return WalStats.model_validate(known)
+
+
+def read_archiver(session: Session) -> Archiver:
+    return Archiver.model_validate(session.row("archiver"))

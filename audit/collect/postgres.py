@@ -17,7 +17,7 @@ from audit.collect.sampler import Sampler
 from audit.collect.senders import read_senders
 from audit.collect.server import read_server
 from audit.collect.session import Session
-from audit.collect.settings import read_settings
+from audit.collect.settings import read_role_settings, read_settings
 from audit.collect.slots import WAL_LSN_GRANT, read_current_lsn, read_slot_stats, read_slots
 from audit.collect.tables import read_tables
 from audit.collect.walinspect import WalInspectUnavailable, collect_walinspect
@@ -104,6 +104,7 @@ def _collect_families(session: Session, report: Callable[[str], None]) -> dict[s
     has_stats_views = version is None or version >= STATS_VIEWS_MIN_VERSION
     report("settings")
     f["settings"] = attempt("settings", lambda: read_settings(session))
+    f["role_settings"] = attempt("role_settings", lambda: read_role_settings(session))
     report("tables")
     f["tables"] = attempt("tables", lambda: read_tables(session, version), grant=MONITOR_GRANT)
     report("slots")
@@ -125,6 +126,7 @@ def _collect_families(session: Session, report: Callable[[str], None]) -> dict[s
         f["wal_stats"] = attempt("wal_stats", lambda: instance.read_wal_stats(session))
     else:
         session.record("wal_stats", "pg_stat_wal exists from PostgreSQL 14 on")
+    f["archiver"] = attempt("archiver", lambda: instance.read_archiver(session))
     report("activity")
     f["sessions"] = attempt("sessions", lambda: activity.read_sessions(session))
     f["prepared_xacts"] = attempt("prepared_xacts", lambda: activity.read_prepared_xacts(session))

@@ -7,6 +7,7 @@ from typing import Any
 from audit.collect.errors import mask_passwords
 from audit.collect.session import Session
 from audit.facts import Setting
+from audit.facts.models import RoleSetting
 
 # Every setting a rule or an estimate reads; rds.* and aurora.* settings and anything pending a
 # restart are collected as well (see settings.sql).
@@ -20,6 +21,7 @@ NEEDED_SETTINGS = (
     "hot_standby_feedback",
     "idle_in_transaction_session_timeout",
     "idle_replication_slot_timeout",
+    "idle_session_timeout",
     "logical_decoding_work_mem",
     "max_connections",
     "max_locks_per_transaction",
@@ -38,6 +40,7 @@ NEEDED_SETTINGS = (
     "server_version_num",
     "shared_buffers",
     "shared_preload_libraries",
+    "statement_timeout",
     "reserved_connections",
     "superuser_reserved_connections",
     "sync_replication_slots",
@@ -45,12 +48,22 @@ NEEDED_SETTINGS = (
     "synchronous_standby_names",
     "track_commit_timestamp",
     "track_counts",
+    "transaction_timeout",
     "wal_compression",
     "wal_keep_size",
     "wal_level",
     "wal_log_hints",
     "wal_segment_size",
     "wal_sender_timeout",
+)
+
+# Settings whose per-role and per-database defaults (pg_db_role_setting) are collected: the
+# timeouts a connector's sessions inherit from ALTER ROLE / ALTER DATABASE.
+ROLE_SETTING_NAMES = (
+    "idle_in_transaction_session_timeout",
+    "idle_session_timeout",
+    "statement_timeout",
+    "transaction_timeout",
 )
 
 PENDING_GRANT = (
@@ -71,6 +84,10 @@ def read_settings(session: Session) -> dict[str, Setting]:
         if current is not None and not line["applied"]:
             settings[current.name] = _masked(_with_pending(current, line))
     return settings
+
+
+def read_role_settings(session: Session) -> list[RoleSetting]:
+    return session.models("role_settings", RoleSetting, {"names": list(ROLE_SETTING_NAMES)})
 
 
 def _masked(setting: Setting) -> Setting:

@@ -106,6 +106,16 @@ class Setting(FactModel):
     )
 
 
+class RoleSetting(FactModel):
+    """A default set with ``ALTER ROLE ... SET`` or ``ALTER DATABASE ... SET``
+    (``pg_db_role_setting``): it applies to the sessions of that role, database, or both."""
+
+    database: str | None = Field(default=None, description="None: every database")
+    role: str | None = Field(default=None, description="None: every role")
+    name: str
+    value: str = Field(description="as written in the ALTER statement (units included)")
+
+
 class ToastableColumn(FactModel):
     """A column with a variable-length type whose storage allows TOAST."""
 
@@ -323,6 +333,9 @@ class Database(FactModel):
     )
     allow_connections: bool = True
     is_template: bool = False
+    encoding: str | None = Field(
+        default=None, description="character set, pg_encoding_to_char(datencoding): UTF8, ..."
+    )
     connections: int | None = Field(default=None, description="pg_stat_database.numbackends")
     counters: DatabaseCounters | None = None
     stats_reset: datetime | None = None
@@ -339,6 +352,18 @@ class WalStats(FactModel):
     stats_reset: datetime | None = Field(
         default=None, description="None: never reset, so counting since initdb or the last crash"
     )
+
+
+class Archiver(FactModel):
+    """``pg_stat_archiver``: how WAL archiving (``archive_mode``) has fared since its reset."""
+
+    archived_count: int | None = None
+    last_archived_wal: str | None = Field(default=None, description="WAL file name")
+    last_archived_time: datetime | None = None
+    failed_count: int | None = None
+    last_failed_wal: str | None = None
+    last_failed_time: datetime | None = None
+    stats_reset: datetime | None = None
 
 
 class SlotStats(FactModel):
@@ -479,6 +504,11 @@ class Facts(FactModel):
     target: Target
     server: Server | None = None
     settings: dict[str, Setting] | None = None
+    role_settings: list[RoleSetting] | None = Field(
+        default=None,
+        description="per-role and per-database defaults of the settings the rules read "
+        "(pg_db_role_setting)",
+    )
     tables: list[Table] | None = None
     slots: list[Slot] | None = None
     role: Role | None = None
@@ -488,6 +518,7 @@ class Facts(FactModel):
     current_wal_lsn: Lsn | None = None
     databases: list[Database] | None = None
     wal_stats: WalStats | None = None
+    archiver: Archiver | None = None
     slot_stats: list[SlotStats] | None = None
     senders: list[Sender] | None = None
     publications: list[Publication] | None = None

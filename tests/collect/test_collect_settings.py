@@ -21,6 +21,7 @@ NOT_ON_EVERY_SERVER = {
     "idle_replication_slot_timeout",  # 18+
     "synchronized_standby_slots",  # 17+
     "sync_replication_slots",  # 17+
+    "transaction_timeout",  # 17+
     "reserved_connections",  # 16+
 }
 
@@ -58,7 +59,8 @@ def test_running_values_with_units_and_sources(
     major = pg_server.version_num // 10000
     expected_missing = {n for n in NOT_ON_EVERY_SERVER if not (
         (n == "idle_replication_slot_timeout" and major >= 18)
-        or (n in ("synchronized_standby_slots", "sync_replication_slots") and major >= 17)
+        or (n in ("synchronized_standby_slots", "sync_replication_slots", "transaction_timeout")
+            and major >= 17)
         or (n == "reserved_connections" and major >= 16)
     )}  # fmt: skip
     assert set(NEEDED_SETTINGS) - set(facts.settings) == expected_missing

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from audit.engine import Severity, Status
+from audit.facts import Facts, Slot
+from audit.facts.models import SlotPosition
 from rules.cdc201_inactive_slot_retaining_wal import inactive_slot_retaining_wal as RULE
-from tests.factories import GIB, MIB, NOW, facts, fix_text, physical_slot, run, slot
+from tests.factories import GIB, MIB, NOW, facts, fix_text, physical_slot, run, sampling, slot
 
 
 def test_pass_active_slot() -> None:
@@ -82,7 +84,7 @@ def test_edge_temporary_synced_and_physical_slots_are_not_reported() -> None:
 
 
 def test_edge_thresholds_are_options() -> None:
-    s = slot(active=False, retained_bytes=300 * MIB)
+    s = slot(active=False, retained_bytes=300 * MIB, inactive_since=NOW - timedelta(minutes=5))
     assert run(RULE, facts(slots=[s])).status is Status.PASS
     assert run(RULE, facts(slots=[s]), min_retained_bytes=256 * MIB).status is Status.FAIL
 
@@ -97,3 +99,52 @@ def test_not_evaluated_when_retention_and_age_are_unknown() -> None:
     assert result.status is Status.NOT_EVALUATED
     assert result.reason is not None
     assert "debezium" in result.reason
+
+
+def _watched(s: Slot, seconds: float, active_at_end: bool = False) -> Facts:
+    """Facts whose sampling window of ``seconds`` (20 MiB of WAL) saw slot ``s``."""
+    window = sampling(seconds=seconds)
+    first, last = window.samples
+    samples = [
+        first.model_copy(update={"slots": {s.slot_name: SlotPosition(active=False)}}),
+        last.model_copy(update={"slots": {s.slot_name: SlotPosition(active=active_at_end)}}),
+    ]
+    return facts(slots=[s], sampling=window.model_copy(update={"samples": samples}))
+
+
+def test_fail_low_inactive_for_an_unknown_time_before_17() -> None:
+    s = slot("reporting", active=False, active_pid=None, retained_bytes=40 * MIB)
+    result = run(RULE, facts(slots=[s]))
+    [finding] = result.findings
+    assert result.severity_of(finding) is Severity.LOW
+    assert finding.message == (
+        "slot reporting is inactive and retains 40 MiB of WAL; how long it has been inactive "
+        "is unknown (inactive_since, PostgreSQL 17+)"
+    )
+    assert fix_text(finding).endswith("SELECT pg_drop_replication_slot('reporting');")
+    # the sampling window adds what it saw, below the threshold
+    [watched] = run(RULE, _watched(s, 300)).findings
+    assert watched.message.endswith(
+        "; it stayed inactive through the whole 5 min sampling window while 20 MiB of WAL was "
+        "written"
+    )
+
+
+def test_fail_inactive_through_a_long_window_is_evidence() -> None:
+    s = slot("reporting", active=False, active_pid=None, retained_bytes=40 * MIB)
+    result = run(RULE, _watched(s, 7200))
+    [finding] = result.findings
+    assert result.severity_of(finding) is Severity.HIGH
+    assert finding.message == (
+        "slot reporting is inactive and stayed inactive through the whole 2 h sampling window "
+        "while 20 MiB of WAL was written"
+    )
+    # a consumer that came back during the window: only the low, unknown-age finding
+    [back] = run(RULE, _watched(s, 7200, active_at_end=True)).findings
+    assert run(RULE, _watched(s, 7200, active_at_end=True)).severity_of(back) is Severity.LOW
+    assert "sampling window" not in back.message
+
+
+def test_edge_known_short_inactivity_passes_on_17() -> None:
+    s = slot(active=False, retained_bytes=40 * MIB, inactive_since=NOW - timedelta(seconds=30))
+    assert run(RULE, _watched(s, 7200)).status is Status.PASS

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from audit.engine import Severity, Status
+from audit.facts.models import SlotPosition
 from rules.cdc204_abandoned_physical_slot import abandoned_physical_slot as RULE
-from tests.factories import GIB, MIB, NOW, facts, fix_text, physical_slot, run, slot
+from tests.factories import GIB, MIB, NOW, facts, fix_text, physical_slot, run, sampling, slot
 
 
 def test_pass_streaming_standby() -> None:
@@ -58,3 +59,27 @@ def test_not_evaluated_when_nothing_is_known_about_an_inactive_slot() -> None:
 
 def test_not_evaluated_without_slots() -> None:
     assert run(RULE, facts(slots=None)).status is Status.NOT_EVALUATED
+
+
+def test_fail_low_inactive_for_an_unknown_time_before_17() -> None:
+    s = physical_slot("old_replica", active=False, active_pid=None, retained_bytes=64 * MIB)
+    result = run(RULE, facts(slots=[s]))
+    [finding] = result.findings
+    assert result.severity_of(finding) is Severity.LOW
+    assert finding.message == (
+        "physical slot old_replica is inactive and retains 64 MiB of WAL; how long it has been "
+        "inactive is unknown (inactive_since, PostgreSQL 17+)"
+    )
+
+
+def test_fail_inactive_through_a_day_long_window() -> None:
+    s = physical_slot("old_replica", active=False, active_pid=None, retained_bytes=64 * MIB)
+    window = sampling(seconds=86_400)
+    first, last = window.samples
+    seen = {"old_replica": SlotPosition(slot_type="physical", active=False)}
+    samples = [first.model_copy(update={"slots": seen}), last.model_copy(update={"slots": seen})]
+    the_facts = facts(slots=[s], sampling=window.model_copy(update={"samples": samples}))
+    result = run(RULE, the_facts)
+    [finding] = result.findings
+    assert result.severity_of(finding) is Severity.HIGH
+    assert "stayed inactive through the whole 24 h sampling window" in finding.message

@@ -1,4 +1,5 @@
--- databases.sql: every database of the instance with its size, connections and activity counters.
+-- databases.sql: every database of the instance with its size, encoding, connections and activity
+-- counters.
 -- WAL is shared by all of them, so a busy database elsewhere fills an idle slot's retention
 -- (heartbeats). Feeds Facts.databases and the long-term row-change rates (stats_reset).
 SELECT
@@ -8,6 +9,7 @@ SELECT
     END AS size_bytes,
     d.datallowconn AS allow_connections,
     d.datistemplate AS is_template,
+    pg_encoding_to_char(d.encoding)::text AS encoding,
     s.numbackends AS connections,
     s.xact_commit,
     s.xact_rollback,
