@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -16,12 +17,15 @@ from audit.engine import (
     all_rules,
     evaluate,
 )
-from audit.estimate import estimate_all
+from audit.estimate import Estimates, estimate_all
 from audit.facts import Facts
 from audit.gc_pause import paused_gc
 from audit.parameters import audit_parameters
-from audit.report.model import Report, build_report
+from audit.report.model import Report, RuleErrorItem, build_report
+from audit.report.redact import scrub_text
 from audit.scope import apply_scope
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def analyze(
     are usage errors."""
     rules = selected_rules(profile, config)
     facts, scope = apply_scope(facts, config.scope)
-    estimates = estimate_all(facts, profile, config.estimates)
+    estimates, estimate_error = _estimates(facts, profile, config)
     on = today or facts.collected_at.date()
     expired = tuple(
         ExpiredWaiver(w.rule, w.subject, w.reason, w.expires)
@@ -79,7 +83,7 @@ def analyze(
     }
     evaluation = apply_waivers(evaluate(facts, rules, contexts), config.waivers, on)
     doc = document or DocumentInfo()
-    return build_report(
+    report = build_report(
         facts,
         evaluation,
         profile,
@@ -90,7 +94,34 @@ def analyze(
         title=doc.title,
         customer=doc.customer,
         prepared_by=doc.prepared_by,
-    ).model_copy(update={"scope": scope.as_dict()})
+    )
+    update: dict[str, object] = {"scope": scope.as_dict()}
+    if estimate_error is not None:
+        update["rule_errors"] = [estimate_error, *report.rule_errors]
+    return report.model_copy(update=update)
+
+
+def _estimates(
+    facts: Facts, profile: Profile, config: AuditConfig
+) -> tuple[Estimates | None, RuleErrorItem | None]:
+    """The capacity estimates; one that fails is a defect of the tool, listed with the rule
+    errors, and the report goes on without the figures (rules that need them say so)."""
+    try:
+        return estimate_all(facts, profile, config.estimates), None
+    except Exception as exc:
+        log.warning(
+            "capacity estimates failed (a defect of cdc-preflight): %s: %s",
+            type(exc).__name__,
+            exc,
+        )
+        log.debug("capacity estimates traceback", exc_info=True)
+        return None, RuleErrorItem(
+            code="ESTIMATES",
+            rule="capacity-estimates",
+            title="The capacity estimates could not be computed.",
+            error_type=type(exc).__name__,
+            message=scrub_text(str(exc)),
+        )
 
 
 def apply_waivers(evaluation: Evaluation, waivers: list[Waiver], today: date) -> Evaluation:

@@ -175,3 +175,19 @@ def test_every_rule_of_the_run_has_a_status_and_passes_are_listed() -> None:
     assert '<section id="checks">' in html
     assert "<code>CDC015</code>" in html.split('<section id="checks">')[1].split("</section>")[0]
     assert "**Checks:** 5 rules run: " in render_markdown(report)
+
+
+def test_failing_estimates_are_a_tool_error_and_the_report_completes(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("range out of order: 1.0, 2.0, 1.9584")
+
+    monkeypatch.setattr("audit.pipeline.estimate_all", broken)
+    with caplog.at_level(logging.WARNING):
+        report = analyze(DEMO, profile=DEBEZIUM, config=AuditConfig(), facts_sha256="0")
+    assert report.estimates is None
+    assert [(e.code, e.error_type) for e in report.rule_errors][:1] == [("ESTIMATES", "ValueError")]
+    assert report.findings  # the rules still ran
+    assert "capacity estimates failed" in caplog.text
+    assert "**Tool errors:**" in render_markdown(report)

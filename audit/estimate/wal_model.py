@@ -70,14 +70,16 @@ class TableShape:
         tuple_bytes = widths.tuple_bytes if widths else Range.exact(DEFAULT_TUPLE_BYTES)
         slot = _align(tuple_bytes.expected) + LINE_POINTER
         heap = float(table.heap_bytes or 0) if table else 0.0
-        rows = float(table.reltuples or 0) if table and (table.reltuples or 0) > 0 else 0.0
+        # reltuples is an estimate: below one row it says nothing about a row's size
+        rows = float(table.reltuples or 0) if table and (table.reltuples or 0) >= 1 else 0.0
         pages = max(1.0, heap / PAGE)
         per_page = rows / pages if rows else (PAGE - PAGE_HEADER) / slot
         per_page = max(1.0, min(per_page, (PAGE - PAGE_HEADER) / slot))
         index = float(table.index_bytes or 0) if table else 0.0
         entries = index * INDEX_FILL.expected / rows if rows and index else INDEX_ENTRY
+        expected = max(1.0, round(entries / INDEX_ENTRY))
         count = (
-            Range(1.0, max(1.0, round(entries / INDEX_ENTRY)), max(1.0, entries / 16))
+            Range(1.0, expected, max(expected, entries / 16))
             if index or not table
             else Range.exact(0.0)
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit.engine import get_profile
 from audit.estimate import estimate_all
@@ -179,3 +181,17 @@ def test_the_rate_method_carries_the_model_range_and_says_it_is_modelled() -> No
     assert rate.method == "row_changes"
     assert rate.range is not None and rate.range.low < rate.range.high
     assert any("not measured" in a for a in rate.assumptions)
+
+
+@given(
+    heap=st.integers(0, 10**12),
+    index=st.integers(0, 10**12),
+    rows=st.floats(0, 1e10, allow_nan=False),
+)
+@settings(max_examples=300, deadline=None)
+def test_any_table_shape_has_ordered_ranges(heap: int, index: int, rows: float) -> None:
+    """Found live: an index of ~39 bytes per row made the index count's expected exceed its
+    high end, and the whole analysis failed."""
+    shape = TableShape.of(f.table(heap_bytes=heap, index_bytes=index, reltuples=rows), None)
+    count = shape.index_count
+    assert count.low <= count.expected <= count.high
