@@ -31,6 +31,7 @@ class DocumentInfo:
     title: str | None = None
     customer: str | None = None
     prepared_by: str | None = None
+    change_ref: str | None = None
 
 
 def selected_rules(profile: Profile, config: AuditConfig) -> list[Rule]:
@@ -90,6 +91,7 @@ def analyze(
         title=doc.title,
         customer=doc.customer,
         prepared_by=doc.prepared_by,
+        change_ref=doc.change_ref,
     ).model_copy(update={"scope": scope.as_dict()})
 
 
