@@ -22,7 +22,7 @@ from audit.report.view import Medium, context, target_label
 HTML_TEMPLATE = "report.html.j2"
 MARKDOWN_TEMPLATE = "report.md.j2"
 STYLESHEETS: dict[Medium, tuple[str, ...]] = {
-    "html": ("report.css", "brand.css"),
+    "html": ("report.css", "screen.css", "brand.css"),
     "pdf": ("report.css", "print.css", "brand.css"),
 }
 

@@ -263,6 +263,11 @@ def verdict_summary(report: Report) -> str:
     return text
 
 
+def _severities_of(values: set[str]) -> list[tuple[str, str]]:
+    """``(value, label)`` of the severities among ``values``, worst first: a filter's choices."""
+    return [(s.value, SEVERITY_LABELS[s]) for s in Severity if s.value in values]
+
+
 def _clip(text: str, limit: int) -> str:
     """The first line of ``text``, cut at a word to about ``limit`` characters."""
     line = text.splitlines()[0] if text else ""
@@ -371,6 +376,8 @@ def context(report: Report, medium: Medium) -> dict[str, Any]:
     anchors = {f"rule-{g.severity}-{rg.code}" for g in groups for rg in g.rules}
     remediation = plan_view(report, medium)
     needs = disruption(remediation["plan"])
+    matrix = table_matrix(report, PDF_TABLES if medium == "pdf" else HTML_TABLES, anchors)
+    matrix_refs = [ref for row in matrix.rows for ref in row.findings]
     return {
         "report": report,
         "medium": medium,
@@ -403,7 +410,11 @@ def context(report: Report, medium: Medium) -> dict[str, Any]:
         "decisions": DECISIONS,
         "suggested_decision": SUGGESTED_DECISION[report.verdict],
         "conditions": conditions(report, remediation["plan"], needs),
-        "matrix": table_matrix(report, PDF_TABLES if medium == "pdf" else HTML_TABLES, anchors),
+        "matrix": matrix,
+        "finding_severities": [(g.severity, g.label) for g in groups],
+        "finding_codes": sorted({rg.code for g in groups for rg in g.rules}),
+        "matrix_severities": _severities_of({ref.severity for ref in matrix_refs}),
+        "matrix_codes": sorted({ref.code for ref in matrix_refs}),
         "settings": setting_rows(report, anchors),
         "inventory": report.inventory,
         "evidence_chars": EVIDENCE_CHARS[medium],
