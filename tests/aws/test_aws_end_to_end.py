@@ -84,7 +84,8 @@ def test_audit_names_the_writer_and_its_reboot_command(
     assert [f["subject"] for f in reader_findings] == [f"instance:{reader}"]
     assert "SIMULATED" in (out / "report.md").read_text().upper()
 
-    # One platform: the audit's particulars, Markdown and JSON name the same engine, version, cluster, writer, region.
+    # One platform: the audit's particulars, Markdown and JSON name the same engine, version,
+    # cluster, writer, region.
     assert report["target"] == report["target"] | {
         "platform": "aurora-postgresql",
         "server_version": version,
