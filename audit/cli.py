@@ -187,6 +187,12 @@ CustomerOpt = Annotated[
 PreparedByOpt = Annotated[
     str | None, typer.Option("--prepared-by", help="Author shown in the approval block.")
 ]
+ChangeRefOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--change-ref", help="Change request or ticket this report supports (approval block)."
+    ),
+]
 TemplateDirOpt = Annotated[
     Path | None,
     typer.Option(
@@ -560,6 +566,7 @@ def audit(
     title: TitleOpt = None,
     customer: CustomerOpt = None,
     prepared_by: PreparedByOpt = None,
+    change_ref: ChangeRefOpt = None,
     template_dir: TemplateDirOpt = None,
     tables: TablesOpt = None,
     publication: PublicationOpt = None,
@@ -584,7 +591,7 @@ def audit(
         profile.value,
         config,
         template_dir,
-        DocumentInfo(title, customer, prepared_by),
+        DocumentInfo(title, customer, prepared_by, change_ref),
         tables,
         publication,
         fail_on.value,
@@ -676,6 +683,7 @@ def analyze(
     title: TitleOpt = None,
     customer: CustomerOpt = None,
     prepared_by: PreparedByOpt = None,
+    change_ref: ChangeRefOpt = None,
     template_dir: TemplateDirOpt = None,
     tables: TablesOpt = None,
     publication: PublicationOpt = None,
@@ -696,7 +704,7 @@ def analyze(
         profile.value,
         config,
         template_dir,
-        DocumentInfo(title, customer, prepared_by),
+        DocumentInfo(title, customer, prepared_by, change_ref),
         tables,
         publication,
         fail_on.value,
@@ -749,6 +757,7 @@ def demo(
             "in pending-reboot; every output is labelled simulated.",
         ),
     ] = False,
+    change_ref: ChangeRefOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Start a throwaway PostgreSQL with a realistic workload and audit it."""
@@ -773,7 +782,13 @@ def demo(
         sha = _write_facts(facts, outputs.path("facts.json"))
         config = outputs.path("cdc-preflight.toml")
         write_atomic(config, DEMO_CONFIG.read_bytes())
-        output = Output(out, list(REPORT_FORMATS), "debezium", config)
+        output = Output(
+            out,
+            list(REPORT_FORMATS),
+            "debezium",
+            config,
+            document=DocumentInfo(change_ref=change_ref),
+        )
         report = _analyze(facts, sha, output)
         written = [outputs.path("facts.json"), *_write_reports(report, outputs, output), config]
         code = _finish(outputs, facts, report, written)

@@ -35,6 +35,7 @@ class DocumentInfo:
     title: str | None = None
     customer: str | None = None
     prepared_by: str | None = None
+    change_ref: str | None = None
 
 
 def selected_rules(profile: Profile, config: AuditConfig) -> list[Rule]:
@@ -94,6 +95,7 @@ def analyze(
         title=doc.title,
         customer=doc.customer,
         prepared_by=doc.prepared_by,
+        change_ref=doc.change_ref,
     )
     update: dict[str, object] = {"scope": scope.as_dict()}
     if estimate_error is not None:

@@ -119,11 +119,16 @@ def fmt_per_second(value: float | None, noun: str = "") -> str:
 
 
 def fmt_seconds(value: float | None) -> str:
-    """A duration in the unit a person would use: ``0.5 s``, ``18 s``, ``4.2 min``, ``2.5 h``."""
+    """A duration in the unit a person would use: ``< 1 ms``, ``780 ms``, ``18 s``,
+    ``4.2 min``, ``2.5 h``; zero is ``0 s``."""
     if value is None:
         return "unknown"
     if not math.isfinite(value):
         return "never"
+    if 0 < value < 0.001:
+        return "< 1 ms"
+    if 0 < value < 0.9995:  # 0.9996 s is "1 s", not "1,000 ms"
+        return f"{significant(value * 1000)} ms"
     if value < 90:
         return f"{significant(value)} s"
     if value < 90 * 60:

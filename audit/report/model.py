@@ -148,6 +148,9 @@ class Report(ReportModel):
     title: str | None = Field(default=None, description="document title (--title)")
     customer: str | None = Field(default=None, description="who the audit is for (--customer)")
     prepared_by: str | None = Field(default=None, description="author (--prepared-by)")
+    change_ref: str | None = Field(
+        default=None, description="the change request this report supports (--change-ref)"
+    )
     series: Series = Field(
         default_factory=Series, description="per-interval rates of the sampling window (charts)"
     )
@@ -206,6 +209,7 @@ def build_report(
     title: str | None = None,
     customer: str | None = None,
     prepared_by: str | None = None,
+    change_ref: str | None = None,
 ) -> Report:
     findings: list[ReportFinding] = []
     not_evaluated: list[NotEvaluatedItem] = []
@@ -305,4 +309,5 @@ def build_report(
         title=title,
         customer=customer,
         prepared_by=prepared_by,
+        change_ref=change_ref,
     )

@@ -15,13 +15,14 @@ from markupsafe import Markup
 from audit.report import remediation, tables_csv
 from audit.report.css import inline_custom_properties
 from audit.report.environment import environment
+from audit.report.fonts import MONO, SANS, font_faces_css, is_packaged_font
 from audit.report.model import Report
 from audit.report.view import Medium, context, target_label
 
 HTML_TEMPLATE = "report.html.j2"
 MARKDOWN_TEMPLATE = "report.md.j2"
 STYLESHEETS: dict[Medium, tuple[str, ...]] = {
-    "html": ("report.css", "brand.css"),
+    "html": ("report.css", "screen.css", "brand.css"),
     "pdf": ("report.css", "print.css", "brand.css"),
 }
 
@@ -58,13 +59,19 @@ def render_pdf(report: Report, template_dir: Path | None = None) -> bytes:
     dates from ``<meta name=dcterms.created>``, which the template fills from
     ``generated_at``. Embedded font subsets carry a timestamp when fontTools makes them
     (without libharfbuzz-subset): it honours ``SOURCE_DATE_EPOCH``, so that is pinned to
-    ``generated_at`` while rendering unless the caller has set it. Nothing is fetched: only
-    ``data:`` URLs are allowed.
+    ``generated_at`` while rendering unless the caller has set it. Nothing is fetched but
+    ``data:`` URLs and the packaged fonts (``audit.report.fonts``), which the PDF embeds so that
+    it does not depend on the host's fonts.
     """
     import weasyprint
 
     html = _render_page(report, "pdf", template_dir)
-    fetcher = weasyprint.URLFetcher(allowed_protocols=("data",))
+    data_only = weasyprint.URLFetcher(allowed_protocols=("data",))
+    files_too = weasyprint.URLFetcher(allowed_protocols=("data", "file"))
+
+    def fetcher(url: str) -> object:
+        return files_too(url) if is_packaged_font(url) else data_only(url)
+
     with _source_date_epoch(report.generated_at):
         document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
         pdf: bytes = document.write_pdf(pdf_identifier=False)
@@ -94,7 +101,8 @@ def _render_page(report: Report, medium: Medium, template_dir: Path | None) -> s
 
 
 def _stylesheet(env: jinja2.Environment, medium: Medium) -> str:
-    css = "\n".join(env.get_template(name).render() for name in STYLESHEETS[medium])
+    fonts = {"font_faces": font_faces_css(), "sans": SANS, "mono": MONO} if medium == "pdf" else {}
+    css = "\n".join(env.get_template(name).render(fonts) for name in STYLESHEETS[medium])
     return inline_custom_properties(css) if medium == "pdf" else css
 
 

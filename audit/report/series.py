@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from pydantic import Field
 
 from audit.facts import Facts, WalSample
 from audit.facts.lsn import parse_lsn
@@ -35,11 +37,24 @@ class RateSeries(ReportModel):
     points: list[RatePoint]
 
 
+class SampleWindow(ReportModel):
+    """When the rates were measured: the basis of every per-second figure in the report."""
+
+    source: str = Field(description="sampling (this run's samples) | cloudwatch")
+    started_at: datetime
+    ended_at: datetime
+    seconds: float
+    intervals: int
+
+
 class Series(ReportModel):
     """What the capacity charts draw that the estimates do not keep."""
 
     wal_rate: RateSeries | None = None
     row_changes: RateSeries | None = None
+    window: SampleWindow | None = Field(
+        default=None, description="the window the rates were measured over"
+    )
 
 
 def _lsn(text: str | None) -> int | None:
@@ -110,9 +125,37 @@ def build_series(facts: Facts) -> Series:
                 interval_seconds=interval,
                 points=changes,
             )
+    window = _sampling_window(facts, wal or rows)
     if wal is None:
         wal = _cloudwatch(facts)
-    return Series(wal_rate=wal, row_changes=rows)
+        if wal is not None:
+            window = _cloudwatch_window(wal)
+    return Series(wal_rate=wal, row_changes=rows, window=window)
+
+
+def _sampling_window(facts: Facts, series: RateSeries | None) -> SampleWindow | None:
+    sampling = facts.sampling
+    if sampling is None or series is None:
+        return None
+    return SampleWindow(
+        source="sampling",
+        started_at=sampling.started_at,
+        ended_at=sampling.ended_at,
+        seconds=rounded((sampling.ended_at - sampling.started_at).total_seconds()),
+        intervals=len(series.points),
+    )
+
+
+def _cloudwatch_window(series: RateSeries) -> SampleWindow:
+    """CloudWatch points are stamped at the start of their period."""
+    period = timedelta(seconds=series.interval_seconds or 0)
+    return SampleWindow(
+        source="cloudwatch",
+        started_at=series.points[0].at,
+        ended_at=series.points[-1].at + period,
+        seconds=series.points[-1].seconds,
+        intervals=len(series.points),
+    )
 
 
 def _wal_bytes(sample: WalSample) -> int | None:

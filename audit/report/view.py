@@ -11,11 +11,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from audit.engine import Severity
-from audit.remedy import StepKind
+from audit.remedy import ChangeWindow, StepKind
 from audit.report.capacity import build_capacity
+from audit.report.environment import when
 from audit.report.matrix import HTML_TABLES, PDF_TABLES, setting_rows, table_matrix
 from audit.report.model import Report, ReportFinding, Verdict
-from audit.report.remediation import Action, Step, build_plan
+from audit.report.remediation import Action, Plan, Step, build_plan
+from audit.report.series import SampleWindow
+from audit.units import fmt_seconds
 
 Medium = Literal["html", "pdf"]
 
@@ -43,6 +46,20 @@ STEP_ACTIONS_CAP: dict[str, int] = {"pdf": 10, "html": 200}
 
 #: Characters of one evidence value before it is summarised ("… 120 items").
 EVIDENCE_CHARS: dict[str, int] = {"pdf": 240, "html": 4000}
+
+#: Blockers (unwaived critical findings) named on the cover before "and N more".
+COVER_BLOCKERS = 3
+
+#: Characters of a blocker's message on the cover.
+BLOCKER_CHARS = 80
+
+#: The decisions a change board takes on this report, and the one the verdict suggests.
+DECISIONS = ("Go", "Go with conditions", "No-go")
+SUGGESTED_DECISION = {
+    Verdict.NOT_READY: "No-go",
+    Verdict.READY_WITH_RISKS: "Go with conditions",
+    Verdict.READY: "Go",
+}
 
 VERDICT_WORDS = {
     Verdict.NOT_READY: "NOT READY",
@@ -106,6 +123,108 @@ class Omitted:
     by_severity: list[CountRow]
 
 
+@dataclass(frozen=True)
+class Blocker:
+    """An unwaived critical finding, in one line for the cover."""
+
+    code: str
+    subject: str
+    line: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Blockers:
+    shown: list[Blocker]
+    more: int
+
+
+@dataclass(frozen=True)
+class Disruption:
+    """What the remediation plan asks of a change board, counted from its steps' windows."""
+
+    restarts: list[str]
+    writer_reboots: list[str]
+    coordinated_steps: int
+    coordinated_subjects: int
+
+    @property
+    def any(self) -> bool:
+        return bool(self.restarts or self.writer_reboots or self.coordinated_steps)
+
+
+def blockers(report: Report, limit: int = COVER_BLOCKERS) -> Blockers:
+    """The unwaived critical findings in report order, the first ``limit`` of them named."""
+    critical = [f for f in report.findings if not f.waived and f.severity is Severity.CRITICAL]
+    shown = [
+        Blocker(
+            f.code,
+            f.subject,
+            _clip(f.message.removeprefix(f.subject).lstrip(" :"), BLOCKER_CHARS),
+            f"rule-critical-{f.code}",
+        )
+        for f in critical[:limit]
+    ]
+    return Blockers(shown, len(critical) - len(shown))
+
+
+def disruption(plan: Plan) -> Disruption:
+    """Restarts and writer reboots (one per instance, as the plan schedules them) and the
+    steps that need the applications' owners, from the plan's change windows."""
+    gathered = [s for w in plan.windows for s in w.restarts]
+    coordinated = [s for s in plan.steps if s.window is ChangeWindow.COORDINATION]
+    return Disruption(
+        restarts=[s.restarts or "server" for s in gathered if s.window is ChangeWindow.RESTART],
+        writer_reboots=[
+            s.restarts or "writer" for s in gathered if s.window is ChangeWindow.WRITER_REBOOT
+        ],
+        coordinated_steps=len(coordinated),
+        coordinated_subjects=sum(len(s.actions) for s in coordinated),
+    )
+
+
+def window_label(window: SampleWindow | None) -> str | None:
+    """``measured over 20 s from 2026-12-02 05:13 UTC (10 intervals)``: the basis of the rates."""
+    if window is None:
+        return None
+    source = "CloudWatch, " if window.source == "cloudwatch" else ""
+    intervals = _plural(window.intervals, "interval")
+    return (
+        f"measured over {fmt_seconds(window.seconds)} from {when(window.started_at)} "
+        f"({source}{intervals})"
+    )
+
+
+def conditions(report: Report, plan: Plan, needs: Disruption) -> list[str]:
+    """What a go depends on, in the order a change board would check it."""
+    counts = report.counts
+    items: list[str] = []
+    if report.labels.get("simulated"):
+        items.append("The facts are simulated: audit the real database before deciding.")
+    if report.interrupted is not None:
+        items.append("The collection was interrupted: audit again for a complete report.")
+    critical = counts.get(Severity.CRITICAL.value, 0)
+    if critical:
+        items.append(f"Fix the {_plural(critical, 'blocker')} above and audit again.")
+    risky = counts.get(Severity.HIGH.value, 0) + counts.get(Severity.MEDIUM.value, 0)
+    if risky:
+        items.append(f"Fix, waive or accept the {_plural(risky, 'high or medium finding')}.")
+    reboots = len(needs.restarts) + len(needs.writer_reboots)
+    if reboots:
+        items.append(f"Schedule the restarts and reboots of the remediation plan ({reboots}).")
+    if needs.coordinated_steps:
+        items.append(
+            f"Agree {_plural(needs.coordinated_steps, 'change')} with the owners of the "
+            "applications and consumers."
+        )
+    if report.not_evaluated:
+        items.append(
+            f"{_plural(len(report.not_evaluated), 'check')} could not run: grant the access "
+            "and audit again, or accept the unknown risk."
+        )
+    return items
+
+
 def target_label(report: Report) -> str:
     """``host:port/dbname``, the way people name a database in a ticket."""
     target = report.target
@@ -142,6 +261,19 @@ def verdict_summary(report: Report) -> str:
     if unchecked:
         text += f" {_plural(unchecked, 'check')} could not be run: see “Could not check”."
     return text
+
+
+def _severities_of(values: set[str]) -> list[tuple[str, str]]:
+    """``(value, label)`` of the severities among ``values``, worst first: a filter's choices."""
+    return [(s.value, SEVERITY_LABELS[s]) for s in Severity if s.value in values]
+
+
+def _clip(text: str, limit: int) -> str:
+    """The first line of ``text``, cut at a word to about ``limit`` characters."""
+    line = text.splitlines()[0] if text else ""
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + " …"
 
 
 def _plural(n: int, noun: str) -> str:
@@ -242,6 +374,10 @@ def context(report: Report, medium: Medium) -> dict[str, Any]:
         for rg in g.rules
     ]
     anchors = {f"rule-{g.severity}-{rg.code}" for g in groups for rg in g.rules}
+    remediation = plan_view(report, medium)
+    needs = disruption(remediation["plan"])
+    matrix = table_matrix(report, PDF_TABLES if medium == "pdf" else HTML_TABLES, anchors)
+    matrix_refs = [ref for row in matrix.rows for ref in row.findings]
     return {
         "report": report,
         "medium": medium,
@@ -267,8 +403,18 @@ def context(report: Report, medium: Medium) -> dict[str, Any]:
         ],
         "md_table_cap": MD_TABLE_CAP,
         "capacity": build_capacity(report.estimates, report.series),
-        "remediation": plan_view(report, medium),
-        "matrix": table_matrix(report, PDF_TABLES if medium == "pdf" else HTML_TABLES, anchors),
+        "remediation": remediation,
+        "blockers": blockers(report),
+        "needs": needs,
+        "window_label": window_label(report.series.window),
+        "decisions": DECISIONS,
+        "suggested_decision": SUGGESTED_DECISION[report.verdict],
+        "conditions": conditions(report, remediation["plan"], needs),
+        "matrix": matrix,
+        "finding_severities": [(g.severity, g.label) for g in groups],
+        "finding_codes": sorted({rg.code for g in groups for rg in g.rules}),
+        "matrix_severities": _severities_of({ref.severity for ref in matrix_refs}),
+        "matrix_codes": sorted({ref.code for ref in matrix_refs}),
         "settings": setting_rows(report, anchors),
         "inventory": report.inventory,
         "evidence_chars": EVIDENCE_CHARS[medium],

@@ -84,7 +84,8 @@ def test_audit_names_the_writer_and_its_reboot_command(
     assert [f["subject"] for f in reader_findings] == [f"instance:{reader}"]
     assert "SIMULATED" in (out / "report.md").read_text().upper()
 
-    # One platform: cover, Markdown and JSON name the same engine, version, cluster, writer, region.
+    # One platform: the audit's particulars, Markdown and JSON name the same engine, version,
+    # cluster, writer, region.
     assert report["target"] == report["target"] | {
         "platform": "aurora-postgresql",
         "server_version": version,
@@ -99,14 +100,14 @@ def test_audit_names_the_writer_and_its_reboot_command(
         f"{writer}, region {sim.region}\n"
     ) in markdown
     html = (out / "report.html").read_text()
-    cover = html[html.index('<header class="cover"') : html.index("</header>")]
+    about = html[html.index('<section class="about"') : html.index('<nav class="toc"')]
     for row in (
         f'Engine</th><td>aurora-postgresql</td><th scope="row">Version</th><td>{version}</td>',
         f'Cluster</th><td><code>{sim.cluster_id}</code></td><th scope="row">Writer</th>'
         f"<td><code>{writer}</code></td>",
         f'Region</th><td colspan="3">{sim.region}</td>',
     ):
-        assert row in cover
+        assert row in about
     # The settings inventory shows what the pending reboot applies, wal_level derived.
     staged = {s["name"]: s for s in report["inventory"]["settings"] if s["configured"]}
     assert {n: (s["value"], s["configured"]) for n, s in staged.items()} == {

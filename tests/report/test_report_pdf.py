@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,7 @@ from tests.factories import facts
 
 DEMO = Path(__file__).resolve().parents[2] / "sample_outputs" / "demo"
 #: The demo's PDF must stay a document a person reads, not a dump.
-DEMO_MAX_PAGES = (
-    30  # structured fix steps and the parameters section added pages (issue 14 tightens the layout)
-)
+DEMO_MAX_PAGES = 30
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +79,18 @@ def test_pdf_has_running_header_footer_and_contents(
     assert isinstance(report, Report)
     cover = _text(pdftotext, rendered["path"], 1)  # type: ignore[arg-type]
     second = _text(pdftotext, rendered["path"], 2)  # type: ignore[arg-type]
+    third = _text(pdftotext, rendered["path"], 3)  # type: ignore[arg-type]
     assert f"Report {report.report_id}" not in cover  # no running header on the cover
+    assert "WHAT THE REMEDIATION PLAN NEEDS" in cover
     assert f"Report {report.report_id}" in second
     assert str(report.target.host) in second
     assert "Page 2 of" in second
     assert "SIMULATED DATA" in second
-    assert "Contents" in second
-    assert "Could not check" in second
+    # the back of the first sheet: the decision and who signs it, then the audit's particulars
+    assert "Decision and approval" in second
+    assert "About this audit" in second
+    assert "Contents" in third
+    assert "Could not check" in third
 
 
 def test_pdf_is_byte_for_byte_deterministic_and_css_is_clean(
@@ -146,8 +150,62 @@ def test_demo_pdf_pages_render_and_say_what_matters(
     for f in report.findings:
         if f.severity is Severity.CRITICAL and not f.waived:
             assert f.code in text
-    for heading in ("Capacity plan", "Remediation plan", "Inventory", "Approval"):
+    for heading in ("Capacity plan", "Remediation plan", "Inventory", "Decision and approval"):
         assert heading in text
     assert "Figure 1. WAL rate over the sample window" in text
     cover = _text(pdftotext, path, 1)
     assert "WAL NOW (MEAN)" in cover and "SNAPSHOT DURATION" in cover
+
+
+_RENDER_DEMO = """
+import sys
+from pathlib import Path
+from audit.config import load_config
+from audit.engine import get_profile
+from audit.facts import read_facts
+from audit.facts.io import facts_sha256
+from audit.pipeline import analyze
+from audit.report import render_pdf
+demo = Path(sys.argv[1])
+report = analyze(read_facts(demo / "facts.json"), profile=get_profile("debezium"),
+                 config=load_config(demo / "cdc-preflight.toml"),
+                 facts_sha256=facts_sha256(demo / "facts.json"))
+Path(sys.argv[2]).write_bytes(render_pdf(report))
+"""
+
+
+@pytest.mark.slow
+def test_demo_pdf_does_not_depend_on_the_host_fonts(
+    demo: tuple[Report, Path], tmp_path: Path
+) -> None:
+    """Rendered where fontconfig knows no font at all, the demo PDF is the same file: every
+    glyph comes from the packaged fonts, so installing a font package changes nothing."""
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+        f"<fontconfig><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
+    )
+    bare = tmp_path / "bare.pdf"
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, "-c", _RENDER_DEMO, str(DEMO), str(bare)],
+        check=True,
+        env=env,
+        cwd=root,
+        capture_output=True,
+    )
+    _, path = demo
+    assert bare.read_bytes() == path.read_bytes()
+    fonts = _fonts(path)
+    assert fonts and all("cdc-preflight" in name for name in fonts), fonts
+
+
+def _fonts(path: Path) -> list[str]:
+    pdffonts = shutil.which("pdffonts")
+    if pdffonts is None:
+        pytest.skip("poppler-utils (pdffonts) is not installed")
+    lines = subprocess.run(
+        [pdffonts, str(path)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    return [line.split()[0] for line in lines]
