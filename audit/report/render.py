@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
+from pydantic import TypeAdapter
 
 from audit.report import remediation, tables_csv
 from audit.report.css import inline_custom_properties
 from audit.report.environment import environment
-from audit.report.model import Report
+from audit.report.inventory import InventoryTable
+from audit.report.model import Report, ReportFinding
 from audit.report.view import Medium, context, target_label
 
 HTML_TEMPLATE = "report.html.j2"
@@ -26,6 +29,8 @@ STYLESHEETS: dict[Medium, tuple[str, ...]] = {
 }
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_FINDINGS = TypeAdapter(list[ReportFinding])
+_TABLE_ROWS = TypeAdapter(list[InventoryTable])
 
 
 def render_json(report: Report) -> str:
@@ -37,6 +42,48 @@ def render_json_bytes(report: Report) -> bytes:
     """:func:`render_json` encoded, made as bytes: on 50,000 tables the document is 60 MB, and
     text then bytes would hold it three times over."""
     return report.__pydantic_serializer__.to_json(report, indent=2) + b"\n"
+
+
+def render_json_chunks(report: Report, rows_per_chunk: int = 2000) -> Iterator[bytes]:
+    """:func:`render_json_bytes` in pieces whose concatenation is the same bytes: the document
+    without its findings and table rows, split where they go, and those ``rows_per_chunk`` at
+    a time.
+
+    Written straight to a file, the 60 MB document on 50,000 tables is never held whole (nor the
+    serializer's buffer of twice that). Each batch is serialized as a list, two-space indented
+    like the whole document, then indented to sit at its depth: JSON strings hold no raw
+    newline, so every newline is a line break of the layout."""
+    inventory = report.inventory
+    parts: list[tuple[bytes, int, Sequence[object], TypeAdapter[Any]]] = [
+        (b'\n  "findings": []', 1, report.findings, _FINDINGS),
+        (b'\n  "inventory": {\n    "tables": []', 2, inventory.tables or [], _TABLE_ROWS),
+    ]
+    streamed = [part for part in parts if part[2]]  # an empty list stays in the frame: "[]"
+    frame = render_json_bytes(
+        report.model_copy(
+            update={
+                "findings": [],
+                "inventory": inventory.model_copy(update={"tables": []})
+                if inventory.tables
+                else inventory,
+            }
+        )
+    )
+    if any(frame.count(marker) != 1 for marker, *_ in streamed):  # the layout changed
+        yield render_json_bytes(report)
+        return
+    done = 0
+    for marker, depth, rows, adapter in sorted(streamed, key=lambda s: frame.index(s[0])):
+        split = frame.index(marker) + len(marker) - 1  # just before the "]"
+        yield frame[done:split]
+        indent = b"\n" + b"  " * depth
+        for start in range(0, len(rows), rows_per_chunk):
+            batch = adapter.dump_json(rows[start : start + rows_per_chunk], indent=2)
+            # "[\n  {...},\n  {...}\n]" -> ",\n    {...},\n    {...}" (the first without ",")
+            yield (b"," if start else b"") + batch[1:-2].replace(b"\n", indent)
+        yield indent
+        done = split
+    yield frame[done:]
 
 
 def render_html(report: Report, template_dir: Path | None = None) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from report_factory import build, finding
 
+from audit.files import write_atomic_chunks
 from audit.remedy import ChangeWindow, Fix, Step, StepKind
 from audit.report import (
     FORMATS,
@@ -18,6 +20,7 @@ from audit.report import (
     render_remediation_sql,
     write_reports,
 )
+from audit.report.render import render_json_bytes, render_json_chunks
 
 
 def test_writes_each_format_and_the_files_to_act_on(tmp_path: Path, small_report: Report) -> None:
@@ -96,3 +99,47 @@ def test_template_error_writes_nothing(tmp_path: Path, small_report: Report) -> 
     with pytest.raises(Exception, match="missing"):
         write_reports(small_report, out, ["json", "md"], template_dir=templates)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("rows_per_chunk", [1, 2, 1000])
+def test_json_in_chunks_is_the_document_byte_for_byte(
+    small_report: Report, rows_per_chunk: int
+) -> None:
+    rows, findings = len(small_report.inventory.tables or []), len(small_report.findings)
+    assert rows >= 3 and findings >= 3
+    chunks = list(render_json_chunks(small_report, rows_per_chunk))
+    assert b"".join(chunks) == render_json_bytes(small_report)
+    # findings and table rows come in batches, between the pieces of the rest of the document
+    batches = -(-rows // rows_per_chunk) + -(-findings // rows_per_chunk)
+    assert len(chunks) == batches + 5
+
+
+def test_json_without_findings_or_table_rows(small_report: Report) -> None:
+    for tables in (None, []):
+        inventory = small_report.inventory.model_copy(update={"tables": tables})
+        for findings in ([], small_report.findings):
+            report = small_report.model_copy(update={"inventory": inventory, "findings": findings})
+            assert b"".join(render_json_chunks(report, 2)) == render_json_bytes(report)
+    empty = small_report.model_copy(
+        update={
+            "inventory": small_report.inventory.model_copy(update={"tables": []}),
+            "findings": [],
+        }
+    )
+    assert len(list(render_json_chunks(empty))) == 1
+
+
+def test_a_document_failing_halfway_leaves_the_earlier_file(tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    path.write_bytes(b"earlier")
+
+    def chunks() -> Iterator[bytes]:
+        yield b"half of a new "
+        raise RuntimeError("serializer failed")
+
+    with pytest.raises(RuntimeError, match="serializer failed"):
+        write_atomic_chunks(path, chunks())
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+    assert path.read_bytes() == b"earlier"
+    write_atomic_chunks(path, iter([b"a ", b"new ", b"one"]))
+    assert path.read_bytes() == b"a new one"
