@@ -271,9 +271,7 @@ def _tables(facts: Facts, estimates: Estimates | None) -> list[InventoryTable]:
         if events is None and changes_known and logged:
             events = 0.0
         wal = extra.get(name)
-        # every value comes from the validated facts and estimates, typed as the row declares
-        # them (tests/report/test_report_inventory.py checks): 50,000 rows skip a second check
-        row = InventoryTable.model_construct(
+        row = InventoryTable(
             name=name,
             kind=table.kind.value,
             parent=table.parent,

@@ -186,17 +186,3 @@ def test_slots_and_publications_render_and_empty_families_say_so() -> None:
     assert "No replication slots." in empty
     assert "Publications were not collected." in empty
     assert "Settings were not collected" in empty
-
-
-def test_table_rows_hold_what_validating_them_would() -> None:
-    """Rows are built without a second validation: each must hold what its validated copy
-    holds, value and type (an int where a float is declared renders as ``1``, not ``1.0``)."""
-    the_facts = sample_facts()
-    extra = table("public.stats_only", reltuples=None, n_live_tup=7, heap_bytes=None)
-    the_facts = the_facts.model_copy(update={"tables": [*(the_facts.tables or []), extra]})
-    inventory = build_inventory(the_facts, realistic_estimates())
-    assert inventory.tables
-    for row in inventory.tables:
-        validated = type(row).model_validate(dict(row))
-        assert [(k, type(v), v) for k, v in validated] == [(k, type(v), v) for k, v in row]
-        assert validated.model_fields_set == row.model_fields_set
