@@ -352,13 +352,9 @@ def wal_estimates(facts: Facts, options: EstimateOptions) -> WalResult:
             "recommended identities subtract the predicted saving from it"
         )
     changes = [
-        IdentityChange(
-            table=t.qualified_name,
-            from_identity=t.replica_identity.value,
-            to=oh.recommended_identity(t).value,
-        )
+        IdentityChange(table=t.qualified_name, from_identity=t.replica_identity.value, to=to.value)
         for t in facts.tables or []
-        if oh.recommended_identity(t) is not t.replica_identity and not t.unlogged
+        if not t.unlogged and (to := oh.recommended_identity(t)) is not t.replica_identity
     ]
     cross_check = None
     if facts.walinspect is not None:

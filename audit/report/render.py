@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,9 @@ STYLESHEETS: dict[Medium, tuple[str, ...]] = {
 }
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_CONTEXTS: ContextVar[dict[tuple[int, Medium], tuple[Report, dict[str, Any]]] | None] = ContextVar(
+    "shared_contexts", default=None
+)
 _FINDINGS = TypeAdapter(list[ReportFinding])
 _TABLE_ROWS = TypeAdapter(list[InventoryTable])
 
@@ -94,7 +98,7 @@ def render_html(report: Report, template_dir: Path | None = None) -> str:
 def render_markdown(report: Report, template_dir: Path | None = None) -> str:
     """A short summary to paste into a ticket."""
     template = environment(template_dir).get_template(MARKDOWN_TEMPLATE)
-    text = template.render(context(report, "html"))
+    text = template.render(_context(report, "html"))
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"
 
 
@@ -137,7 +141,29 @@ def _render_page(report: Report, medium: Medium, template_dir: Path | None) -> s
     env = environment(template_dir)
     css = _stylesheet(env, medium)
     template = env.get_template(HTML_TEMPLATE)
-    return template.render(context(report, medium), stylesheet=Markup(css))
+    return template.render(_context(report, medium), stylesheet=Markup(css))
+
+
+@contextmanager
+def shared_contexts() -> Iterator[None]:
+    """Within it, the view context of a report for a medium is made once and shared by the
+    documents rendered from it (report.html and report.md read the same one); outside it, each
+    rendering makes its own."""
+    token = _CONTEXTS.set({})
+    try:
+        yield
+    finally:
+        _CONTEXTS.reset(token)
+
+
+def _context(report: Report, medium: Medium) -> dict[str, Any]:
+    shared = _CONTEXTS.get()
+    if shared is None:
+        return context(report, medium)
+    key = (id(report), medium)  # the entry holds the report: its id is not reused meanwhile
+    if key not in shared:
+        shared[key] = (report, context(report, medium))
+    return shared[key][1]
 
 
 def _stylesheet(env: jinja2.Environment, medium: Medium) -> str:

@@ -28,6 +28,7 @@ from audit.report.render import (
     render_pdf,
     render_remediation_aws,
     render_remediation_sql,
+    shared_contexts,
 )
 
 FORMATS = ("html", "pdf", "json", "md")
@@ -81,7 +82,8 @@ def write_reports(
         "sql": lambda: render_remediation_sql(report).encode(),
     }
     chosen = output_formats(formats)
-    rendered = {fmt: renderers[fmt]() for fmt in chosen if fmt != "json"}
+    with shared_contexts():  # html and md read one view context
+        rendered = {fmt: renderers[fmt]() for fmt in chosen if fmt != "json"}
     script = render_remediation_aws(report) if "sql" in chosen else None
     if script is not None:
         rendered["aws"] = script.encode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from report_factory import build, finding
@@ -13,14 +14,17 @@ from audit.remedy import ChangeWindow, Fix, Step, StepKind
 from audit.report import (
     FORMATS,
     Report,
+    render,
     render_csv,
     render_html,
     render_json,
     render_markdown,
     render_remediation_sql,
+    view,
     write_reports,
 )
-from audit.report.render import render_json_bytes, render_json_chunks
+from audit.report.render import render_json_bytes, render_json_chunks, shared_contexts
+from audit.report.view import Medium
 
 
 def test_writes_each_format_and_the_files_to_act_on(tmp_path: Path, small_report: Report) -> None:
@@ -143,3 +147,24 @@ def test_a_document_failing_halfway_leaves_the_earlier_file(tmp_path: Path) -> N
     assert path.read_bytes() == b"earlier"
     write_atomic_chunks(path, iter([b"a ", b"new ", b"one"]))
     assert path.read_bytes() == b"a new one"
+
+
+def test_html_and_markdown_share_one_view_context_only_where_asked(
+    small_report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    html, md = render_html(small_report), render_markdown(small_report)
+    made: list[tuple[int, str]] = []
+
+    def counted(report: Report, medium: Medium) -> dict[str, Any]:
+        made.append((id(report), medium))
+        return view.context(report, medium)
+
+    monkeypatch.setattr(render, "context", counted)
+    with shared_contexts():
+        assert (render_html(small_report), render_markdown(small_report)) == (html, md)
+        other = small_report.model_copy(update={"title": "Another"})
+        assert "Another" in render_html(other)
+    assert made == [(id(small_report), "html"), (id(other), "html")]
+    render_html(small_report)
+    render_html(small_report)
+    assert len(made) == 4  # outside, each rendering makes its own
