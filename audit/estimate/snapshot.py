@@ -190,7 +190,7 @@ def catch_up_seconds(
 
 @dataclass(frozen=True)
 class Copies:
-    """Every table's copy time, one array element per table (in ``Plan.tables`` order)."""
+    """Every table's copy time, one array element per table, in the order of the plan's tables."""
 
     low: Floats
     expected: Floats
