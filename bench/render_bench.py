@@ -209,7 +209,7 @@ def _steps(facts_path: Path) -> list[tuple[str, Callable[[], Any]]]:
     from audit.parameters import audit_parameters
     from audit.pipeline import apply_waivers, selected_rules
     from audit.report.model import build_report
-    from audit.report.render import render_json_bytes
+    from audit.report.render import render_json_chunks
     from audit.scope import apply_scope
 
     profile, config = get_profile("debezium"), AuditConfig()
@@ -249,7 +249,7 @@ def _steps(facts_path: Path) -> list[tuple[str, Callable[[], Any]]]:
         ).model_copy(update={"scope": state["scope"].as_dict()})
 
     renders: dict[str, Callable[[Any], Any]] = {
-        "json": render_json_bytes,
+        "json": lambda report: sum(len(c) for c in render_json_chunks(report)),  # as written
         "html": r.render_html,
         "md": r.render_markdown,
         "csv": r.render_csv,

@@ -42,6 +42,9 @@ def table_row_changes(sampling: Sampling, tables: Iterable[str]) -> int | None:
     """Rows changed in ``tables`` over the window; None when row changes were not sampled."""
     if "row_changes" not in sampling.methods:
         return None
+    deltas = sampling.table_deltas
     return sum(
-        sum(sampling.table_deltas.get(name, {}).get(c, 0) for c in ROW_COUNTERS) for name in tables
+        sum(delta.get(c, 0) for c in ROW_COUNTERS)
+        for name in tables
+        if (delta := deltas.get(name)) is not None
     )

@@ -8,7 +8,7 @@ from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts, Table
 from audit.remedy import ChangeWindow, Fix, note, sql
 from rules._identity import identity_fix, identity_problem
-from rules._partitions import leaves_by_subject, partition_count
+from rules._partitions import leaves_of, partition_count
 from rules._stats import counters_off
 from rules._units import fmt_count
 
@@ -68,7 +68,7 @@ def table_without_replica_identity(facts: Facts, ctx: RuleContext) -> Iterator[F
     stats_reset = facts.server.stats_reset if facts.server else None
     since = "since statistics reset" + (f" ({stats_reset:%Y-%m-%d})" if stats_reset else "")
     blind = counters_off(facts)
-    for subject, group in leaves_by_subject(tables).items():
+    for subject, group in leaves_of(facts).items():
         failing = [(t, problem) for t in group if (problem := identity_problem(t)) is not None]
         if not failing:
             continue

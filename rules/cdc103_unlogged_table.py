@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
 from audit.remedy import ChangeWindow, Fix, sql
-from rules._partitions import leaves_by_subject
+from rules._partitions import leaves_of
 from rules._units import fmt_bytes
 
 
@@ -41,7 +41,7 @@ def unlogged_table(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-LOGGED-UNLOGGED
     - https://www.postgresql.org/docs/current/logical-replication-restrictions.html
     """
-    for subject, group in leaves_by_subject(facts.tables or []).items():
+    for subject, group in leaves_of(facts).items():
         unlogged = [t for t in group if t.unlogged]
         if not unlogged:
             continue

@@ -16,7 +16,7 @@ from audit.engine import (
 )
 from audit.facts import Facts, ReplicaIdentity
 from audit.remedy import ChangeWindow, Fix, note, sql
-from rules._partitions import leaves_by_subject
+from rules._partitions import leaves_of
 from rules._stats import COUNTERS_OFF, counters_off
 from rules._units import MIB, fmt_bytes, fmt_count
 
@@ -66,7 +66,7 @@ def unchanged_toast_placeholders(facts: Facts, ctx: RuleContext) -> Iterator[Fin
     min_toast = ctx.options_for(Options).min_toast_bytes
     if counters_off(facts) and any((t.toast_bytes or 0) >= min_toast for t in facts.tables or []):
         raise NotEvaluated(COUNTERS_OFF)
-    for subject, group in leaves_by_subject(facts.tables or []).items():
+    for subject, group in leaves_of(facts).items():
         hit = [
             t
             for t in group

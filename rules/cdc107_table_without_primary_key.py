@@ -8,7 +8,7 @@ from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts, Table
 from audit.remedy import ChangeWindow, Fix, Step, sql
 from rules._identity import identity_problem
-from rules._partitions import leaves_by_subject
+from rules._partitions import leaves_of
 from rules._stats import counters_off
 
 
@@ -46,7 +46,7 @@ def table_without_primary_key(facts: Facts, ctx: RuleContext) -> Iterator[Findin
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-incremental-snapshots
     - https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT-USING-INDEX
     """
-    for subject, group in leaves_by_subject(facts.tables or []).items():
+    for subject, group in leaves_of(facts).items():
         keyless = [t for t in group if not t.has_primary_key and identity_problem(t) is None]
         if not keyless:
             continue

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts
 from audit.remedy import Fix, Step, StepKind, note
-from rules._partitions import leaves_by_subject
+from rules._partitions import leaves_of
 
 # Extension types Debezium's PostgreSQL connector maps itself (its data type mappings).
 DEBEZIUM_KNOWN_EXTENSION_TYPES = frozenset(
@@ -79,7 +79,7 @@ def special_data_types(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     tables = facts.tables or []
     if tables and all(t.special_columns is None for t in tables):
         raise NotEvaluated("column types were not collected")
-    for subject, group in leaves_by_subject(tables).items():
+    for subject, group in leaves_of(facts).items():
         columns: dict[str, str] = {}
         for table in group:
             for column in table.special_columns or []:

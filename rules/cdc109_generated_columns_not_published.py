@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from audit.engine import Finding, NotEvaluated, RuleContext, Severity, rule
 from audit.facts import Facts, Table
 from audit.facts.models import Publication
 from audit.remedy import ChangeWindow, Fix, note, sql
-from rules._partitions import leaves_by_subject
+from rules._partitions import leaves_of
 from rules._publications import publishes
 from rules._sql import quote_ident
 
@@ -53,7 +53,7 @@ def generated_columns_not_published(facts: Facts, ctx: RuleContext) -> Iterator[
         raise NotEvaluated("generated columns were not collected")
     by_name = {t.qualified_name: t for t in tables}
     modern = facts.server.major >= FIRST_MAJOR_PUBLISHING
-    for subject, group in leaves_by_subject(tables).items():
+    for subject, group in leaves_of(facts).items():
         columns = sorted({c for t in group for c in t.generated_columns or []})
         if not columns:
             continue
@@ -101,7 +101,9 @@ def generated_columns_not_published(facts: Facts, ctx: RuleContext) -> Iterator[
         )
 
 
-def _sends(publication: Publication, group: list[Table], columns: list[str], modern: bool) -> bool:
+def _sends(
+    publication: Publication, group: Sequence[Table], columns: list[str], modern: bool
+) -> bool:
     if not modern:
         return False
     if publication.generated_columns == "s":

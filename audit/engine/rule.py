@@ -36,10 +36,13 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return _SEVERITY_RANKS[self]
 
     def at_least(self, other: Severity) -> bool:
         return self.rank <= other.rank
+
+
+_SEVERITY_RANKS = {severity: i for i, severity in enumerate(Severity)}  # sorts ask it often
 
 
 class Family(StrEnum):

@@ -14,36 +14,41 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
-import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the test extras
+import numpy as np
+import numpy.typing as npt
 
 from audit.estimate.model import WalRate
 from audit.estimate.wal_model import ModelledWal
 from audit.facts import Facts, WalSample
 from audit.facts.lsn import parse_lsn
 
+Floats = npt.NDArray[np.float64]
 
-def _interval_rates(samples: Sequence[WalSample], field: str) -> pd.Series:
+
+def _interval_rates(samples: Sequence[WalSample], field: str) -> Floats:
+    """Bytes per second between consecutive samples that have ``field`` (intervals of no
+    time, or where the counter went back, left out)."""
     points = [
         (s.at, parse_lsn(s.lsn) if field == "lsn" and s.lsn else getattr(s, field)) for s in samples
     ]
-    frame = pd.DataFrame(
-        [(at, value) for at, value in points if value is not None], columns=["at", "value"]
-    )
-    if len(frame) < 2:
-        return pd.Series(dtype="float64")
-    seconds = frame["at"].diff().dt.total_seconds()
-    delta = frame["value"].astype("float64").diff()
-    rates = (delta / seconds)[(seconds > 0) & (delta >= 0)]
-    return rates.dropna()
+    usable = [(at, value) for at, value in points if value is not None]
+    if len(usable) < 2:
+        return np.array([], dtype=np.float64)
+    seconds = np.array([(b[0] - a[0]).total_seconds() for a, b in pairwise(usable)])
+    delta = np.diff(np.array([float(value) for _, value in usable]))
+    kept = (seconds > 0) & (delta >= 0)
+    rates: Floats = delta[kept] / seconds[kept]
+    return rates
 
 
-def _summary(rates: pd.Series) -> dict[str, float]:
-    quantiles = rates.quantile([0.5, 0.95])
+def _summary(rates: Floats) -> dict[str, float]:
+    p50, p95 = np.quantile(rates, [0.5, 0.95])  # linear interpolation between the order stats
     return {
-        "p50": float(quantiles.loc[0.5]),
-        "p95": float(quantiles.loc[0.95]),
+        "p50": float(p50),
+        "p95": float(p95),
         "max": float(rates.max()),
         "mean": float(rates.mean()),
     }
@@ -106,7 +111,7 @@ def current_wal_rate(facts: Facts, modelled: ModelledWal | None) -> WalRate:
         ("wal_bytes", "pg_stat_wal", "pg_stat_wal.wal_bytes deltas between samples"),
     ):
         rates = _interval_rates(samples, field)
-        if rates.empty:
+        if len(rates) == 0:
             continue
         summary = _summary(rates)
         window = _window_mean(samples, field)
@@ -158,7 +163,7 @@ def _cloudwatch(facts: Facts) -> WalRate | None:
     series = facts.aws.series("TransactionLogsGeneration") if facts.aws else None
     if series is None or len(series.points) == 0:
         return None
-    values = pd.Series([float(v) for _, v in series.points], dtype="float64")
+    values = np.array([float(v) for _, v in series.points], dtype=np.float64)
     summary = _summary(values)
     return WalRate(
         method="cloudwatch",

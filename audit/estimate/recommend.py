@@ -63,13 +63,15 @@ FIRST_MAJOR_SEPARATE_SENDERS = 12
 
 def chunk_size(facts: Facts, widths: Mapping[str, RowWidths]) -> ConnectorSetting:
     tables, _ = snapshot_tables(facts)
-    sized = [
-        (t.heap_bytes or 0, widths[t.qualified_name]) for t in tables if t.qualified_name in widths
-    ]
-    if not sized:
+    largest: list[RowWidths] = []  # of the 5 largest tables with a known width
+    for table in sorted(tables, key=lambda t: t.heap_bytes or 0, reverse=True):
+        if table.qualified_name in widths:
+            largest.append(widths[table.qualified_name])
+            if len(largest) == 5:
+                break
+    if not largest:
         return ConnectorSetting.unavailable("no table with a known row width")
-    largest = sorted(sized, key=lambda x: x[0], reverse=True)[:5]
-    widest = max(w.flat_bytes.expected for _, w in largest)
+    widest = max(w.flat_bytes.expected for w in largest)
     rows = CHUNK_TARGET_BYTES / max(widest, 1.0)
     value = int(min(CHUNK_MAX, max(CHUNK_MIN, 2 ** math.floor(math.log2(max(rows, 1))))))
     return ConnectorSetting(

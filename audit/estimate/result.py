@@ -36,10 +36,11 @@ class Range:
         return math.inf if value is None else value
 
     def __post_init__(self) -> None:
-        for name in ("low", "expected", "high"):  # floats, as the validator would make them
-            value = getattr(self, name)
-            if type(value) is not float:
-                object.__setattr__(self, name, math.inf if value is None else float(value))
+        if not type(self.low) is type(self.expected) is type(self.high) is float:
+            for name in ("low", "expected", "high"):  # floats, as the validator would make them
+                value = getattr(self, name)
+                if type(value) is not float:
+                    object.__setattr__(self, name, math.inf if value is None else float(value))
         if not self.low <= self.expected <= self.high:
             raise ValueError(f"range out of order: {self.low}, {self.expected}, {self.high}")
 

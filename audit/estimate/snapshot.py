@@ -18,6 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from audit.engine.profile import Profile
 from audit.estimate import defaults as d
 from audit.estimate.model import Snapshot, SnapshotAlternative, SnapshotTable
@@ -33,6 +36,7 @@ from audit.facts.capacity import ReadProbe, ReadProbeTable
 PROBE_TIME_SPREAD = ((50, (0.75, 1.35 * 1.3)), (20, (0.7, 1.45 * 1.3)), (1, (0.6, 1.8 * 1.3)))
 PER_TABLE_LIMIT = 10
 INF = math.inf
+Floats = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -41,14 +45,6 @@ class ReadRate:
     bytes_per_s: Range
     source: str
     inputs: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class TableCopy:
-    name: str
-    rows: float
-    bytes: float
-    seconds: Range
 
 
 def snapshot_tables(facts: Facts) -> tuple[list[Table], list[str]]:
@@ -115,24 +111,35 @@ def database_read_rate(probe: ReadProbe | None, tables: Mapping[str, Table]) -> 
     )
 
 
-def _seconds(rows: float, size: float, rates: Sequence[tuple[Range, Range]]) -> Range:
-    """The slowest stage: for each (rows/s, bytes/s) pair, the larger of rows and bytes time."""
+def _stage_seconds(
+    rows: Floats, size: Floats, rates: Sequence[tuple[Range, Range]]
+) -> tuple[Floats, Floats, Floats]:
+    """Per table, the slowest stage: for each (rows/s, bytes/s) pair, the larger of rows and
+    bytes time; low, expected and high (element-wise float64, the same IEEE operations as one
+    table at a time)."""
 
-    def at(pick: int) -> float:
-        worst = 0.0
+    def at(pick: int) -> Floats:
+        worst = np.zeros(len(rows))
         for row_rate, byte_rate in rates:
             r = (row_rate.high, row_rate.expected, row_rate.low)[pick]
             b = (byte_rate.high, byte_rate.expected, byte_rate.low)[pick]
-            worst = max(worst, rows / r if r > 0 else INF, size / b if b > 0 else INF)
+            worst = np.maximum(worst, rows / r if r > 0 else np.full(len(rows), INF))
+            worst = np.maximum(worst, size / b if b > 0 else np.full(len(rows), INF))
         return worst
 
-    return Range(at(0), at(1), at(2))
+    return at(0), at(1), at(2)
 
 
 def _makespan(durations: Sequence[float], workers: int) -> float:
     """Longest-processing-time-first schedule of whole tables on ``workers`` workers."""
-    loads = [0.0] * max(workers, 1)
-    for duration in sorted(durations, reverse=True):
+    ordered = sorted(durations, reverse=True)
+    if workers <= 1:  # one worker copies them one after the other (the same additions)
+        total = 0.0
+        for duration in ordered:
+            total += duration
+        return total
+    loads = [0.0] * workers
+    for duration in ordered:
         least = heapq.heappop(loads)
         heapq.heappush(loads, least + duration)
     return max(loads)
@@ -182,53 +189,91 @@ def catch_up_seconds(
 
 
 @dataclass(frozen=True)
+class Copies:
+    """Every table's copy time, one array element per table, in the order of the plan's tables."""
+
+    low: Floats
+    expected: Floats
+    high: Floats
+
+    def at(self, index: int) -> Range:
+        return Range(float(self.low[index]), float(self.expected[index]), float(self.high[index]))
+
+
 class Plan:
-    """What a snapshot copies and how fast each stage goes."""
+    """What a snapshot copies and how fast each stage goes.
 
-    tables: list[Table]
-    rates: list[tuple[Range, Range]]  # (rows/s, bytes/s): database first, then consumer
-    workers: int
-    chunk: int
+    Rows, bytes and the per-table copy times are computed once, for all tables at once; the
+    incremental mode adds its watermark round trips to the same base times."""
 
-    def copies(self, incremental: bool) -> list[TableCopy]:
-        result = []
-        for table in self.tables:
-            rows = row_count(table) or 0.0
-            size = float((table.heap_bytes or 0) + (table.toast_bytes or 0))
-            seconds = _seconds(rows, size, self.rates)
-            if incremental:
-                chunks = math.ceil(rows / self.chunk) if rows else 0
-                seconds = seconds + d.INCREMENTAL_WINDOW_SECONDS.scale(chunks)
-            result.append(TableCopy(table.qualified_name, rows, size, seconds))
-        return result
-
-    def total(self, items: list[TableCopy], workers: int) -> Range:
-        low = _makespan([c.seconds.low for c in items], workers)
-        expected = _makespan([c.seconds.expected for c in items], workers)
+    def __init__(
+        self,
+        tables: list[Table],
+        rates: list[tuple[Range, Range]],  # (rows/s, bytes/s): database first, then consumer
+        workers: int,
+        chunk: int,
+    ) -> None:
+        self.names = [t.qualified_name for t in tables]
+        self.row_list = [row_count(t) or 0.0 for t in tables]
+        self.byte_list = [float((t.heap_bytes or 0) + (t.toast_bytes or 0)) for t in tables]
+        self.rows = np.array(self.row_list, dtype=np.float64)
+        self.bytes = np.array(self.byte_list, dtype=np.float64)
+        self.rates = rates
+        self.workers = workers
+        self.chunk = chunk
+        self._base = Copies(*_stage_seconds(self.rows, self.bytes, rates))
         # high end: the database side does not scale past one connection
-        db_only = sum(_seconds(c.rows, c.bytes, self.rates[:1]).high for c in items)
-        high = max(_makespan([c.seconds.high for c in items], workers), db_only)
+        self._db_only = sum(_stage_seconds(self.rows, self.bytes, rates[:1])[2].tolist())
+
+    def copies(self, incremental: bool) -> Copies:
+        if not incremental:
+            return self._base
+        chunks = np.ceil(self.rows / self.chunk)
+        window = d.INCREMENTAL_WINDOW_SECONDS
+        return Copies(
+            self._base.low + window.low * chunks,
+            self._base.expected + window.expected * chunks,
+            self._base.high + window.high * chunks,
+        )
+
+    def total(self, items: Copies, workers: int) -> Range:
+        low = _makespan(items.low.tolist(), workers)
+        expected = _makespan(items.expected.tolist(), workers)
+        high = max(_makespan(items.high.tolist(), workers), self._db_only)
         return Range(low, max(low, expected), max(low, expected, high))
 
-    def hold(self, mode: str, items: list[TableCopy], seconds: Range) -> tuple[Range, str]:
+    def longest(self, items: Copies, count: int) -> list[SnapshotTable]:
+        """The ``count`` longest copies, longest first (ties in table order)."""
+        order = np.argsort(-items.expected, kind="stable")[:count].tolist()
+        return [
+            SnapshotTable(
+                table=self.names[i],
+                rows=self.row_list[i],
+                heap_toast_bytes=self.byte_list[i],
+                seconds=items.at(i),
+            )
+            for i in order
+        ]
+
+    def hold(self, mode: str, items: Copies, seconds: Range) -> tuple[Range, str]:
         """How long the slot holds WAL while the copy runs, and why."""
         if mode == "debezium_incremental":
-            longest_chunk = max(
-                (
-                    _seconds(float(self.chunk), c.bytes / c.rows * self.chunk, self.rates)
-                    for c in items
-                    if c.rows
-                ),
-                key=lambda r: r.high,
-                default=Range.exact(0.0),
-            )
+            longest_chunk = Range.exact(0.0)
+            counted = self.rows != 0
+            if counted.any():
+                rows = self.rows[counted]
+                chunk_bytes = self.bytes[counted] / rows * self.chunk
+                chunk = Copies(
+                    *_stage_seconds(np.full(len(rows), float(self.chunk)), chunk_bytes, self.rates)
+                )
+                longest_chunk = chunk.at(int(np.argmax(chunk.high)))
             return longest_chunk + Range.exact(d.OFFSET_FLUSH_SECONDS), (
                 "incremental snapshot: streaming continues, the slot advances with each offset "
                 f"commit (offset.flush.interval.ms = {d.OFFSET_FLUSH_SECONDS:g} s): WAL is held "
                 "for about one flush interval plus one chunk"
             )
         if mode == "native_table_sync":
-            return max(items, key=lambda c: c.seconds.expected).seconds, (
+            return items.at(int(np.argmax(items.expected))), (
                 "native table sync: each table's sync slot holds WAL while that table is "
                 "copied; the longest table sets the WAL held"
             )
@@ -320,8 +365,8 @@ def snapshot_estimate(
     hold, hold_note = plan.hold(mode, items, seconds)
     inputs: dict[str, Any] = {
         "tables": len(tables),
-        "rows": sum(c.rows for c in items),
-        "bytes (heap + TOAST)": sum(c.bytes for c in items),
+        "rows": sum(plan.row_list),
+        "bytes (heap + TOAST)": sum(plan.byte_list),
         "workers": workers,
         "database read": {
             "source": read.source,
@@ -354,10 +399,7 @@ def snapshot_estimate(
         )
     if unknown:
         assumptions.append("size unknown, left out: " + ", ".join(unknown))
-    per_table = [
-        SnapshotTable(table=c.name, rows=c.rows, heap_toast_bytes=c.bytes, seconds=c.seconds)
-        for c in sorted(items, key=lambda c: c.seconds.expected, reverse=True)[:PER_TABLE_LIMIT]
-    ]
+    per_table = plan.longest(items, PER_TABLE_LIMIT)
     retention = _retention(
         inputs,
         assumptions,
@@ -381,7 +423,7 @@ def snapshot_estimate(
         assumptions=assumptions,
         mode=mode,
         tables=len(tables),
-        heap_toast_bytes=sum(c.bytes for c in items),
+        heap_toast_bytes=sum(plan.byte_list),
         workers=workers,
         seconds=seconds,
         per_table=per_table,

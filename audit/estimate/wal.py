@@ -14,7 +14,7 @@ rate x (1 + ratio):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from audit.estimate import overhead as oh
@@ -47,24 +47,46 @@ class WalResult:
     logical_rate: Range | None
     logical_p95: float | None
     recommended_rate: Range | None
-    widths: dict[str, RowWidths]
+    widths: Mapping[str, RowWidths]
     window_seconds: float | None
 
 
-def table_widths(facts: Facts, options: EstimateOptions) -> dict[str, RowWidths]:
-    probes: dict[str, ReadProbeTable] = {
-        p.table: p for p in (facts.read_probe.tables if facts.read_probe else [])
-    }
-    inserted = oh.wal_insert_tuple_lengths(facts.walinspect) if facts.walinspect else {}
-    result: dict[str, RowWidths] = {}
-    for table in facts.tables or []:
-        name = table.qualified_name
-        widths = row_widths(
-            table, probes.get(name), options.row_widths.get(name), inserted.get(name)
-        )
-        if widths is not None:
-            result[name] = widths
-    return result
+class TableWidths(Mapping[str, RowWidths]):
+    """Each table's row widths (:func:`~audit.estimate.widths.row_widths`), by qualified name;
+    tables with no width are absent.
+
+    A table's widths are worked out the first time they are asked for, then kept: the estimates
+    read those of the tables changed in the sampling window and of the few largest ones, not of
+    every table of a 50,000-table schema."""
+
+    def __init__(self, facts: Facts, options: EstimateOptions) -> None:
+        self._tables: dict[str, Table] = {t.qualified_name: t for t in facts.tables or []}
+        self._probes: dict[str, ReadProbeTable] = {
+            p.table: p for p in (facts.read_probe.tables if facts.read_probe else [])
+        }
+        self._inserted = oh.wal_insert_tuple_lengths(facts.walinspect) if facts.walinspect else {}
+        self._overrides = options.row_widths
+        self._known: dict[str, RowWidths | None] = {}
+
+    def __getitem__(self, name: str) -> RowWidths:
+        if name not in self._known:
+            table = self._tables[name]
+            self._known[name] = row_widths(
+                table,
+                self._probes.get(name),
+                self._overrides.get(name),
+                self._inserted.get(name),
+            )
+        widths = self._known[name]
+        if widths is None:
+            raise KeyError(name)
+        return widths
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._tables if name in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _fpi_share(facts: Facts) -> float | None:
@@ -159,29 +181,30 @@ def _per_table(
     tables: dict[str, Table] = {t.qualified_name: t for t in facts.tables or []}
     deltas = facts.sampling.table_deltas if facts.sampling else {}
     per_s = 1 / window if window else None
-    rows: list[WalTable] = []
+    extra: list[tuple[str, Table | None, Range, Range]] = []
     for name in sorted(set(current.per_table) | set(recommended.per_table)):
         table = tables.get(name)
         if oh.writes_no_wal(name, table):
             continue
         now = current.per_table.get(name, Range.exact(0.0)).scale(wb.PAGE_FACTOR)
         rec = recommended.per_table.get(name, Range.exact(0.0)).scale(wb.PAGE_FACTOR)
-        rows.append(
-            WalTable(
-                table=name,
-                replica_identity=table.replica_identity.value if table else None,
-                recommended_identity=oh.recommended_identity(table).value if table else None,
-                extra_bytes_per_s=now.scale(per_s) if per_s else None,
-                extra_bytes_per_s_recommended=rec.scale(per_s) if per_s else None,
-                extra_bytes_in_window=now,
-                ops_per_s={k: v * per_s for k, v in deltas[name].items()}
-                if name in deltas and per_s
-                else None,
-                widths=widths.get(name),
-            )
+        extra.append((name, table, now, rec))
+    extra.sort(key=lambda row: row[2].expected, reverse=True)
+    return [
+        WalTable(
+            table=name,
+            replica_identity=table.replica_identity.value if table else None,
+            recommended_identity=oh.recommended_identity(table).value if table else None,
+            extra_bytes_per_s=now.scale(per_s) if per_s else None,
+            extra_bytes_per_s_recommended=rec.scale(per_s) if per_s else None,
+            extra_bytes_in_window=now,
+            ops_per_s={k: v * per_s for k, v in deltas[name].items()}
+            if name in deltas and per_s
+            else None,
+            widths=widths.get(name),
         )
-    rows.sort(key=lambda r: r.extra_bytes_in_window.expected, reverse=True)
-    return rows[:PER_TABLE_LIMIT]
+        for name, table, now, rec in extra[:PER_TABLE_LIMIT]
+    ]
 
 
 @dataclass(frozen=True)
@@ -238,7 +261,7 @@ def _unavailable(
     current: WalRate,
     predictor: str,
     reason: str,
-    widths: dict[str, RowWidths],
+    widths: Mapping[str, RowWidths],
     window: float | None,
 ) -> WalResult:
     estimates = WalEstimates(
@@ -265,7 +288,7 @@ def _ratio_estimate(
 
 
 def wal_estimates(facts: Facts, options: EstimateOptions) -> WalResult:
-    widths = table_widths(facts, options)
+    widths = TableWidths(facts, options)
     window = rt.window_seconds(facts)
     rate = rt.current_wal_rate(facts, modelled_wal(facts, widths))
     if not rate.ok:
@@ -299,13 +322,9 @@ def wal_estimates(facts: Facts, options: EstimateOptions) -> WalResult:
             "recommended identities subtract the predicted saving from it"
         )
     changes = [
-        IdentityChange(
-            table=t.qualified_name,
-            from_identity=t.replica_identity.value,
-            to=oh.recommended_identity(t).value,
-        )
+        IdentityChange(table=t.qualified_name, from_identity=t.replica_identity.value, to=to.value)
         for t in facts.tables or []
-        if oh.recommended_identity(t) is not t.replica_identity and not t.unlogged
+        if not t.unlogged and (to := oh.recommended_identity(t)) is not t.replica_identity
     ]
     cross_check = None
     if facts.walinspect is not None:

@@ -30,7 +30,10 @@ class ChangeWindow(StrEnum):
     @property
     def rank(self) -> int:
         """Disruption: higher is more disruptive."""
-        return list(ChangeWindow).index(self)
+        return _WINDOW_RANKS[self]
+
+
+_WINDOW_RANKS = {window: i for i, window in enumerate(ChangeWindow)}
 
 
 class StepKind(StrEnum):

@@ -17,17 +17,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from audit.files import write_atomic
+from audit.files import write_atomic, write_atomic_chunks
 from audit.gc_pause import paused_gc
 from audit.report.model import Report
 from audit.report.render import (
     render_csv,
     render_html,
-    render_json_bytes,
+    render_json_chunks,
     render_markdown,
     render_pdf,
     render_remediation_aws,
     render_remediation_sql,
+    shared_contexts,
 )
 
 FORMATS = ("html", "pdf", "json", "md")
@@ -63,8 +64,9 @@ def write_reports(
 ) -> dict[str, Path]:
     """Render each format in ``formats`` and write it into ``out_dir``; return format -> path.
 
-    Every file is rendered before anything is written, so an unknown format or a template
-    error leaves the directory as it was. The result also names the companion files
+    Every file is rendered before any is put in place (report.json, the largest, as it is
+    written into a temporary file beside its place), so an unknown format or a template error
+    leaves the directory as it was. The result also names the companion files
     (``csv``, ``sql``, and ``aws`` for remediation-aws.sh when written).
     """
     unknown = [f for f in formats if f not in FORMATS + COMPANION_FORMATS]
@@ -73,7 +75,6 @@ def write_reports(
             f"unknown report format(s) {unknown}; choose from {list(FORMATS + COMPANION_FORMATS)}"
         )
     renderers: dict[str, Callable[[], bytes]] = {
-        "json": lambda: render_json_bytes(report),
         "html": lambda: render_html(report, template_dir).encode(),
         "pdf": lambda: render_pdf(report, template_dir),
         "md": lambda: render_markdown(report, template_dir).encode(),
@@ -81,14 +82,18 @@ def write_reports(
         "sql": lambda: render_remediation_sql(report).encode(),
     }
     chosen = output_formats(formats)
-    rendered = {fmt: renderers[fmt]() for fmt in chosen}
+    with shared_contexts():  # html and md read one view context
+        rendered = {fmt: renderers[fmt]() for fmt in chosen if fmt != "json"}
     script = render_remediation_aws(report) if "sql" in chosen else None
     if script is not None:
         rendered["aws"] = script.encode()
+    if "json" in chosen:  # rendered while written (60 MB on 50,000 tables), before the rest
+        write_atomic_chunks(out_dir / FILE_NAMES["json"], render_json_chunks(report))
     paths: dict[str, Path] = {}
-    for fmt, data in rendered.items():
+    for fmt in [*chosen, *(["aws"] if script is not None else [])]:
         path = out_dir / FILE_NAMES[fmt]
-        write_atomic(path, data)
+        if fmt != "json":
+            write_atomic(path, rendered.pop(fmt))  # each document freed once it is written
         paths[fmt] = path
     if "sql" in chosen and script is None:
         (out_dir / FILE_NAMES["aws"]).unlink(missing_ok=True)

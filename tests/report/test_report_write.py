@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from report_factory import build, finding
 
+from audit.files import write_atomic_chunks
 from audit.remedy import ChangeWindow, Fix, Step, StepKind
 from audit.report import (
     FORMATS,
     Report,
+    render,
     render_csv,
     render_html,
     render_json,
     render_markdown,
     render_remediation_sql,
+    view,
     write_reports,
 )
+from audit.report.render import render_json_bytes, render_json_chunks, shared_contexts
+from audit.report.view import Medium
 
 
 def test_writes_each_format_and_the_files_to_act_on(tmp_path: Path, small_report: Report) -> None:
@@ -96,3 +103,68 @@ def test_template_error_writes_nothing(tmp_path: Path, small_report: Report) -> 
     with pytest.raises(Exception, match="missing"):
         write_reports(small_report, out, ["json", "md"], template_dir=templates)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("rows_per_chunk", [1, 2, 1000])
+def test_json_in_chunks_is_the_document_byte_for_byte(
+    small_report: Report, rows_per_chunk: int
+) -> None:
+    rows, findings = len(small_report.inventory.tables or []), len(small_report.findings)
+    assert rows >= 3 and findings >= 3
+    chunks = list(render_json_chunks(small_report, rows_per_chunk))
+    assert b"".join(chunks) == render_json_bytes(small_report)
+    # findings and table rows come in batches, between the pieces of the rest of the document
+    batches = -(-rows // rows_per_chunk) + -(-findings // rows_per_chunk)
+    assert len(chunks) == batches + 5
+
+
+def test_json_without_findings_or_table_rows(small_report: Report) -> None:
+    for tables in (None, []):
+        inventory = small_report.inventory.model_copy(update={"tables": tables})
+        for findings in ([], small_report.findings):
+            report = small_report.model_copy(update={"inventory": inventory, "findings": findings})
+            assert b"".join(render_json_chunks(report, 2)) == render_json_bytes(report)
+    empty = small_report.model_copy(
+        update={
+            "inventory": small_report.inventory.model_copy(update={"tables": []}),
+            "findings": [],
+        }
+    )
+    assert len(list(render_json_chunks(empty))) == 1
+
+
+def test_a_document_failing_halfway_leaves_the_earlier_file(tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    path.write_bytes(b"earlier")
+
+    def chunks() -> Iterator[bytes]:
+        yield b"half of a new "
+        raise RuntimeError("serializer failed")
+
+    with pytest.raises(RuntimeError, match="serializer failed"):
+        write_atomic_chunks(path, chunks())
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+    assert path.read_bytes() == b"earlier"
+    write_atomic_chunks(path, iter([b"a ", b"new ", b"one"]))
+    assert path.read_bytes() == b"a new one"
+
+
+def test_html_and_markdown_share_one_view_context_only_where_asked(
+    small_report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    html, md = render_html(small_report), render_markdown(small_report)
+    made: list[tuple[int, str]] = []
+
+    def counted(report: Report, medium: Medium) -> dict[str, Any]:
+        made.append((id(report), medium))
+        return view.context(report, medium)
+
+    monkeypatch.setattr(render, "context", counted)
+    with shared_contexts():
+        assert (render_html(small_report), render_markdown(small_report)) == (html, md)
+        other = small_report.model_copy(update={"title": "Another"})
+        assert "Another" in render_html(other)
+    assert made == [(id(small_report), "html"), (id(other), "html")]
+    render_html(small_report)
+    render_html(small_report)
+    assert len(made) == 4  # outside, each rendering makes its own
