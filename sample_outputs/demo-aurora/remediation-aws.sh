@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # remediation-aws.sh: the AWS CLI and shell steps of a cdc-preflight remediation plan.
-# Target: 127.0.0.1:53187/shop
-# Report 59719d85b49b, facts collected 2026-12-02T05:14:10.829953+00:00
+# Target: 127.0.0.1:58641/shop
+# Report 69d213b598c2, facts collected 2026-12-02T06:36:14.603548+00:00
 #
 # Nothing runs by default: without --execute this script only prints the commands.
 # With --execute it asks before each one. Commands with placeholders (<...>) are never run:

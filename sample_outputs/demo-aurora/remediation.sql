@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:53187/shop
--- Report 59719d85b49b, facts collected 2026-12-02T05:14:10.829953+00:00, facts SHA-256 c388090c6b804d8421f7d982996aa85b68ae850e5767b5a3f863f7a1bdb8eae9
+-- Target: 127.0.0.1:58641/shop
+-- Report 69d213b598c2, facts collected 2026-12-02T06:36:14.603548+00:00, facts SHA-256 2729265df7f70e2a607200423b966440f9b6b0a18f9100d64c61f7475178ac6c
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. AWS CLI and
@@ -18,13 +18,13 @@
 
 -- Step 1. CDC204 (high): A physical slot whose standby stopped connecting still holds WAL and the xmin horizon.
 -- Window: no restart, no long lock
--- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 73.8 MiB of WAL
+-- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 74.2 MiB of WAL
 -- confirm that no standby streams from slot standby_decommissioned (primary_slot_name)
 SELECT pg_drop_replication_slot('standby_decommissioned');
 
 -- Step 2. CDC407 (medium): The cluster or instance failed over during the look-back window.
 -- Window: no restart, no long lock
--- CDC407 cluster:demo-aurora: demo-aurora had 2 failover event(s) in the last 24 h (latest 2026-12-01 23:14 UTC: Completed failover to DB instance: demo-aurora-1); PostgreSQL 18 synchronises only slots created with failover = true: check that the connectors' slots exist and advance on the current writer
+-- CDC407 cluster:demo-aurora: demo-aurora had 2 failover event(s) in the last 24 h (latest 2026-12-02 00:36 UTC: Completed failover to DB instance: demo-aurora-1); PostgreSQL 18 synchronises only slots created with failover = true: check that the connectors' slots exist and advance on the current writer
 SELECT slot_name, slot_type, active, confirmed_flush_lsn, wal_status
   FROM pg_replication_slots;
 SELECT aurora_db_instance_identifier();
@@ -105,5 +105,5 @@ ALTER TABLE shop.session_cache SET LOGGED;
 
 -- Step 10. CDC102 (medium): REPLICA IDENTITY FULL on a table with updates or deletes logs whole old rows.
 -- Window: locks a table, or changes what applications or consumers see
--- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 177 updates and 192 deletes since statistics reset: each logs the whole old row
+-- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 179 updates and 188 deletes since statistics reset: each logs the whole old row
 ALTER TABLE shop.events REPLICA IDENTITY DEFAULT;  -- unless consumers need whole before images

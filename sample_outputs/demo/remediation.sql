@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:33417/shop
--- Report 6208032043e1, facts collected 2026-12-02T05:13:35.088738+00:00, facts SHA-256 f08e4c5587234cf995ba31ad1969d6c2ee864de0769acc88337f4439536ccd71
+-- Target: 127.0.0.1:49805/shop
+-- Report eb798dd8fe0b, facts collected 2026-12-02T06:35:28.425042+00:00, facts SHA-256 b1693f4b7ae0ed883b4a369af1ec33e4b130a373830f01b518186fc998066be0
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. AWS CLI and
@@ -18,7 +18,7 @@
 
 -- Step 1. CDC204 (high): A physical slot whose standby stopped connecting still holds WAL and the xmin horizon.
 -- Window: no restart, no long lock
--- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 73.5 MiB of WAL
+-- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 73.7 MiB of WAL
 -- confirm that no standby streams from slot standby_decommissioned (primary_slot_name)
 SELECT pg_drop_replication_slot('standby_decommissioned');
 
@@ -64,7 +64,7 @@ ALTER SYSTEM SET max_replication_slots = 3;
 
 -- Step 5. CDC101 (critical): Table has no primary key and no usable replica identity.
 -- Window: locks a table, or changes what applications or consumers see
--- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; 236 updates and 0 deletes since statistics reset
+-- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; 237 updates and 0 deletes since statistics reset
 ALTER TABLE shop.carts REPLICA IDENTITY USING INDEX carts_session_id_key;
 -- CDC101 shop.audit_log: shop.audit_log has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; no UPDATE or DELETE since statistics reset
 ALTER TABLE shop.audit_log ADD PRIMARY KEY (<key columns>);  -- preferred
@@ -77,5 +77,5 @@ ALTER TABLE shop.session_cache SET LOGGED;
 
 -- Step 7. CDC102 (medium): REPLICA IDENTITY FULL on a table with updates or deletes logs whole old rows.
 -- Window: locks a table, or changes what applications or consumers see
--- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 176 updates and 192 deletes since statistics reset: each logs the whole old row
+-- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 177 updates and 192 deletes since statistics reset: each logs the whole old row
 ALTER TABLE shop.events REPLICA IDENTITY DEFAULT;  -- unless consumers need whole before images
