@@ -6,7 +6,7 @@ Ctrl-C or SIGTERM meanwhile ends the run with one line and exit 130 or 143, not 
 
 from __future__ import annotations
 
-import sys
+import os
 
 from audit import interrupt
 
@@ -17,5 +17,7 @@ def main() -> None:
         from audit.cli import main as run
     except KeyboardInterrupt:
         interrupt.announce(f"interrupted by {interrupt.signal_name()} while starting")
-        sys.exit(interrupt.exit_code())
+        # nothing is open or written yet; a module half imported may have left state behind
+        # that makes the interpreter's own shutdown re-raise the signal: exit at once
+        os._exit(interrupt.exit_code())
     run()

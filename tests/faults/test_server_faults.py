@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 from faults_support import Running, TableLock, assert_one_line, cli, make_shop
 
@@ -56,8 +57,14 @@ def test_a_session_killed_mid_collection_is_one_line_and_writes_nothing(
     server: LocalPostgres, shop: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "report"
+    # a fresh backend rebuilds the relation cache after DDL; do it before the catalog is
+    # locked, and give a machine loaded by the rest of the suite time to connect
+    psycopg.connect(server.conninfo(shop)).close()
     with TableLock(server, shop, CATALOG) as lock:
-        run = Running(*_audit(server, shop, out, "--sample-seconds", "0", "--format", "json"))
+        run = Running(
+            *_audit(server, shop, out, "--sample-seconds", "0", "--format", "json"),
+            env={"PGCONNECT_TIMEOUT": "60"},
+        )
         run.wait_for("publications")
         _when_waiting(lock, OUR_SESSION.format("pg_terminate_backend"), shop)
         code, _, stderr = run.finish()
@@ -94,8 +101,14 @@ def test_a_cancelled_statement_is_an_issue_with_its_hint(
 ) -> None:
     """pg_cancel_backend raises what statement_timeout raises (QueryCanceled)."""
     out = tmp_path / "report"
+    # a fresh backend rebuilds the relation cache after DDL; do it before the catalog is
+    # locked, and give a machine loaded by the rest of the suite time to connect
+    psycopg.connect(server.conninfo(shop)).close()
     with TableLock(server, shop, CATALOG) as lock:
-        run = Running(*_audit(server, shop, out, "--sample-seconds", "0", "--format", "json"))
+        run = Running(
+            *_audit(server, shop, out, "--sample-seconds", "0", "--format", "json"),
+            env={"PGCONNECT_TIMEOUT": "60"},
+        )
         run.wait_for("publications")
         _when_waiting(lock, OUR_SESSION.format("pg_cancel_backend"), shop)
         code, _, stderr = run.finish()
