@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -53,7 +54,7 @@ class SqliteStore(HistoryStore):
         try:
             self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            _wal_mode(self._db)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise HistoryError(f"--history {path}: {exc}", usage=_not_a_store(exc)) from exc
@@ -188,3 +189,18 @@ class SqliteStore(HistoryStore):
 def _not_a_store(exc: sqlite3.DatabaseError) -> bool:
     """The file exists but is not an SQLite database (a mistyped path, a report file)."""
     return "not a database" in str(exc) or "file is encrypted" in str(exc)
+
+
+def _wal_mode(db: sqlite3.Connection) -> None:
+    """Switch to WAL. The switch needs the database to itself and SQLite answers "database is
+    locked" at once, not after the busy timeout, when processes open a new file together:
+    retry until the busy timeout has passed."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

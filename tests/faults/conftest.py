@@ -31,3 +31,19 @@ def shop(server: LocalPostgres, make_db: Callable[[LocalPostgres], str]) -> str:
     name = make_db(server)
     make_shop(server, name)
     return name
+
+
+@pytest.fixture
+def quiet_server(server_pool: Any) -> LocalPostgres:
+    """No autovacuum: a catalog it analyses invalidates the relation-cache init file, and the
+    next backend to start rebuilds it by opening every syscache catalog. Tests that hold a
+    catalog lock would then see the audit's connection wait on their own lock."""
+    return server_pool.get(newest_major(), {"wal_level": "replica", "autovacuum": "off"})
+
+
+@pytest.fixture
+def quiet_shop(quiet_server: LocalPostgres, make_db: Callable[[LocalPostgres], str]) -> str:
+    """``shop`` on :func:`quiet_server`."""
+    name = make_db(quiet_server)
+    make_shop(quiet_server, name)
+    return name

@@ -54,8 +54,9 @@ def test_a_server_restart_during_sampling_is_one_line_and_writes_nothing(
 
 
 def test_a_session_killed_mid_collection_is_one_line_and_writes_nothing(
-    server: LocalPostgres, shop: str, tmp_path: Path
+    quiet_server: LocalPostgres, quiet_shop: str, tmp_path: Path
 ) -> None:
+    server, shop = quiet_server, quiet_shop
     out = tmp_path / "report"
     # a fresh backend rebuilds the relation cache after DDL; do it before the catalog is
     # locked, and give a machine loaded by the rest of the suite time to connect
@@ -85,9 +86,11 @@ def _when_waiting(lock: TableLock, statement: str, db: str) -> None:
 
 
 def test_a_lock_timeout_is_an_issue_with_its_hint(
-    server: LocalPostgres, shop: str, tmp_path: Path
+    quiet_server: LocalPostgres, quiet_shop: str, tmp_path: Path
 ) -> None:
+    server, shop = quiet_server, quiet_shop
     out = tmp_path / "report"
+    psycopg.connect(server.conninfo(shop)).close()  # the relation cache built before the lock
     with TableLock(server, shop, CATALOG):
         result = cli(*_audit(server, shop, out, "--sample-seconds", "0", "--format", "json"))
     assert result.returncode == 0, result.stderr
