@@ -302,6 +302,9 @@ def _setup_logging(debug: bool) -> None:
     )
     for handler in logging.getLogger().handlers:
         handler.addFilter(_Masking())
+    # an interrupt mid-query makes psycopg log the rollback it could not send; the run says
+    # what happened in one line of its own (--debug shows psycopg's words)
+    logging.getLogger("psycopg").setLevel(logging.DEBUG if debug else logging.ERROR)
 
 
 def _stage(name: str) -> None:
