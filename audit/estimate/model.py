@@ -83,9 +83,19 @@ class Ratio(Estimate):
 
 
 class LogicalRate(Ratio):
-    """``wal.logical_bytes_per_s``: WAL bytes per second under ``wal_level=logical``."""
+    """``wal.logical_bytes_per_s``: WAL bytes per second under ``wal_level=logical``.
 
+    ``low``-``high`` is the envelope the capacity rules plan for: the window's workload spread
+    and the predictor's uncertainty together. ``p50``-``p95`` is the spread alone (the
+    window's percentiles with the expected overhead) and ``model`` the uncertainty alone (the
+    window's mean with the low and high overhead); the report shows the two apart.
+    """
+
+    p50: float | None = None
     p95: float | None = None
+    model: Range | None = Field(
+        default=None, description="the window mean with the predictor's low-high overhead"
+    )
     components: dict[str, Range] = Field(
         default_factory=dict, description="extra WAL bytes per second by cause"
     )
@@ -107,7 +117,9 @@ class RecommendedIdentities(Estimate):
     changes: list[IdentityChange] = Field(default_factory=list)
     logical_overhead_ratio: Range | None = None
     logical_bytes_per_s: Range | None = None
+    p50: float | None = None
     p95: float | None = None
+    model: Range | None = None
     components: dict[str, Range] = Field(default_factory=dict)
 
 

@@ -161,6 +161,8 @@ def _denominator(
 
 
 def _logical(current: _Measured, ratio: Range) -> tuple[Range, float]:
+    """The logical rate's envelope (workload spread and model uncertainty together: what the
+    runway and the budget rules must survive) and its p95."""
     mean = current.window_mean
     if current.method == "row_changes" and current.range is not None:
         low, high = current.range.low, current.range.high
@@ -169,6 +171,17 @@ def _logical(current: _Measured, ratio: Range) -> tuple[Range, float]:
     rate = Range(low * (1 + ratio.low), mean * (1 + ratio.expected), high * (1 + ratio.high))
     p95 = max(current.p95, mean) * (1 + ratio.expected)
     return Range(min(rate.low, rate.expected), rate.expected, max(rate.high, rate.expected)), p95
+
+
+def _model(current: _Measured, ratio: Range) -> Range:
+    """The predictor's uncertainty alone: the window's mean rate (or, without WAL positions,
+    the modelled rate's own range) with the low and high overhead."""
+    mean = current.window_mean
+    if current.method == "row_changes" and current.range is not None:
+        low, high = min(current.range.low, mean), max(current.range.high, mean)
+    else:
+        low = high = mean
+    return Range(low * (1 + ratio.low), mean * (1 + ratio.expected), high * (1 + ratio.high))
 
 
 def _per_table(
@@ -213,6 +226,8 @@ class _Predicted:
     logical: Range
     p95: float
     components: dict[str, Range]
+    p50: float
+    model: Range
 
 
 def _predicted(
@@ -220,12 +235,13 @@ def _predicted(
 ) -> _Predicted:
     ratio = _ratio(prediction, denominator)
     logical, p95 = _logical(current, ratio)
+    p50 = min(current.p50, current.window_mean) * (1 + ratio.expected)
     per_s = 1 / window if window else None
     components = {
         k: v.scale(wb.PAGE_FACTOR * per_s) if per_s else v.scale(wb.PAGE_FACTOR)
         for k, v in prediction.components.items()
     }
-    return _Predicted(ratio, logical, p95, components)
+    return _Predicted(ratio, logical, p95, components, p50, _model(current, ratio))
 
 
 def _already_logical(facts: Facts) -> bool:
@@ -251,9 +267,18 @@ def _as_measured(
     )
     zero = Range.exact(0.0)
     ratio = Range.exact(-saving / mean if mean else 0.0) if saving else zero
+    exact = Range.exact(mean)
+    p50 = min(current.p50, mean)
     return (
-        _Predicted(zero, measured, current.p95, {}),
-        _Predicted(ratio, recommended, max(0.0, current.p95 - saving), recd.components),
+        _Predicted(zero, measured, current.p95, {}, p50, exact),
+        _Predicted(
+            ratio,
+            recommended,
+            max(0.0, current.p95 - saving),
+            recd.components,
+            max(0.0, p50 - saving),
+            Range.exact(max(0.0, mean - saving)),
+        ),
     )
 
 
@@ -346,6 +371,8 @@ def wal_estimates(facts: Facts, options: EstimateOptions) -> WalResult:
             expected=cur.logical.expected,
             high=cur.logical.high,
             p95=cur.p95,
+            p50=cur.p50,
+            model=cur.model,
             components=cur.components,
         ),
         recommended_identities=RecommendedIdentities(
@@ -358,7 +385,9 @@ def wal_estimates(facts: Facts, options: EstimateOptions) -> WalResult:
             changes=changes,
             logical_overhead_ratio=recd.ratio,
             logical_bytes_per_s=recd.logical,
+            p50=recd.p50,
             p95=recd.p95,
+            model=recd.model,
             components=recd.components,
         ),
         per_table=_per_table(facts, now, rec, widths, window),

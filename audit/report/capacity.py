@@ -231,14 +231,12 @@ def _wal_now(estimates: Estimates) -> Headline:
         return _unavailable("wal_now", "WAL now (mean)", _reason(node, "the WAL rate"))
     method = node.method or ""
     where = f", {node.intervals} intervals" if node.intervals else ""
+    detail = f"workload p50 {fmt_rate(p50)}, p95 {fmt_rate(p95)}"
+    if node.range is not None:  # modelled without WAL positions: the model's own range
+        detail += f"; model {_range_text(node.range, fmt_rate)}"
     # The mean, not the median: the logical figure beside it is the mean plus the overhead.
-    return Headline(
-        "wal_now",
-        "WAL now (mean)",
-        fmt_rate(mean),
-        f"p50 {fmt_rate(p50)}, p95 {fmt_rate(p95)}",
-        RATE_METHODS.get(method, method) + where,
-    )
+    method_text = RATE_METHODS.get(method, method) + where
+    return Headline("wal_now", "WAL now (mean)", fmt_rate(mean), detail, method_text)
 
 
 def _wal_logical(estimates: Estimates) -> Headline:
@@ -247,11 +245,16 @@ def _wal_logical(estimates: Estimates) -> Headline:
     if not node.ok or b is None:
         return _unavailable("wal_logical", "WAL under logical", _reason(node, "the logical rate"))
     predictor = estimates.wal.predictor
+    parts = []
+    if node.p50 is not None and node.p95 is not None:
+        parts.append(f"workload p50 {fmt_rate(node.p50)}, p95 {fmt_rate(node.p95)}")
+    model = node.model or b
+    parts.append(f"model {_range_text(model, fmt_rate)}")
     return Headline(
         "wal_logical",
         "WAL under logical",
         fmt_rate(b.expected),
-        _range_text(b, fmt_rate),
+        "; ".join(parts),
         f"{predictor} predictor on the measured rate" if predictor else str(node.method),
     )
 
@@ -265,7 +268,7 @@ def _overhead(estimates: Estimates) -> Headline:
         "overhead",
         "Logical overhead",
         f"+{fmt_share(b.expected)}",
-        f"{_range_text(b, fmt_share)} more WAL",
+        f"model {_range_text(b, fmt_share)} more WAL",
         "extra bytes per operation / WAL measured in the window",
     )
 
@@ -286,7 +289,7 @@ def _snapshot(estimates: Estimates) -> Headline:
         "snapshot",
         "Snapshot duration",
         fmt_seconds(b.expected),
-        _range_text(b, fmt_seconds),
+        f"model {_range_text(b, fmt_seconds)}",
         ", ".join(parts),
     )
 
@@ -324,7 +327,7 @@ def _retained(estimates: Estimates) -> tuple[Headline, Range | None, Limit]:
             else "no WAL rate: the WAL held during the snapshot is unknown"
         )
         return _unavailable("retained", "WAL held during snapshot", reason), None, limit
-    span = f"{fmt_bytes(b.low)} – {fmt_bytes(b.high)}"
+    span = f"workload and model {fmt_bytes(b.low)} – {fmt_bytes(b.high)}"
     tone = ""
     if limit.bytes is not None:
         against = f"limit {fmt_bytes(limit.bytes)} ({limit.label})"
@@ -363,7 +366,7 @@ def _runway(estimates: Estimates) -> Headline:
         "runway",
         "Runway of a stalled slot",
         fmt_hours(b.expected),
-        f"{_range_text(b, fmt_hours)} until {limit} is reached",
+        f"workload and model {_range_text(b, fmt_hours)} until {limit} is reached",
         "limit / p95 logical WAL rate",
         tone="warn" if b.expected < 24 else "",
     )
@@ -489,30 +492,55 @@ def _logical_figure(estimates: Estimates) -> Figure:
             unavailable=_reason(node, "the WAL under logical"),
             workings=workings(node),
         )
+    now_range = current.range
     rows = [
-        BarRow("now (window mean)", mean),
-        BarRow("logical, current identities", logical.expected, logical.low, logical.high),
+        BarRow(
+            "now (window mean)",
+            mean,
+            now_range.low if now_range else None,
+            now_range.high if now_range else None,
+            spread=_spread(current.p50, current.p95),
+        ),
+        _logical_row("logical, current identities", logical, node.model, node.p50, node.p95),
     ]
     rec = recommended.logical_bytes_per_s
     if recommended.ok and rec is not None:
-        rows.append(BarRow("logical, recommended identities", rec.expected, rec.low, rec.high))
-    scale = byte_scale(max(max(r.expected, r.high or 0.0) for r in rows))
+        rows.append(
+            _logical_row(
+                "logical, recommended identities",
+                rec,
+                recommended.model,
+                recommended.p50,
+                recommended.p95,
+            )
+        )
+    top = max(max(r.expected, r.high or 0.0, r.spread[1] if r.spread else 0.0) for r in rows)
+    scale = byte_scale(top)
     chart = bar_chart(
         "chart-wal-logical",
         title,
         "WAL bytes per second now and predicted under wal_level=logical",
         rows,
         scale=scale,
-        axis_label=f"WAL rate ({scale.unit}/s); whiskers: low – high",
+        axis_label=(
+            f"WAL rate ({scale.unit}/s); whiskers: model low – high; "
+            "grey line under a bar: workload p50 – p95"
+        ),
         value_text=fmt_rate,
     )
     ratio = estimates.wal.logical_overhead_ratio.band
+    model = node.model or logical
     lead = (
         f"wal_level=logical would write {fmt_rate(logical.expected)} "
-        f"({_range_text(logical, fmt_rate)})"
+        f"(model {_range_text(model, fmt_rate)}"
     )
+    if node.p50 is not None and node.p95 is not None:
+        lead += f"; workload p50 {fmt_rate(node.p50)}, p95 {fmt_rate(node.p95)}"
+    lead += ")"
     if ratio is not None:
-        lead += f", {fmt_share(ratio.expected)} more than now ({_range_text(ratio, fmt_share)})"
+        lead += (
+            f", {fmt_share(ratio.expected)} more than now (model {_range_text(ratio, fmt_share)})"
+        )
     changes = recommended.changes
     if recommended.ok and rec is not None and changes:
         lead += (
@@ -528,10 +556,25 @@ def _logical_figure(estimates: Estimates) -> Figure:
         title,
         lead + ".",
         chart=chart,
-        head=["Extra WAL under logical", "Expected", "Low – high"],
+        head=["Extra WAL under logical", "Expected", "Model low – high"],
         rows=table,
         workings=workings(node),
     )
+
+
+def _spread(p50: float | None, p95: float | None) -> tuple[float, float] | None:
+    if p50 is None or p95 is None:
+        return None
+    return (min(p50, p95), max(p50, p95))
+
+
+def _logical_row(
+    label: str, envelope: Range, model: Range | None, p50: float | None, p95: float | None
+) -> BarRow:
+    """A logical-rate bar: the model's range as whisker, the workload's spread under it (a
+    report.json from before the two were kept apart has only the envelope: it is the whisker)."""
+    whisker = model or envelope
+    return BarRow(label, envelope.expected, whisker.low, whisker.high, spread=_spread(p50, p95))
 
 
 def _more(shown: int, total: int, listed_by: str) -> str | None:
@@ -628,7 +671,7 @@ def _extra_figure(estimates: Estimates) -> Figure:
         "extra WAL bytes per second each table would add under wal_level=logical",
         bars,
         scale=scale,
-        axis_label=f"extra WAL ({scale.unit}/s); whiskers: low – high",
+        axis_label=f"extra WAL ({scale.unit}/s); whiskers: model low – high",
         value_text=fmt_rate,
     )
     first, first_rate = top[0]
@@ -675,7 +718,7 @@ def _snapshot_figure(estimates: Estimates) -> Figure:
         "time to copy each table in the initial snapshot",
         bars,
         scale=scale,
-        axis_label=f"copy time ({scale.unit}); whiskers: low – high",
+        axis_label=f"copy time ({scale.unit}); whiskers: model low – high",
         value_text=fmt_seconds,
     )
     lead = f"The {node.mode or 'snapshot'} snapshot takes "

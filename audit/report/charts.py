@@ -105,11 +105,24 @@ class Bar:
     high_x: float | None
     value_text: str
     text_x: float
+    #: ``inside``: the value sits in the bar, right-aligned at its end; ``after``: past the
+    #: end (a bar too short to hold it), on a white ground where the whisker crosses it.
+    text_place: str = "after"
+    spread_x0: float | None = None
+    spread_x1: float | None = None
+
+    @property
+    def text_box(self) -> tuple[float, float, float, float]:
+        """x, y, width, height of the ground behind the value (the whisker stops at it)."""
+        width = CHAR_WIDTH * len(self.value_text) + 4
+        x = self.text_x - width + 2 if self.text_place == "inside" else self.text_x - 2
+        return round(x, 2), round(self.y + 1, 2), round(width, 2), round(self.height - 2, 2)
 
 
 @dataclass(frozen=True)
 class BarChart:
-    """Horizontal bars, one per row, with an optional low-high whisker."""
+    """Horizontal bars, one per row, with an optional low-high whisker (the model's
+    uncertainty) and an optional thin line under the bar (the workload's p50-p95)."""
 
     id: str
     title: str
@@ -132,6 +145,8 @@ class BarRow:
     expected: float
     low: float | None = None
     high: float | None = None
+    #: The workload's spread over the window (p50, p95), drawn apart from the model's range.
+    spread: tuple[float, float] | None = None
 
 
 def shorten(text: str, limit: int) -> str:
@@ -139,6 +154,17 @@ def shorten(text: str, limit: int) -> str:
         return text
     head = (limit - 1) * 2 // 3
     return f"{text[:head]}…{text[len(text) - (limit - 1 - head) :]}"
+
+
+def _value_place(x0: float, x1: float, high_x: float | None, text: str) -> tuple[float, str]:
+    """Where a bar's value goes: inside the bar's end when it fits there, else just past the
+    end (past the whisker's cap when the cap would sit under the value)."""
+    width = CHAR_WIDTH * len(text) + 8
+    if x1 - x0 >= width:
+        return round(x1 - 4, 2), "inside"
+    if high_x is not None and x1 + 4 < high_x < x1 + width:
+        return round(high_x + 5, 2), "after"
+    return round(x1 + 5, 2), "after"
 
 
 def bar_chart(
@@ -155,7 +181,13 @@ def bar_chart(
     left, right, top = 215.0, WIDTH - 105.0, 8.0
     row, bar = 22.0, 13.0
     bottom = top + row * len(rows)
-    maximum = max((max(r.expected, r.high or 0.0) for r in rows), default=0.0) / scale.divisor
+    maximum = (
+        max(
+            (max(r.expected, r.high or 0.0, r.spread[1] if r.spread else 0.0) for r in rows),
+            default=0.0,
+        )
+        / scale.divisor
+    )
     values = tick_values(maximum)
     span = values[-1] or 1.0
     step = values[1] - values[0] if len(values) > 1 else 1.0
@@ -168,7 +200,8 @@ def bar_chart(
         y = top + i * row + (row - bar) / 2
         low_x = x(r.low) if r.low is not None and r.high is not None else None
         high_x = x(r.high) if r.low is not None and r.high is not None else None
-        end = max(x(r.expected), high_x or 0.0)
+        text = value_text(r.expected)
+        text_x, place = _value_place(left, x(r.expected), high_x, text)
         bars.append(
             Bar(
                 label=shorten(r.label, label_chars),
@@ -179,8 +212,11 @@ def bar_chart(
                 x1=x(r.expected),
                 low_x=low_x,
                 high_x=high_x,
-                value_text=value_text(r.expected),
-                text_x=round(end + 5, 2),
+                value_text=text,
+                text_x=text_x,
+                text_place=place,
+                spread_x0=x(r.spread[0]) if r.spread else None,
+                spread_x1=x(r.spread[1]) if r.spread else None,
             )
         )
     ticks = [Tick(pos=x(v * scale.divisor), label=tick_label(v, step)) for v in values]

@@ -142,6 +142,38 @@ def _inline(text: str) -> str:
     return _INLINE_CODE.sub(r"<code>\1</code>", str(escape(text)))
 
 
+_IDENT_BREAK = re.compile(r"([._])(?=[^._])")
+
+
+def ident(value: Any) -> Markup:
+    """A database identifier with a line-break opportunity after each ``.`` and ``_``.
+
+    Long names (``shop.standby_decommissioned``) then wrap at their own separators instead of
+    mid-word; ``<wbr>`` adds no character to what a reader copies from the HTML.
+    """
+    return Markup(_IDENT_BREAK.sub(r"\1<wbr>", str(escape(scalar(value)))))
+
+
+_LONG_WORD = re.compile(r"[^\s<>&]{24,}")
+
+
+def breakable(value: Any) -> Markup:
+    """Prose whose long words (identifiers in a message) may wrap after ``.`` and ``_``."""
+    text = str(escape(scalar(value)))
+    return Markup(_LONG_WORD.sub(lambda m: _IDENT_BREAK.sub(r"\1<wbr>", m.group()), text))
+
+
+_FIGURE = re.compile(
+    r"[-+]?\d[\d.,]*(?: |\u00a0)(?:[KMGT]iB|B|%|s|ms|min|h|d|events)(?:/s)?(?![\w/])"
+)
+
+
+def figures(value: Any) -> Markup:
+    """Text whose figures (a number and its unit: ``886 KiB/s``) never wrap inside."""
+    text = str(escape(scalar(value)))
+    return Markup(_FIGURE.sub(lambda m: f'<span class="nw">{m.group()}</span>', text))
+
+
 def is_url(value: Any) -> bool:
     """Only plain http(s) URLs become links; anything else (``javascript:``) stays text."""
     return isinstance(value, str) and bool(_URL.match(value))
@@ -192,6 +224,9 @@ def build_environment(template_dir: Path | None = None) -> jinja2.Environment:
     env.filters.update(figure=fmt_figure, figure_change=fmt_change)
     env.filters["columns"] = columns
     env.filters["first_line"] = first_line
+    env.filters["ident"] = ident
+    env.filters["breakable"] = breakable
+    env.filters["figures"] = figures
     env.tests.update(url=is_url, table=is_table)
     return env
 

@@ -24,6 +24,7 @@ from audit.report.charts import (
     tick_values,
     time_scale,
 )
+from audit.report.environment import environment
 from audit.report.render import _render_page
 from audit.report.series import Series, build_series
 from audit.units import fmt_bytes, fmt_rate, fmt_seconds, fmt_share, size_setting
@@ -41,15 +42,20 @@ def test_headline_figures_carry_value_range_and_method() -> None:
     heads = _headlines(realistic_estimates())
     assert (heads["wal_now"].value, heads["wal_now"].detail) == (
         "287 KiB/s",
-        "p50 267 KiB/s, p95 518 KiB/s",
+        "workload p50 267 KiB/s, p95 518 KiB/s",
     )
     assert heads["wal_now"].method == "pg_current_wal_lsn() deltas, 10 intervals"
     assert heads["wal_logical"].value == "295 KiB/s"
-    assert heads["wal_logical"].detail == "272 KiB/s – 544 KiB/s"
+    # the workload's spread and the model's uncertainty, each labelled, never one mixed range
+    assert heads["wal_logical"].detail == (
+        "workload p50 275 KiB/s, p95 533 KiB/s; model 292 KiB/s – 302 KiB/s"
+    )
     assert (heads["overhead"].value, heads["overhead"].detail) == (
         "+3.0 %",
-        "1.6 % – 5.2 % more WAL",
+        "model 1.6 % – 5.2 % more WAL",
     )
+    assert heads["snapshot"].detail.startswith("model ")
+    assert heads["retained"].detail.startswith("workload and model ")
     assert heads["snapshot"].value == "17.9 s"
     assert heads["snapshot"].method == "debezium_initial, 9 tables, 30.2 MiB heap + TOAST, 1 worker"
     assert heads["retained"].value == "5.3 MiB"
@@ -293,3 +299,24 @@ def test_chart_geometry_stays_inside_the_view_box() -> None:
         float(n) for n in re.findall(r"-?\d+\.?\d*", " ".join(line.path for line in lines.lines))
     ]
     assert all(0 <= n <= lines.width for n in numbers)
+
+
+def test_bar_values_sit_on_their_bars_and_the_workload_spread_is_drawn_apart() -> None:
+    rows = [
+        BarRow("long bar, wide model range", 900.0, 500.0, 1_000.0, spread=(400.0, 950.0)),
+        BarRow("short bar, long whisker", 30.0, 10.0, 600.0),
+        BarRow("short bar, no whisker", 30.0),
+    ]
+    chart = bar_chart(
+        "c", "t", "d", rows, scale=byte_scale(1_000.0), axis_label="x", value_text=fmt_rate
+    )
+    wide, whiskered, bare = chart.bars
+    # inside the bar, right-aligned at its end: not at the end of the whisker
+    assert wide.text_place == "inside" and wide.text_x < wide.x1
+    assert wide.high_x is not None and wide.text_x < wide.high_x
+    assert (wide.spread_x0, wide.spread_x1) != (wide.low_x, wide.high_x)
+    # a bar too short to hold its value: just past the bar, on a white ground over the whisker
+    assert whiskered.text_place == "after" and whiskered.x1 < whiskered.text_x < 300
+    assert bare.text_place == "after" and bare.text_x == round(bare.x1 + 5, 2)
+    svg = str(environment().get_template("_charts.html.j2").module.bar_chart(chart))  # type: ignore[attr-defined]
+    assert 'text-anchor="end" fill="#1d2939">900 B/s</text>' in svg

@@ -169,7 +169,7 @@ def test_aws_inventory_is_shown_only_when_present_and_labelled_simulated() -> No
     assert "Aurora cluster" in section and "SIMULATED" in section
     assert "<code>orders-1</code></td><td>writer" in section
     assert "pending-reboot" in section
-    assert "<code>rds.logical_replication</code></td><td>1</td>" in section
+    assert "<code>rds.<wbr>logical_<wbr>replication</code></td><td>1</td>" in section
     plain = build([], the_facts=sample_facts())
     assert 'id="inv-aws"' not in render_html(plain)
 
@@ -177,9 +177,9 @@ def test_aws_inventory_is_shown_only_when_present_and_labelled_simulated() -> No
 def test_slots_and_publications_render_and_empty_families_say_so() -> None:
     html = render_html(build([]))
     slots = html[html.index('id="inv-slots"') : html.index('id="inv-publications"')]
-    assert "<code>standby_decommissioned</code>" in slots and "77 MiB" in slots
+    assert "<code>standby_<wbr>decommissioned</code>" in slots and "77 MiB" in slots
     pubs = html[html.index('id="inv-publications"') :]
-    assert "<code>dbz_publication</code></td><td>1 table" in pubs
+    assert "<code>dbz_<wbr>publication</code></td><td>1 table" in pubs
     empty = render_html(
         build([], the_facts=sample_facts(slots=[], publications=None, settings=None))
     )

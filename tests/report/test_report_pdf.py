@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,14 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from report_factory import HOSTILE, NAME_63, build, hostile_findings, realistic_findings
+from report_factory import (
+    HOSTILE,
+    NAME_63,
+    build,
+    finding,
+    hostile_findings,
+    realistic_findings,
+)
 
 from audit.config import load_config
 from audit.engine import Severity, get_profile
@@ -70,6 +78,48 @@ def test_pdf_contains_verdict_findings_and_hostile_identifiers(
     assert f"public.{NAME_63}" in squeezed
     assert "".join(HOSTILE["long"].split()) in squeezed
     assert "Jane Consultant" in text
+
+
+#: Long enough to wrap in every column the PDF shows subjects in (cover, cards, tables).
+LONG_IDENT = (
+    "warehouse_reporting_archive_schema_for_customer_data."
+    "customer_order_line_items_archive_2024_partition_q4_extra_long"
+)
+
+
+def _splits(text: str, ident: str) -> list[str]:
+    """Every place ``ident`` wraps in ``text``: the characters just before each line break."""
+    gap = r"[\s\u200b]*"
+    pattern = re.compile(gap.join(re.escape(c) for c in ident))
+    found = []
+    for match in pattern.finditer(text):
+        squeezed = ""
+        for char in match.group():
+            if char == "\n":
+                found.append(squeezed[-1])
+            elif not char.isspace() and char != "\u200b":
+                squeezed += char
+    return found
+
+
+def test_identifiers_wrap_at_dots_and_underscores_never_mid_word(
+    pdftotext: str, tmp_path: Path
+) -> None:
+    # Fix steps are SQL in a <pre>: they wrap anywhere and add no character a reader copies.
+    report = build(
+        [
+            finding(code, LONG_IDENT).model_copy(update={"fix": None})
+            for code in ("CDC101", "CDC102")
+        ]
+    )
+    path = tmp_path / "report.pdf"
+    path.write_bytes(render_pdf(report))
+    text = subprocess.run(
+        [pdftotext, str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    breaks = _splits(text, LONG_IDENT)
+    assert len(breaks) >= 4, "the identifier never wraps: the test shows nothing"
+    assert set(breaks) <= {".", "_"}, breaks
 
 
 def test_pdf_has_running_header_footer_and_contents(
