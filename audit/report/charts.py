@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 WIDTH = 680
 #: Vertical room one label line needs, in view-box units.
 LABEL_GAP = 13.0
-#: Average width of a character of the chart font (DejaVu Sans at 10.5 units).
+#: Average width of a character of the chart font (Noto Sans at 10.5 units), rounded up.
 CHAR_WIDTH = 6.1
 BLUE = "#0072B2"
 VERMILION = "#D55E00"

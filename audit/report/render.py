@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 from audit.report import remediation, tables_csv
 from audit.report.css import inline_custom_properties
 from audit.report.environment import environment
-from audit.report.fonts import MONO, SANS, font_faces_css, is_packaged_font
+from audit.report.fonts import MONO, SANS, font_faces_css, font_stack, is_packaged_font
 from audit.report.inventory import InventoryTable
 from audit.report.model import Report, ReportFinding
 from audit.report.view import Medium, context, target_label
@@ -174,7 +174,11 @@ def _context(report: Report, medium: Medium) -> dict[str, Any]:
 
 
 def _stylesheet(env: jinja2.Environment, medium: Medium) -> str:
-    fonts = {"font_faces": font_faces_css(), "sans": SANS, "mono": MONO} if medium == "pdf" else {}
+    fonts = (
+        {"font_faces": font_faces_css(), "sans": font_stack(SANS), "mono": font_stack(MONO)}
+        if medium == "pdf"
+        else {}
+    )
     css = "\n".join(env.get_template(name).render(fonts) for name in STYLESHEETS[medium])
     return inline_custom_properties(css) if medium == "pdf" else css
 

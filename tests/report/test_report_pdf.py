@@ -259,3 +259,45 @@ def _fonts(path: Path) -> list[str]:
         [pdffonts, str(path)], check=True, capture_output=True, text=True
     ).stdout.splitlines()[2:]
     return [line.split()[0] for line in lines]
+
+
+_RENDER_CJK = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from pathlib import Path
+from report_factory import build, finding
+from audit.report import render_pdf
+names = sys.argv[3:]
+report = build([finding("CDC101", name) for name in names])
+Path(sys.argv[1]).write_bytes(render_pdf(report))
+"""
+
+
+def test_cjk_names_print_from_the_packaged_fonts_on_a_host_without_fonts(
+    tmp_path: Path, pdftotext: str
+) -> None:
+    names = ["public.주문_내역", "public.注文履歴", "public.订单明细", "public.訂單明細"]
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+        f"<fontconfig><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
+    )
+    path = tmp_path / "cjk.pdf"
+    here = Path(__file__).resolve().parent
+    done = subprocess.run(
+        [sys.executable, "-c", _RENDER_CJK, str(path), str(here), *names],
+        env={**os.environ, "FONTCONFIG_FILE": str(conf)},
+        cwd=here.parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ".notdef" not in done.stderr, done.stderr
+    text = subprocess.run(
+        [pdftotext, str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    for name in names:
+        assert name in text
+    fonts = _fonts(path)
+    assert any("cdc-preflight-CJK" in name for name in fonts), fonts
+    assert all("cdc-preflight" in name for name in fonts), fonts
