@@ -175,7 +175,10 @@ def load_fleet(path: Path) -> list[TargetPlan]:
     except ValidationError as exc:
         raise FleetConfigError(f"{path}: {_describe(exc.errors()[0], data)}") from None
     _check_names(path, fleet.targets)
-    folders = _folders([t.name for t in fleet.targets])
+    try:
+        folders = _folders([t.name for t in fleet.targets])
+    except FleetConfigError as exc:
+        raise FleetConfigError(f"{path}: {exc}") from None
     base = path.parent
     plans = [_plan(path, base, fleet.defaults, t, folders[t.name]) for t in fleet.targets]
     for config in {p.config for p in plans if p.config is not None}:
@@ -250,21 +253,24 @@ def _quoted(value: str) -> str:
 
 
 def _folders(names: list[str]) -> dict[str, str]:
-    """Each target's folder in --out: the name when it is a safe file name, else a safe
-    spelling plus 8 hex digits of its SHA-256; names that would meet on a case-insensitive
-    file system all get the digits. Deterministic, so every shard agrees."""
-    base = {}
+    """Each target's folder in --out, a function of its name alone (every shard, and every
+    later edit of the file, agrees): the name itself when it is a safe lower-case file name,
+    else a safe spelling plus 8 hex digits of the name's SHA-256 (so ``Orders`` and
+    ``orders`` stay apart on a case-insensitive disk)."""
+    folders: dict[str, str] = {}
+    taken: dict[str, str] = {}
     for name in names:
         slug = _UNSAFE.sub("-", name).strip("-.")[:80]
-        safe = slug == name and slug.lower() not in RESERVED_FOLDERS
-        base[name] = slug if safe else _hashed(slug, name)
-    counts: dict[str, int] = {}
-    for folder in base.values():
-        counts[folder.lower()] = counts.get(folder.lower(), 0) + 1
-    return {
-        name: _hashed(folder, name) if counts[folder.lower()] > 1 else folder
-        for name, folder in base.items()
-    }
+        safe = slug == name and name == name.lower() and name not in RESERVED_FOLDERS
+        folder = slug if safe else _hashed(slug, name)
+        if folder.lower() in taken:
+            raise FleetConfigError(
+                f"targets {taken[folder.lower()]!r} and {name!r} would share the folder "
+                f"{folder}: rename one"
+            )
+        taken[folder.lower()] = name
+        folders[name] = folder
+    return folders
 
 
 def _hashed(slug: str, name: str) -> str:
@@ -299,6 +305,6 @@ def _place(loc: list[str], data: object) -> tuple[str, str, list[str]]:
         if isinstance(targets, list) and index < len(targets):
             name = targets[index].get("name") if isinstance(targets[index], dict) else None
             if isinstance(name, str):
-                place += f" ({name})"
+                place += f" ({name!r})" if _CONTROL.search(name) else f" ({name})"
         return place, ".".join(loc[2:]) or "(table)", list(Target.model_fields)
     return "", loc[0] if loc else "(top level)", list(FleetFile.model_fields)
