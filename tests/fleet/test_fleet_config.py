@@ -73,7 +73,7 @@ def test_default_timeout_leaves_room_beyond_the_sampling_window(tmp_path: Path) 
 
 
 def test_a_service_name_with_a_space_is_quoted_for_libpq(tmp_path: Path) -> None:
-    (plan,) = fleet(tmp_path, "[[targets]]\nname = \"a\"\nservice = \"it's prod\"\n")
+    (plan,) = fleet(tmp_path, '[[targets]]\nname = "a"\nservice = "it\'s prod"\n')
     assert plan.dsn == "service='it\\'s prod'"
 
 
@@ -92,9 +92,7 @@ def test_a_password_in_a_dsn_is_refused(tmp_path: Path, dsn: str) -> None:
 
 
 def test_a_password_key_is_refused_as_a_secret_not_as_a_typo(tmp_path: Path) -> None:
-    message = refused(
-        tmp_path, '[[targets]]\nname = "a"\ndsn = "dbname=a"\npassword = "hunter2"\n'
-    )
+    message = refused(tmp_path, '[[targets]]\nname = "a"\ndsn = "dbname=a"\npassword = "hunter2"\n')
     assert "password: secrets never in the file" in message
     assert "hunter2" not in message
     message = refused(tmp_path, '[defaults]\npassword = "x"\n[[targets]]\nname = "a"\n')
@@ -179,7 +177,7 @@ def test_a_bad_report_configuration_is_refused_before_any_target_runs(tmp_path: 
 
 
 def test_a_missing_fleet_file_is_one_line(tmp_path: Path) -> None:
-    with pytest.raises(FleetConfigError, match="cannot read .*nope.toml: No such file"):
+    with pytest.raises(FleetConfigError, match=r"cannot read .*nope\.toml: No such file"):
         load_fleet(tmp_path / "nope.toml")
 
 
