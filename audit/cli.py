@@ -812,6 +812,64 @@ def _aurora_demo(sample_seconds: float, interval: float, progress: Progress) -> 
     )
 
 
+@app.command()
+def fleet(
+    ctx: typer.Context,
+    fleet_file: Annotated[
+        Path, typer.Argument(help="FLEET.toml: [defaults] and one [[targets]] table per database.")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Directory for one folder per target, fleet.json, fleet.html, fleet.csv."
+        ),
+    ],
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=256, help="Audits running at once.")
+    ] = 4,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            help="I/N: audit only shard I (0 to N-1) of N, chosen by a hash of each target's "
+            "name; N machines with I = 0..N-1 split the fleet with no overlap.",
+        ),
+    ] = None,
+    history: HistoryOpt = None,
+    fail_on: FailOnOpt = FailOn.CRITICAL,
+    fail_on_new: FailOnNewOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Audit every target of a fleet file concurrently, each in a process of its own.
+
+    Exit code: the worst over the targets; 3 if any target could not be audited. With
+    --history, each audit is stored and compared with its target's previous run (new findings).
+    """
+    from audit.fleet.command import FleetError, FleetRequest, FleetUsageError, run
+
+    _setup_logging(debug)
+    source = ctx.get_parameter_source("fail_on")
+    if fail_on_new is not None and source is not None and source.name != "DEFAULT":
+        fail("--fail-on and --fail-on-new exclude each other: choose one exit rule", EXIT_USAGE)
+    _stage("the fleet")
+    request = FleetRequest(
+        fleet_file,
+        out,
+        concurrency,
+        shard,
+        history,
+        fail_on.value,
+        None if fail_on_new is None else fail_on_new.value,
+    )
+    try:
+        code = run(request, typer.echo)
+    except FleetUsageError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except FleetError as exc:
+        fail(str(exc))
+    raise typer.Exit(code)
+
+
 @rules_app.command("list")
 def rules_list(
     fmt: Annotated[
