@@ -190,7 +190,16 @@ def test_tables_scope_flag_and_unknown_publication(tmp_path: Path) -> None:
     assert "publication 'nope' does not exist" in assert_one_line_error(missing, 2)
 
 
-HELP_COMMANDS = [[], ["audit"], ["collect"], ["analyze"], ["demo"], ["rules"], ["rules", "list"]]
+HELP_COMMANDS = [
+    [],
+    ["audit"],
+    ["collect"],
+    ["analyze"],
+    ["demo"],
+    ["fleet"],
+    ["rules"],
+    ["rules", "list"],
+]
 
 
 @pytest.mark.parametrize("command", HELP_COMMANDS, ids=lambda c: " ".join(c) or "top")
