@@ -34,6 +34,7 @@ from audit.facts.models import (
     PublicationTable,
     SessionActivity,
     SlotStats,
+    WalStats,
 )
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -227,6 +228,9 @@ def role(**overrides: Any) -> Role:
     return Role(**values)
 
 
+WAL_STATS_RESET = NOW - timedelta(days=30)
+
+
 def lsn(position: int) -> str:
     return f"{position >> 32:X}/{position & 0xFFFFFFFF:X}"
 
@@ -242,7 +246,17 @@ def sampling(
     ``instance_rows`` inserted instance-wide, and per-table deltas (default: public.t busy)."""
     start = NOW - timedelta(seconds=seconds)
     base = 0x5000000
-    first = WalSample(at=start, lsn=lsn(base), tup_inserted=0, tup_updated=0, tup_deleted=0)
+    # pg_stat_wal since its reset (WAL_STATS_RESET) at the window's own rate: a representative
+    # window (estimates.window)
+    history = int((wal or 0) / seconds * (start - WAL_STATS_RESET).total_seconds())
+    first = WalSample(
+        at=start,
+        lsn=lsn(base),
+        wal_bytes=history if wal is not None else None,
+        tup_inserted=0,
+        tup_updated=0,
+        tup_deleted=0,
+    )
     last = WalSample(
         at=NOW,
         lsn=lsn(base + wal) if wal is not None else None,
@@ -330,6 +344,7 @@ def facts(**overrides: Any) -> Facts:
         "sampling": sampling(),
         "databases": [database(), database("postgres", connections=2)],
         "archiver": Archiver(archived_count=0, failed_count=0),
+        "wal_stats": WalStats(stats_reset=WAL_STATS_RESET),
         "slot_stats": [],
         "senders": [],
         "publications": [publication()],

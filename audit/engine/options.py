@@ -23,6 +23,7 @@ class Unit(StrEnum):
     """What an option's number counts; shown in docs, error messages and the report."""
 
     BYTES = "bytes"
+    BYTES_PER_SECOND = "bytes per second"
     SECONDS = "seconds"
     HOURS = "hours"
     RATIO = "ratio"

@@ -16,6 +16,7 @@ from audit.estimate.options import EstimateOptions
 from audit.estimate.runway import runway_estimate
 from audit.estimate.snapshot import snapshot_estimate
 from audit.estimate.wal import wal_estimates
+from audit.estimate.window import window_comparison
 from audit.facts import Facts
 
 __all__ = ["ESTIMATES_VERSION", "EstimateOptions", "Estimates", "estimate_all"]
@@ -44,6 +45,9 @@ def estimate_all(
             incremental_snapshot_chunk_size=recommend.chunk_size(facts, wal.widths),
             heartbeat=recommend.heartbeat(profile, facts, wal.logical_p95, keep),
             settings=settings,
+        ),
+        window=window_comparison(
+            facts, wal.estimates.current_bytes_per_s, wal.window_seconds, options
         ),
     )
     # what report.json holds (six significant digits): rules and report read the same numbers

@@ -319,6 +319,38 @@ class Recommendations(_Model):
 # -- all of them -------------------------------------------------------------------------------
 
 
+# -- the sampling window -----------------------------------------------------------------------
+
+Basis = Literal["representative", "quiet", "busy", "spiky", "unknown"]
+
+
+class LongTermSignal(_Model):
+    """One long-term rate, the window's rate of the same quantity, and their ratio."""
+
+    signal: str = Field(description="what was counted, and where")
+    unit: str = Field(description="unit of the rates: bytes/s, commits/s, rows/s")
+    since: str | None = Field(default=None, description="start of the long-term span (ISO 8601)")
+    span_seconds: float | None = None
+    long_term_per_s: float | None = None
+    window_per_s: float | None = None
+    ratio: float | None = Field(default=None, description="window / long term")
+    compared: bool = False
+    reason: str | None = Field(default=None, description="why the signal was not compared")
+
+
+class WindowComparison(Estimate):
+    """``window``: is the sampling window representative of the server's load?"""
+
+    basis: Basis = "unknown"
+    window_seconds: float | None = None
+    ratio: float | None = Field(
+        default=None, description="window / long-term rate of the signal that decides"
+    )
+    deciding_signal: str | None = None
+    spread: float | None = Field(default=None, description="p95 / p50 of the window's intervals")
+    signals: list[LongTermSignal] = Field(default_factory=list)
+
+
 class Estimates(_Model):
     """The ``estimates`` section of report.json (see docs/capacity.md)."""
 
@@ -330,6 +362,9 @@ class Estimates(_Model):
     snapshot: Snapshot
     runway: Runway
     recommendations: Recommendations
+    window: WindowComparison | None = Field(
+        default=None, description="the sampling window against the long-term rates"
+    )
 
     @model_serializer(mode="wrap")
     def _json_ready(self, handler: Callable[[Any], Any]) -> Any:

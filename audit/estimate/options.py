@@ -70,6 +70,20 @@ class EstimateOptions(BaseModel):
         le=100,
         description="slots and WAL senders kept free beyond the plan; default: the profile's (1)",
     )
+    window_min_span_hours: PositiveFloat = Field(
+        default=24.0,
+        le=24 * 366,
+        description="shortest statistics span taken as a long-term rate to judge the window by",
+    )
+    window_quiet_ratio: PositiveFloat = Field(
+        default=0.5, lt=1, description="window / long-term rate below which the window is quiet"
+    )
+    window_busy_ratio: PositiveFloat = Field(
+        default=2.0, gt=1, description="window / long-term rate above which the window is busy"
+    )
+    window_spiky_ratio: PositiveFloat = Field(
+        default=3.0, gt=1, description="p95 / p50 of the window's intervals above which it is spiky"
+    )
     row_widths: dict[str, RowWidthOverride] = Field(
         default_factory=dict, description="measured row widths per table (schema.table)"
     )

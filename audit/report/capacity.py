@@ -20,6 +20,7 @@ from audit.estimate.model import (
     SettingRecommendation,
     Snapshot,
     WalRate,
+    WindowComparison,
 )
 from audit.estimate.result import Range
 from audit.report.charts import (
@@ -931,10 +932,40 @@ def _other_figures(estimates: Estimates) -> list[tuple[str, str]]:
                 "unavailable: " + _reason(decoding, "decoding"),
             )
         )
-    long_term = estimates.wal.current_bytes_per_s.long_term
-    if long_term is not None:
-        out.append(("WAL rate since the statistics reset", fmt_rate(long_term)))
+    if estimates.window is not None:
+        out.append(("The window against the long-term load", _window_text(estimates.window)))
     return out
+
+
+def _ratio_text(window: WindowComparison) -> str:
+    signal = (window.deciding_signal or "").split(":")[0]
+    return f"{window.ratio:.2f} x the long-term rate of {signal}"
+
+
+def window_basis(estimates: Estimates | None) -> str | None:
+    """A few words for the cover: is the window representative of the long-term load?"""
+    window = estimates.window if estimates else None
+    if window is None or not window.ok:
+        return None
+    if window.basis == "unknown":
+        return "no long-term rate to compare it with"
+    if window.basis == "spiky":
+        return f"spiky: p95 {window.spread:.1f} x p50"
+    return f"{_ratio_text(window)}: {window.basis}"
+
+
+def _window_text(window: WindowComparison) -> str:
+    if not window.ok:
+        return "unavailable: " + (window.reason or "no reason")
+    if window.basis == "unknown":
+        reasons = "; ".join(f"{s.signal.split(':')[0]}: {s.reason}" for s in window.signals)
+        return f"not compared ({reasons})"
+    parts = [f"{window.basis}"]
+    if window.ratio is not None:
+        parts.append(_ratio_text(window))
+    if window.spread is not None:
+        parts.append(f"interval p95 {window.spread:.1f} x p50")
+    return "; ".join(parts) + " (the plan uses the window's rate)"
 
 
 def _dedupe(figures: list[Figure]) -> list[Figure]:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from audit.engine import Severity
 from audit.remedy import ChangeWindow, StepKind
-from audit.report.capacity import build_capacity
+from audit.report.capacity import build_capacity, window_basis
 from audit.report.environment import when
 from audit.report.matrix import HTML_TABLES, PDF_TABLES, setting_rows, table_matrix
 from audit.report.model import Report, ReportFinding, Verdict
@@ -183,16 +183,18 @@ def disruption(plan: Plan) -> Disruption:
     )
 
 
-def window_label(window: SampleWindow | None) -> str | None:
-    """``measured over 20 s from 2026-12-02 05:13 UTC (10 intervals)``: the basis of the rates."""
+def window_label(window: SampleWindow | None, basis: str | None = None) -> str | None:
+    """``measured over 20 s from 2026-12-02 05:13 UTC (10 intervals)``: the basis of the
+    rates, and how the window compares with the long-term load (``basis``) when it could."""
     if window is None:
         return None
     source = "CloudWatch, " if window.source == "cloudwatch" else ""
     intervals = _plural(window.intervals, "interval")
-    return (
+    label = (
         f"measured over {fmt_seconds(window.seconds)} from {when(window.started_at)} "
         f"({source}{intervals})"
     )
+    return f"{label}; {basis}" if basis else label
 
 
 def conditions(report: Report, plan: Plan, needs: Disruption) -> list[str]:
@@ -406,7 +408,7 @@ def context(report: Report, medium: Medium) -> dict[str, Any]:
         "remediation": remediation,
         "blockers": blockers(report),
         "needs": needs,
-        "window_label": window_label(report.series.window),
+        "window_label": window_label(report.series.window, window_basis(report.estimates)),
         "decisions": DECISIONS,
         "suggested_decision": SUGGESTED_DECISION[report.verdict],
         "conditions": conditions(report, remediation["plan"], needs),
