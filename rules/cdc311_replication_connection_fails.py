@@ -198,7 +198,8 @@ def _hba_steps(database: str | None, user: str | None, facts: Facts) -> list[Ste
     else:
         address = path.client_addr if path and path.client_addr else "<connector address>"
         mask = "/128" if ":" in address else "/32" if address[0].isdigit() else ""
-        line = f"hostssl   {database}   {user}   {address}{mask}   scram-sha-256"
+        kind = "host" if path is not None and path.ssl is False else "hostssl"
+        line = f"{kind}   {database}   {user}   {address}{mask}   scram-sha-256"
     return [
         note(
             f"Add this line to pg_hba.conf before any line that rejects it:\n{line}\n"

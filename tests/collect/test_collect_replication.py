@@ -149,6 +149,8 @@ def test_a_connector_role_without_a_database_line_is_refused_as_predicted(
         f'no pg_hba.conf entry for host "127.0.0.1", user "{connector}", database "{dbname}"'
     )
     assert finding.message.endswith(f"the server would answer: {predicted}")
+    # the session has no SSL here: the line to add is a host line for the database
+    assert f"host   {dbname}   {connector}   127.0.0.1/32   scram-sha-256" in fix_text(finding)
     # what the server really answers the connector's logical replication connection
     connector_info = server.conninfo(dbname, user=connector, password=PASSWORD)
     with pytest.raises(psycopg.OperationalError) as refused:
