@@ -27,6 +27,7 @@ from audit.facts import (
     Target,
     WalSample,
 )
+from audit.facts.connection import ConnectionPath, ReplicationConnection
 from audit.facts.models import (
     Archiver,
     Database,
@@ -331,6 +332,38 @@ def slot_stats(name: str = "debezium", **overrides: Any) -> SlotStats:
     return SlotStats(slot_name=name, **values)
 
 
+def replication_connection(**overrides: Any) -> ReplicationConnection:
+    """A replication connection that opened and answered IDENTIFY_SYSTEM."""
+    values: dict[str, Any] = {
+        "attempted": True,
+        "ok": True,
+        "seconds": 0.02,
+        "system_identifier": "7300000000000000001",
+        "timeline": 1,
+        "xlogpos": "0/3000148",
+        "dbname": "app",
+    }
+    values.update(overrides)
+    return ReplicationConnection(**values)
+
+
+def connection_path(**overrides: Any) -> ConnectionPath:
+    """A TCP session straight to the server: same port, same address, one backend."""
+    values: dict[str, Any] = {
+        "host": "10.0.0.5",
+        "port": 5432,
+        "server_addr": "10.0.0.5",
+        "server_port": 5432,
+        "client_addr": "10.0.1.20",
+        "port_setting": 5432,
+        "protocol_pid": 4242,
+        "backend_pids": [4242, 4242],
+        "ssl": True,
+    }
+    values.update(overrides)
+    return ConnectionPath(**values)
+
+
 def facts(**overrides: Any) -> Facts:
     values: dict[str, Any] = {
         "tool_version": "0.1.0",
@@ -355,6 +388,8 @@ def facts(**overrides: Any) -> Facts:
         "sequences": [],
         "event_triggers": [],
         "other_relations": [],
+        "replication_connection": replication_connection(),
+        "connection_path": connection_path(),
     }
     values.update(overrides)
     return Facts(**values)

@@ -811,5 +811,10 @@ def test_every_problem_reported_once(
         b.close()
     # A keeps the default 60 s heartbeat window; B lowers it and has its WAL rate from
     # pg_walinspect, so every rule evaluates there.
-    _assert_each_once(report_a, expected_a, {"CDC308": "too short to call"})
+    # cdc_a has no REPLICATION (CDC301): its replication connection is not attempted
+    _assert_each_once(
+        report_a,
+        expected_a,
+        {"CDC308": "too short to call", "CDC311": "not attempted: role cdc_a lacks REPLICATION"},
+    )
     _assert_each_once(report_b, expected_b, {})

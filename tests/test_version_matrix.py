@@ -357,3 +357,12 @@ def test_collect_on_every_major(pg: LocalPostgres, matrix_db: str, major: int) -
     assert facts.sampling is not None, issues
     assert len(facts.sampling.samples) >= 2
     assert ("pg_stat_wal" in facts.sampling.methods) is (major >= 14), issues
+
+    # the replication connection, pg_hba.conf (rule_number and file_name are 16+), the path
+    probe = facts.replication_connection
+    assert probe is not None and probe.ok, probe
+    assert probe.dbname == matrix_db
+    assert facts.hba_rules, issues
+    assert (facts.hba_rules[0].rule_number is not None) is (major >= 16)
+    assert facts.connection_path is not None, issues
+    assert len(set(facts.connection_path.backend_pids)) == 1

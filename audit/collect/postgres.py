@@ -9,9 +9,20 @@ from typing import Any
 from audit import __version__
 from audit.collect import activity, instance, inventory
 from audit.collect.connection import open_session, target_of
+from audit.collect.connection_path import (
+    HBA_GRANT,
+    read_connection_path,
+    read_hba_rules,
+    with_last_backend_pid,
+)
 from audit.collect.errors import one_line, secrets_in
 from audit.collect.publications import read_publications
 from audit.collect.read_probe import run_read_probe
+from audit.collect.replication_connection import (
+    not_attempted,
+    probe_replication_connection,
+    reason_not_to_attempt,
+)
 from audit.collect.role import read_role
 from audit.collect.sampler import Sampler
 from audit.collect.senders import read_senders
@@ -21,8 +32,9 @@ from audit.collect.settings import read_role_settings, read_settings
 from audit.collect.slots import WAL_LSN_GRANT, read_current_lsn, read_slot_stats, read_slots
 from audit.collect.tables import read_tables
 from audit.collect.walinspect import WalInspectUnavailable, collect_walinspect
-from audit.facts import Facts, Role, Sampling, Table
+from audit.facts import Facts, Role, Sampling, Server, Table
 from audit.facts.capacity import ReadProbe, WalInspect
+from audit.facts.connection import ReplicationConnection
 
 MONITOR_GRANT = "GRANT pg_monitor TO the auditing role"
 STATS_VIEWS_MIN_VERSION = 140000  # pg_stat_wal, pg_stat_replication_slots
@@ -59,6 +71,8 @@ def collect_postgres(
         session = Session(conn, secrets=secrets_in(conninfo))
         target = target_of(conn)
         families = _collect_families(session, report)
+        report("replication connection")
+        families["replication_connection"] = _replication_connection(conninfo, session, families)
         if sample_seconds > 0:
             report("sampling")
             server = families["server"]
@@ -83,6 +97,12 @@ def collect_postgres(
             session.record("read_probe", "the read probe was skipped: the run was interrupted")
         else:
             session.record("read_probe", "the read probe was skipped (--no-read-probe)")
+        if families["connection_path"] is not None and not interrupted:
+            path = families["connection_path"]
+            last = session.attempt(
+                "connection_path.backend_pids", lambda: with_last_backend_pid(session, path)
+            )
+            families["connection_path"] = last or path
     report("done")
     return Facts(
         tool_version=__version__,
@@ -98,6 +118,8 @@ def _collect_families(session: Session, report: Callable[[str], None]) -> dict[s
     """Every fact family but sampling, in order; a family that fails is None with an issue."""
     f: dict[str, Any] = {}
     attempt = session.attempt
+    path_and_hba = attempt("connection_path", lambda: read_connection_path(session))
+    f["connection_path"], can_read_hba = path_and_hba or (None, False)
     report("server")
     f["server"] = attempt("server", lambda: read_server(session), grant=MONITOR_GRANT)
     version = f["server"].version_num if f["server"] else None
@@ -120,6 +142,10 @@ def _collect_families(session: Session, report: Callable[[str], None]) -> dict[s
     f["publications"] = attempt("publications", lambda: read_publications(session, version))
     report("role")
     f["role"] = attempt("role", lambda: read_role(session))
+    if can_read_hba:
+        f["hba_rules"] = attempt("hba_rules", lambda: read_hba_rules(session), grant=HBA_GRANT)
+    elif path_and_hba is not None:
+        session.record("hba_rules", "no privilege to read pg_hba_file_rules", HBA_GRANT)
     report("databases")
     f["databases"] = attempt("databases", lambda: instance.read_databases(session))
     if has_stats_views:
@@ -140,6 +166,18 @@ def _collect_families(session: Session, report: Callable[[str], None]) -> dict[s
         "other_relations", lambda: inventory.read_other_relations(session)
     )
     return f
+
+
+def _replication_connection(
+    conninfo: str | None, session: Session, families: Mapping[str, Any]
+) -> ReplicationConnection:
+    """The audit's own replication connection, when the role may open one."""
+    server: Server | None = families["server"]
+    managed = server is not None and server.looks_managed
+    reason = reason_not_to_attempt(families["role"], managed)
+    if reason is not None:
+        return not_attempted(reason)
+    return probe_replication_connection(conninfo, session.secrets)
 
 
 def _inspect_window(session: Session, sampling: Sampling) -> WalInspect | None:

@@ -16,6 +16,7 @@ from pydantic import Field
 from audit.facts.aws import AwsFacts
 from audit.facts.base import FactModel
 from audit.facts.capacity import ReadProbe, WalInspect
+from audit.facts.connection import ConnectionPath, HbaRule, ReplicationConnection
 from audit.facts.lsn import Lsn
 from audit.facts.platform import Platform, decide_platform
 
@@ -533,6 +534,18 @@ class Facts(FactModel):
     sequences: list[Sequence] | None = None
     event_triggers: list[EventTrigger] | None = None
     other_relations: list[OtherRelation] | None = None
+    replication_connection: ReplicationConnection | None = Field(
+        default=None,
+        description="the audit's own replication connection (replication=database) and "
+        "IDENTIFY_SYSTEM, or why it was not attempted",
+    )
+    hba_rules: list[HbaRule] | None = Field(
+        default=None, description="pg_hba_file_rules (superusers only by default)"
+    )
+    connection_path: ConnectionPath | None = Field(
+        default=None,
+        description="what the session saw of the way to the server (pooler and proxy signs)",
+    )
     aws: AwsFacts | None = None
     labels: dict[str, str] = Field(
         default_factory=dict, description="free-form labels, e.g. scenario=demo, simulated=aws"

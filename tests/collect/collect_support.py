@@ -9,13 +9,15 @@ import psycopg
 from audit.demo.localpg import LocalPostgres, available_majors
 
 # A server of the collector tests' own: it logs every statement with the application name
-# first (the read-only proof) and allows prepared transactions.
+# first (the read-only proof), replication commands too, and allows prepared transactions.
 OBSERVED_SERVER_SETTINGS = {
     "wal_level": "replica",
     "log_statement": "all",
     "log_destination": "stderr",
     "logging_collector": "off",
     "log_line_prefix": "%a ",
+    # the replication connection's commands (IDENTIFY_SYSTEM) are logged by this, not log_statement
+    "log_replication_commands": "on",
     "max_prepared_transactions": "2",
 }
 

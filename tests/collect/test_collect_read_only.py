@@ -17,9 +17,14 @@ pytestmark = pytest.mark.pg
 
 # A log entry starts with the prefix (application name, possibly empty) and a severity.
 ENTRY = re.compile(r"^(?P<app>\S*) (?P<level>[A-Z]+\d?):  (?P<text>.*)$")
-STATEMENT = re.compile(r"^(?:statement|execute [^:]*): (?P<sql>.*)$", re.DOTALL)
+STATEMENT = re.compile(
+    r"^(?:statement|execute [^:]*|received replication command): (?P<sql>.*)$", re.DOTALL
+)
 # BEGIN/COMMIT: the read probe reads inside a read-only transaction (SET LOCAL timeouts).
+# IDENTIFY_SYSTEM: the replication connection's one command; it reads the system identifier,
+# timeline and WAL position (CREATE_REPLICATION_SLOT, START_REPLICATION are not allowed).
 ALLOWED_FIRST_WORDS = {"SELECT", "WITH", "SHOW", "SET", "BEGIN", "COMMIT", "ROLLBACK"}
+REPLICATION_COMMANDS = {"IDENTIFY_SYSTEM"}
 FORBIDDEN = re.compile(
     r"\b(INSERT|UPDATE|DELETE|MERGE|CREATE|ALTER|DROP|LOCK|COPY|TRUNCATE|GRANT|REVOKE|VACUUM"
     r"|ANALYZE|CLUSTER|REINDEX|REFRESH|COMMENT|SECURITY|FOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)"
@@ -91,9 +96,12 @@ def test_a_full_audit_only_reads(
     statements = our_statements(observed_server, offset)
     # the session setup, the families, and every sample: the audit did log its statements
     assert len(statements) >= 4 + 8 + 5 * 4
+    # the replication connection ran its one command, and it was logged
+    assert [sql for sql in statements if sql in REPLICATION_COMMANDS] == ["IDENTIFY_SYSTEM"]
+    assert facts.replication_connection is not None and facts.replication_connection.ok
     for sql in statements:
         first_word = sql.split(None, 1)[0].upper()
-        assert first_word in ALLOWED_FIRST_WORDS, sql
+        assert first_word in ALLOWED_FIRST_WORDS | REPLICATION_COMMANDS, sql
         assert FORBIDDEN.search(sql) is None, sql
     session_sets = [sql for sql in statements if sql.startswith("SET ") and "LOCAL" not in sql]
     assert len(session_sets) == len(SESSION_SETTINGS)

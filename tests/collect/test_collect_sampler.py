@@ -93,7 +93,8 @@ def test_window_spacing_methods_and_progress(
         assert None not in (sample.xact_commit, sample.tup_inserted)
     assert [m for m in messages if not m.startswith("sampling: ")] == [
         "connecting", "server", "settings", "tables", "slots", "publications", "role",
-        "databases", "activity", "inventory", "sampling", "walinspect", "done",
+        "databases", "activity", "inventory", "replication connection", "sampling", "walinspect",
+        "done",
     ]  # fmt: skip
     assert [m.split(",")[0] for m in messages if m.startswith("sampling: ")] == [
         f"sampling: {n}/5 samples" for n in range(1, 6)

@@ -40,7 +40,8 @@ def error_lines(stderr: str) -> list[str]:
     """The lines of stderr that are not stage lines of the progress display."""
     stages = {
         "connecting", "server", "settings", "tables", "slots", "publications", "role",
-        "databases", "activity", "inventory", "sampling", "walinspect", "read probe", "done",
+        "databases", "activity", "inventory", "replication connection", "sampling",
+        "walinspect", "read probe", "done",
     }  # fmt: skip
     lines = [line for line in stderr.splitlines() if line.strip()]
     return [
