@@ -131,7 +131,9 @@ class SpecialColumn(FactModel):
     type: str = Field(description="format_type() of the column")
     kinds: list[str] = Field(
         description="array, enum, domain, composite, range, money, xml, hstore, postgis, "
-        "numeric_unconstrained, extension_type"
+        "numeric_unconstrained, extension_type, geometric (point, line, lseg, box, path, "
+        "polygon, circle), network (inet, cidr, macaddr, macaddr8), text_search (tsvector, "
+        "tsquery)"
     )
 
 
