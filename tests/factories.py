@@ -30,6 +30,7 @@ from audit.facts import (
 from audit.facts.models import (
     Archiver,
     Database,
+    EventTrigger,
     Publication,
     PublicationTable,
     SessionActivity,
@@ -338,7 +339,17 @@ def facts(**overrides: Any) -> Facts:
         "prepared_xacts": [],
         "large_objects": 0,
         "sequences": [],
-        "event_triggers": [],
+        # DMS's DDL capture, set up the way DMS needs it (CDC020); nothing else looks at it
+        "event_triggers": [
+            EventTrigger(
+                name="awsdms_intercept_ddl",
+                event="ddl_command_end",
+                enabled="always",
+                function="public.awsdms_intercept_ddl",
+                owner="postgres",
+            )
+        ],
+        "output_plugins": {"decoderbufs": False, "test_decoding": True, "wal2json": False},
         "other_relations": [],
     }
     values.update(overrides)

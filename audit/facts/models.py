@@ -534,6 +534,11 @@ class Facts(FactModel):
     large_objects: int | None = None
     sequences: list[Sequence] | None = None
     event_triggers: list[EventTrigger] | None = None
+    output_plugins: dict[str, bool] | None = Field(
+        default=None,
+        description="plugin -> its shared library is in the server's PKGLIBDIR (decoderbufs, "
+        "test_decoding, wal2json); None when the role may not look",
+    )
     other_relations: list[OtherRelation] | None = None
     aws: AwsFacts | None = None
     labels: dict[str, str] = Field(
