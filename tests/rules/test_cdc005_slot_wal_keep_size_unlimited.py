@@ -69,7 +69,7 @@ def test_edge_native_fix_does_not_contradict_pg_createsubscriber() -> None:
     unlimited = facts(settings=settings(max_slot_wal_keep_size="-1"))
     [native] = run(RULE, unlimited, "native").findings
     assert fix_text(native).startswith(
-        "# if the subscriber is built from a physical standby with pg_createsubscriber, keep -1"
+        "-- if the subscriber is built from a physical standby with pg_createsubscriber, keep -1"
     )
     [debezium] = run(RULE, unlimited).findings
     assert "pg_createsubscriber" not in fix_text(debezium)
