@@ -17,6 +17,9 @@ from audit.remedy.settings import (
 from rules._recommended import set_to_recommended
 from rules._units import require_setting
 
+# PostgreSQL 19 (development): effective_wal_level goes to logical with the first logical slot
+FIRST_SLOT_ENABLES_DECODING = 19
+
 
 @rule(
     code="CDC001",
@@ -40,6 +43,13 @@ def wal_level_not_logical(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     which name the parameter group, its apply status and the instance to reboot; without the
     control plane, this rule reports it with a generic parameter-group fix.
 
+    PostgreSQL 19 (in development) lets a `wal_level = replica` server decode: creating the
+    first logical slot raises the read-only `effective_wal_level` to `logical`, without a
+    restart, and it drops back after the last logical slot is gone. There, `replica` is not a
+    blocker: the rule reports it as information (with `effective_wal_level` when collected),
+    and only `minimal` stays critical. This follows the PostgreSQL 19 development documentation
+    and is tested on fact fixtures, as no 19 server is part of the test matrix yet.
+
     ## Why it matters for CDC
     With `replica` or `minimal`, WAL lacks what logical decoding needs: creating a logical
     slot fails with "logical decoding requires wal_level >= logical", so Debezium, AWS DMS
@@ -56,6 +66,8 @@ def wal_level_not_logical(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     ## References
     - https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-WAL-LEVEL
     - https://www.postgresql.org/docs/current/logicaldecoding-explanation.html
+    - https://www.postgresql.org/docs/devel/runtime-config-preset.html#GUC-EFFECTIVE-WAL-LEVEL
+    - https://www.postgresql.org/docs/devel/logical-replication-config.html
     - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.FeatureSupport.LogicalReplication.html
     - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Replication.Logical.Configure.html
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#setting-up-postgresql
@@ -88,6 +100,20 @@ def wal_level_not_logical(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 severity=Severity.HIGH,
             )
         return
+    if _decodes_on_first_slot(facts, wal_level.value):
+        effective = facts.setting("effective_wal_level")
+        evidence["effective_wal_level"] = effective.value if effective else None
+        yield Finding(
+            subject="setting:wal_level",
+            message=(
+                f"wal_level is replica: PostgreSQL {facts.platform.major} raises "
+                "effective_wal_level to logical when the first logical slot is created, without "
+                "a restart (WAL grows from then on)"
+            ),
+            evidence=evidence,
+            severity=Severity.INFO,
+        )
+        return
     if pending == "logical" and staged is not None:
         yield Finding(
             subject="setting:wal_level",
@@ -105,6 +131,12 @@ def wal_level_not_logical(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         evidence=evidence,
         fix=_enable_fix(facts, ctx),
     )
+
+
+def _decodes_on_first_slot(facts: Facts, wal_level: str) -> bool:
+    """PostgreSQL 19+: with wal_level = replica the first logical slot turns decoding on."""
+    major = facts.platform.major
+    return wal_level == "replica" and major is not None and major >= FIRST_SLOT_ENABLES_DECODING
 
 
 def _staged_level(staged: Staged | None) -> str | None:

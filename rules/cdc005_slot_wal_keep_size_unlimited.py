@@ -42,11 +42,18 @@ def slot_wal_keep_size_unlimited(facts: Facts, ctx: RuleContext) -> Iterator[Fin
     capacity section of the report gives the WAL rate to size it. It is a reload-level
     setting: no restart needed. On PostgreSQL 12, upgrade, or monitor slot retention closely.
 
+    Native profile: `pg_createsubscriber` (PostgreSQL 17+), which turns a physical standby
+    into a subscriber, expects `-1` on the publisher while it runs (from 18 its dry run warns
+    otherwise), because WAL the standby still needs could be removed. When a subscriber is
+    built that way, keep `-1` for the conversion and set the limit once the subscription is
+    streaming; the fix says so.
+
     ## References
     - https://www.postgresql.org/docs/current/runtime-config-replication.html#GUC-MAX-SLOT-WAL-KEEP-SIZE
     - https://www.postgresql.org/docs/current/view-pg-replication-slots.html
     - https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.AssessmentReport.PG.html
     - https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-wal-disk-space
+    - https://www.postgresql.org/docs/18/app-pgcreatesubscriber.html
     """
     assert facts.server is not None
     server = facts.server
@@ -80,6 +87,23 @@ def slot_wal_keep_size_unlimited(facts: Facts, ctx: RuleContext) -> Iterator[Fin
             + ("the cluster volume grows without bound" if aurora else "the disk is full")
         ),
         evidence={"max_slot_wal_keep_size": setting.value, "unit": setting.unit},
-        fix=keep_size_fix(facts, ctx),
+        fix=_with_createsubscriber_note(keep_size_fix(facts, ctx), ctx),
         severity=severity,
+    )
+
+
+def _with_createsubscriber_note(fix: Fix, ctx: RuleContext) -> Fix:
+    """Native subscriptions: the limit waits until a pg_createsubscriber conversion is done."""
+    if ctx.profile.name != "native":
+        return fix
+    return Fix(
+        steps=(
+            note(
+                "if the subscriber is built from a physical standby with pg_createsubscriber, "
+                "keep -1 while it runs (it expects -1 on the publisher) and apply the limit "
+                "below once the subscription is streaming",
+                profile="native",
+            ),
+            *fix.steps,
+        )
     )

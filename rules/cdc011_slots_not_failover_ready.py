@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 from audit.engine import Finding, RuleContext, Severity, rule
 from audit.facts import Facts
-from audit.remedy import ChangeWindow, Fix, note, shell
+from audit.remedy import ChangeWindow, Fix, Step, note, shell
 from audit.remedy.settings import set_setting
+from rules._failover import FAILOVER_SLOTS_SINCE
 from rules._sql import quote_ident
 
-FIRST_MAJOR = 17
+FIRST_MAJOR = FAILOVER_SLOTS_SINCE
 
 
 @rule(
@@ -23,18 +24,21 @@ def slots_not_failover_ready(facts: Facts, ctx: RuleContext) -> Iterator[Finding
     """Logical slots would not survive a failover to the server's streaming standby.
 
     ## What it checks
-    Only on self-managed PostgreSQL primaries with evidence of a physical standby (an active
-    physical slot), and only for existing logical slots:
+    Only on primaries with evidence of a physical standby (an active physical slot: a
+    streaming standby, or an RDS read replica), and only for existing logical slots:
 
     - on PostgreSQL 17 and later, a logical slot created without `failover = true` is not
-      synchronized to standbys (medium, one finding per slot);
-    - before 17, no logical slot survives a failover (info, one finding).
+      synchronized to standbys (medium, one finding per slot); on RDS for PostgreSQL 17 the
+      same holds for read replicas, with AWS's parameters (below);
+    - before 17, no logical slot survives a failover (info, one finding; self-managed only).
 
-    Aurora is skipped: its slots live on the shared cluster volume (the report says so, it is
-    not verified by this rule). RDS is skipped: Multi-AZ instances replicate storage, not WAL,
-    and the audit cannot tell the deployment from SQL. Standbys without a slot are invisible.
-    HA managers that copy slots themselves (Patroni's permanent slots) make the pre-17 finding
-    moot; waive it then.
+    Aurora is skipped: Aurora keeps WAL on the shared cluster volume that the promoted
+    instance takes over and has no streaming standby to synchronize slots to (AWS does not
+    state in so many words that logical slots survive a failover). CDC407 says the same
+    after a failover and asks to check the slots on the new writer. RDS before 17 is skipped:
+    a Multi-AZ instance replicates storage, not WAL, and the audit cannot tell the deployment
+    from SQL. Standbys without a slot are invisible. HA managers that copy slots themselves
+    (Patroni's permanent slots) make the pre-17 finding moot; waive it then.
 
     ## Why it matters for CDC
     After a promotion the new primary has no copy of the connector's slot: the connector
@@ -46,18 +50,28 @@ def slots_not_failover_ready(facts: Facts, ctx: RuleContext) -> Iterator[Finding
     (`ALTER_REPLICATION_SLOT name (FAILOVER true)` on a replication connection keeps the slot's
     position; subscriptions: `ALTER SUBSCRIPTION ... SET (failover = true)`; new slots:
     Debezium `slot.failover`, `pg_create_logical_replication_slot(..., failover => true)`),
-    list the standby's physical slot in `synchronized_standby_slots` on the primary, and turn
-    on `sync_replication_slots` and `hot_standby_feedback` on the standby. Before 17, plan a
-    re-snapshot after failover, or let the HA manager maintain the slots.
+    list the standby's physical slot in `synchronized_standby_slots` on the primary, and on the
+    standby set `sync_replication_slots = on`, `hot_standby_feedback = on`, `primary_slot_name`
+    to that physical slot and a `dbname` in `primary_conninfo` (the slot sync worker connects
+    to a database). On RDS for PostgreSQL 17 set them through parameter groups:
+    `synchronized_standby_slots` on the primary; `sync_replication_slots = 1`,
+    `hot_standby_feedback = 1` and `rds.logical_slot_sync_dbname` (default `postgres`: a
+    database that exists) on the read replica. Before 17, plan a re-snapshot after failover,
+    or let the HA manager maintain the slots.
 
     ## References
     - https://www.postgresql.org/docs/17/logicaldecoding-explanation.html#LOGICALDECODING-REPLICATION-SLOTS-SYNCHRONIZATION
     - https://www.postgresql.org/docs/17/runtime-config-replication.html#GUC-SYNCHRONIZED-STANDBY-SLOTS
     - https://www.postgresql.org/docs/17/protocol-replication.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.pglogical.slot.synchronization.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Replication.Logical.html
     """
     assert facts.server is not None
     server = facts.server
-    if facts.platform.is_managed or server.in_recovery:
+    platform = facts.platform
+    if platform.is_aurora or server.in_recovery:
+        return
+    if platform.is_rds and server.major < FIRST_MAJOR:
         return
     slots = facts.slots or []
     standbys = [s.slot_name for s in slots if s.slot_type == "physical" and s.active]
@@ -115,9 +129,26 @@ def slots_not_failover_ready(facts: Facts, ctx: RuleContext) -> Iterator[Finding
                     database=slot.database,
                 ),
                 *set_setting(facts, "synchronized_standby_slots", standbys[0], restart=False).steps,
-                note("and on the standby: sync_replication_slots = on, hot_standby_feedback = on"),
+                _standby_step(facts, standbys[0]),
             ),
         )
+
+
+def _standby_step(facts: Facts, standby_slot: str) -> Step:
+    if facts.platform.is_rds:
+        return note(
+            "and in the read replica's parameter group: sync_replication_slots = 1, "
+            "hot_standby_feedback = 1, rds.logical_slot_sync_dbname = an existing database "
+            "(default postgres)",
+            ChangeWindow.COORDINATION,
+            standby_slot=standby_slot,
+        )
+    return note(
+        "and on the standby: sync_replication_slots = on, hot_standby_feedback = on, "
+        f"primary_slot_name = '{standby_slot}', and a dbname in primary_conninfo",
+        ChangeWindow.COORDINATION,
+        standby_slot=standby_slot,
+    )
 
 
 def _conninfo_value(value: str) -> str:

@@ -9,8 +9,7 @@ from audit.facts import Facts
 from audit.facts.aws import AwsEvent
 from audit.remedy import Fix, sql
 from rules._aws_facts import aws_facts_for
-
-FAILOVER_SLOTS_SINCE = 17
+from rules._failover import AURORA_SLOTS, AURORA_SOURCE, FAILOVER_SLOTS_SINCE, RDS_SLOT_SYNC
 
 
 def is_failover(event: AwsEvent) -> bool:
@@ -37,13 +36,21 @@ def recent_failover(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     check.
 
     ## Why it matters for CDC
-    Logical replication slots live on the writer. Before PostgreSQL 17 there is no failover
-    slot synchronisation; from 17 on only slots created with `failover = true` are
-    synchronised, to standbys set up for it (`sync_replication_slots`). Otherwise the
-    connector may find its slot missing or behind on the new writer, and changes made around
-    the failover can be lost or replayed. The finding names the major version it reasoned
-    with. A failover also means the instance you audited may not be the writer now. Frequent
-    failovers are a reason to plan for slot recreation and re-snapshots.
+    Logical decoding runs on the writer, and a failover changes the writer. What happens to the
+    slots depends on the platform, and the finding says which case it reasoned with:
+
+    - Aurora: Aurora keeps WAL on the shared cluster volume that the promoted instance takes
+      over and has no streaming standby to synchronize slots to; AWS does not state in so many
+      words that logical slots survive a failover (CDC011 says the same). So check them.
+    - RDS for PostgreSQL 17 and later: only slots created with `failover = true` are
+      synchronized to a read replica set up for it (`sync_replication_slots`,
+      `rds.logical_slot_sync_dbname`); other slots are missing after a promotion.
+    - RDS before 17: no slot synchronization exists; a slot can be missing or behind.
+
+    A connector whose slot is missing or behind on the new writer fails, or loses or replays
+    changes made around the failover. A failover also means the instance you audited may not
+    be the writer now. Frequent failovers are a reason to plan for slot recreation and
+    re-snapshots.
 
     ## How to fix
     On the current writer, check that every slot the connectors use exists and is
@@ -57,6 +64,8 @@ def recent_failover(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html
     - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html
     - https://www.postgresql.org/docs/17/logicaldecoding-explanation.html#LOGICALDECODING-REPLICATION-SLOTS-SYNCHRONIZATION
+    - https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Replication.Logical.html
+    - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.pglogical.slot.synchronization.html
     """
     aws = aws_facts_for(facts)
     if aws is None:
@@ -71,15 +80,18 @@ def recent_failover(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
         target = aws.writer.instance_id if aws.writer else "the instance"
         subject = f"instance:{target}"
     latest = events[-1]
-    if major is None:
+    if aws.is_cluster:
+        consequence = f"{AURORA_SLOTS}: check that every connector slot exists and advances"
+    elif major is None:
         consequence = (
             "the server version is unknown, so whether slots follow a failover is too: "
             "re-check every slot"
         )
     elif major >= FAILOVER_SLOTS_SINCE:
         consequence = (
-            f"PostgreSQL {major} synchronises only slots created with failover = true: check "
-            "that the connectors' slots exist and advance on the current writer"
+            f"PostgreSQL {major} synchronises to a read replica only slots created with "
+            "failover = true: check that the connectors' slots exist and advance on the "
+            "current writer"
         )
     else:
         consequence = (
@@ -99,6 +111,7 @@ def recent_failover(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
                 for e in events
             ],
             "server_major": major,
+            "source": AURORA_SOURCE if aws.is_cluster else RDS_SLOT_SYNC,
         },
         fix=Fix(
             steps=(

@@ -31,6 +31,7 @@ from audit.facts.connection import ConnectionPath, ReplicationConnection
 from audit.facts.models import (
     Archiver,
     Database,
+    EventTrigger,
     Publication,
     PublicationTable,
     SessionActivity,
@@ -386,7 +387,17 @@ def facts(**overrides: Any) -> Facts:
         "prepared_xacts": [],
         "large_objects": 0,
         "sequences": [],
-        "event_triggers": [],
+        # DMS's DDL capture, set up the way DMS needs it (CDC020); nothing else looks at it
+        "event_triggers": [
+            EventTrigger(
+                name="awsdms_intercept_ddl",
+                event="ddl_command_end",
+                enabled="always",
+                function="public.awsdms_intercept_ddl",
+                owner="postgres",
+            )
+        ],
+        "output_plugins": {"decoderbufs": False, "test_decoding": True, "wal2json": False},
         "other_relations": [],
         "replication_connection": replication_connection(),
         "connection_path": connection_path(),

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import psycopg
 import pytest
 
 from audit.collect import collect_facts
@@ -24,6 +25,11 @@ from audit.engine import Finding, Status
 from audit.facts import Facts
 from rules.cdc017_database_encoding_not_utf8 import database_encoding_not_utf8
 from rules.cdc018_wal_archiving_failing import wal_archiving_failing
+from rules.cdc019_output_plugin_missing import output_plugin_missing
+from rules.cdc116_dms_unsupported_columns import dms_unsupported_columns
+from rules.cdc117_dms_lob_keys import dms_lob_keys
+from rules.cdc118_dms_lob_truncation import dms_lob_truncation
+from rules.cdc119_dms_case_colliding_names import dms_case_colliding_names
 from rules.cdc201_inactive_slot_retaining_wal import inactive_slot_retaining_wal
 from rules.cdc205_connector_slot_conflict import connector_slot_conflict
 from rules.cdc310_connector_session_timeouts import connector_session_timeouts
@@ -250,3 +256,85 @@ def test_cdc201_inactive_slot_is_never_passed_silently(
         assert mine() == []  # inactive for seconds, known: a consumer restarting
         [long] = mine(min_inactive_seconds=1)
         assert "has been inactive for" in long.message
+
+
+# --------------------------------------------------------------------------- CDC116-CDC119
+
+DMS_SCHEMA = """
+CREATE TYPE mood AS ENUM ('calm', 'busy');
+CREATE TABLE readings (device int, pressure real[], addr inet, state mood);
+CREATE TABLE pages (slug text PRIMARY KEY, body text);
+CREATE TABLE blobs (payload bytea, note varchar(40));
+CREATE TABLE orders (id int PRIMARY KEY);
+CREATE TABLE "Orders" (id int PRIMARY KEY);
+CREATE TABLE docs (id int PRIMARY KEY, body text);
+INSERT INTO docs
+SELECT g, (SELECT string_agg(md5(g::text || ':' || i), '') FROM generate_series(1, 2000) AS i)
+FROM generate_series(1, 50) AS g;
+ANALYZE;
+"""
+
+
+def test_cdc116_to_cdc119_dms_table_checks_on_a_real_catalog(
+    pg_server: LocalPostgres, fresh_db: str
+) -> None:
+    """DMS's type, key, LOB and name checks, from the catalog and statistics the collector reads.
+
+    docs holds 50 rows of 64 kB text: pg_stats.avg_width says 18 (the TOAST pointer), the TOAST
+    table says 64 kB a row, above DMS's default LobMaxSize of 32 KB."""
+    with pg_server.connect(fresh_db) as conn:
+        conn.execute(DMS_SCHEMA)
+        [(width,)] = conn.execute(
+            "SELECT avg_width FROM pg_stats WHERE tablename = 'docs' AND attname = 'body'"
+        ).fetchall()
+    assert width < 100  # why CDC118 reads the TOAST size, not avg_width
+    facts = _collect(pg_server, fresh_db)
+
+    [types] = run(dms_unsupported_columns, facts, "dms").findings
+    assert types.subject == "public.readings"
+    assert types.evidence["unsupported"] == {"addr": "inet", "state": "mood"}
+    assert types.evidence["arrays_without_primary_key"] == {"public.readings": ["pressure"]}
+
+    keys = {f.subject: f.evidence for f in run(dms_lob_keys, facts, "dms").findings}
+    assert keys["public.pages"]["lob_primary_key"] == {"public.pages": {"slug": "text"}}
+    assert keys["public.blobs"]["lob_without_key"] == {"public.blobs": ["payload"]}
+    assert keys["public.readings"]["lob_without_key"] == {"public.readings": ["pressure"]}
+    assert set(keys) == {"public.pages", "public.blobs", "public.readings"}
+
+    [lob] = run(dms_lob_truncation, facts, "dms").findings
+    assert lob.subject == "public.docs"
+    per_row = lob.evidence["tables"]["public.docs"]["bytes_per_row_and_column"]
+    assert 64_000 <= per_row < 80_000
+    assert run(dms_lob_truncation, facts, "dms", lob_max_size_kb=100).status is Status.PASS
+
+    [names] = run(dms_case_colliding_names, facts, "dms").findings
+    assert names.evidence["tables"] == ['public."Orders"', "public.orders"]
+
+
+# --------------------------------------------------------------------------- CDC019
+
+
+def _plugin_loads(server: LocalPostgres, dbname: str, plugin: str) -> bool:
+    """Whether the server can really create a slot with ``plugin`` (a temporary one)."""
+    with server.connect(dbname) as conn:
+        try:
+            conn.execute(
+                "SELECT pg_create_logical_replication_slot(%s, %s, true)",
+                (f"probe_{plugin}", plugin),
+            )
+        except psycopg.Error:
+            return False
+        return True
+
+
+@pytest.mark.parametrize("plugin", ["test_decoding", "wal2json", "decoderbufs"])
+def test_cdc019_library_lookup_agrees_with_slot_creation(
+    pg_logical: LocalPostgres, make_db: Callable[[LocalPostgres], str], plugin: str
+) -> None:
+    dbname = make_db(pg_logical)
+    facts = _collect(pg_logical, dbname)
+    assert facts.output_plugins is not None  # the tests collect as a superuser
+    result = run(output_plugin_missing, facts, "generic", plugin=plugin)
+    loads = _plugin_loads(pg_logical, dbname, plugin)
+    assert facts.output_plugins[plugin] is loads
+    assert result.status is (Status.PASS if loads else Status.FAIL)

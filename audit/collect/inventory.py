@@ -22,6 +22,19 @@ def read_extensions(session: Session) -> list[Extension]:
     return session.models("extensions", Extension, {"interesting": list(CDC_EXTENSIONS)})
 
 
+# Output plugins that are shared libraries without an extension: only the file tells.
+OUTPUT_PLUGIN_LIBRARIES = ("decoderbufs", "test_decoding", "wal2json")
+PLUGIN_GRANT = (
+    "superuser, or GRANT SELECT ON pg_config and GRANT EXECUTE ON FUNCTION "
+    "pg_stat_file(text, boolean)"
+)
+
+
+def read_output_plugins(session: Session) -> dict[str, bool]:
+    rows = session.rows("output_plugins", {"plugins": list(OUTPUT_PLUGIN_LIBRARIES)})
+    return {row["name"]: bool(row["present"]) for row in rows}
+
+
 def read_large_objects(session: Session) -> int:
     count: int = session.row("large_objects")["large_objects"]
     return count

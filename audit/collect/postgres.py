@@ -162,6 +162,11 @@ def _collect_families(session: Session, report: Callable[[str], None]) -> dict[s
     f["large_objects"] = attempt("large_objects", lambda: inventory.read_large_objects(session))
     f["sequences"] = attempt("sequences", lambda: inventory.read_sequences(session))
     f["event_triggers"] = attempt("event_triggers", lambda: inventory.read_event_triggers(session))
+    f["output_plugins"] = attempt(
+        "output_plugins",
+        lambda: inventory.read_output_plugins(session),
+        grant=inventory.PLUGIN_GRANT,
+    )
     f["other_relations"] = attempt(
         "other_relations", lambda: inventory.read_other_relations(session)
     )

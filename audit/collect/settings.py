@@ -27,6 +27,7 @@ NEEDED_SETTINGS = (
     "max_locks_per_transaction",
     "max_logical_replication_workers",
     "max_prepared_transactions",
+    "effective_wal_level",
     "max_replication_slots",
     "max_slot_wal_keep_size",
     "max_sync_workers_per_subscription",

@@ -24,6 +24,9 @@ class Profile:
     snapshot_connections: int = 1
     # the publication a connector uses unless configured otherwise (None: no default name)
     default_publication: str | None = None
+    # the logical decoding output plugin it uses unless configured otherwise (None: unknown);
+    # AWS DMS switches to pglogical when that extension is set up (CDC019)
+    output_plugin: str | None = None
 
 
 PROFILES: dict[str, Profile] = {
@@ -32,13 +35,20 @@ PROFILES: dict[str, Profile] = {
         title="Debezium PostgreSQL connector (pgoutput)",
         snapshot_connections=2,
         default_publication="dbz_publication",
+        output_plugin="pgoutput",
     ),
-    "dms": Profile(name="dms", title="AWS DMS (PostgreSQL source, CDC)", snapshot_connections=9),
+    "dms": Profile(
+        name="dms",
+        title="AWS DMS (PostgreSQL source, CDC)",
+        snapshot_connections=9,
+        output_plugin="test_decoding",
+    ),
     "native": Profile(
         name="native",
         title="PostgreSQL native logical replication",
         sync_slots_per_connector=2,
         snapshot_connections=0,
+        output_plugin="pgoutput",
     ),
     "generic": Profile(name="generic", title="Generic logical decoding consumer"),
 }

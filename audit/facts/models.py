@@ -132,7 +132,9 @@ class SpecialColumn(FactModel):
     type: str = Field(description="format_type() of the column")
     kinds: list[str] = Field(
         description="array, enum, domain, composite, range, money, xml, hstore, postgis, "
-        "numeric_unconstrained, extension_type"
+        "numeric_unconstrained, extension_type, geometric (point, line, lseg, box, path, "
+        "polygon, circle), network (inet, cidr, macaddr, macaddr8), text_search (tsvector, "
+        "tsquery)"
     )
 
 
@@ -533,6 +535,11 @@ class Facts(FactModel):
     large_objects: int | None = None
     sequences: list[Sequence] | None = None
     event_triggers: list[EventTrigger] | None = None
+    output_plugins: dict[str, bool] | None = Field(
+        default=None,
+        description="plugin -> its shared library is in the server's PKGLIBDIR (decoderbufs, "
+        "test_decoding, wal2json); None when the role may not look",
+    )
     other_relations: list[OtherRelation] | None = None
     replication_connection: ReplicationConnection | None = Field(
         default=None,

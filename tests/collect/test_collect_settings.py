@@ -19,6 +19,7 @@ NOT_ON_EVERY_SERVER = {
     "rds.logical_replication",
     "rds.logical_wal_cache",
     "idle_replication_slot_timeout",  # 18+
+    "effective_wal_level",  # 19+
     "synchronized_standby_slots",  # 17+
     "sync_replication_slots",  # 17+
     "transaction_timeout",  # 17+
@@ -59,6 +60,7 @@ def test_running_values_with_units_and_sources(
     major = pg_server.version_num // 10000
     expected_missing = {n for n in NOT_ON_EVERY_SERVER if not (
         (n == "idle_replication_slot_timeout" and major >= 18)
+        or (n == "effective_wal_level" and major >= 19)
         or (n in ("synchronized_standby_slots", "sync_replication_slots", "transaction_timeout")
             and major >= 17)
         or (n == "reserved_connections" and major >= 16)

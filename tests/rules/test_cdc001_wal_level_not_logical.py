@@ -8,7 +8,7 @@ from audit.engine import Severity, Status
 from audit.facts.aws import AwsFacts
 from audit.remedy import ChangeWindow
 from rules.cdc001_wal_level_not_logical import wal_level_not_logical as RULE
-from tests.factories import aurora, facts, fix_text, rds, run, setting, settings
+from tests.factories import aurora, facts, fix_text, rds, run, server, setting, settings
 
 
 def test_pass_logical() -> None:
@@ -93,3 +93,28 @@ def test_not_evaluated_when_wal_level_was_not_read() -> None:
     result = run(RULE, facts(settings=settings(wal_level=None)))
     assert result.status is Status.NOT_EVALUATED
     assert result.reason == "setting wal_level was not collected"
+
+
+def _pg19(**settings_: str) -> dict[str, object]:
+    return {"server": server(version="19.0", version_num=190000), "settings": settings(**settings_)}
+
+
+def test_edge_pg19_replica_decodes_on_the_first_slot_and_is_no_blocker() -> None:
+    """PostgreSQL 19: effective_wal_level goes to logical with the first logical slot."""
+    the_facts = facts(**_pg19(wal_level="replica", effective_wal_level="replica"))  # type: ignore[arg-type]
+    result = run(RULE, the_facts)
+    [finding] = result.findings
+    assert result.severity_of(finding) is Severity.INFO
+    assert finding.message.startswith(
+        "wal_level is replica: PostgreSQL 19 raises effective_wal_level to logical when the "
+        "first logical slot is created, without a restart"
+    )
+    assert finding.evidence["effective_wal_level"] == "replica"
+    assert finding.fix is None
+
+
+def test_fail_pg19_minimal_still_blocks() -> None:
+    result = run(RULE, facts(**_pg19(wal_level="minimal")))  # type: ignore[arg-type]
+    [finding] = result.findings
+    assert result.severity_of(finding) is Severity.CRITICAL
+    assert "ALTER SYSTEM SET wal_level = logical;" in fix_text(finding)

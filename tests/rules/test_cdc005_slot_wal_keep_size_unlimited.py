@@ -62,3 +62,14 @@ def test_not_evaluated_without_the_setting_on_13_plus() -> None:
 
 def test_not_evaluated_without_server() -> None:
     assert run(RULE, facts(server=None)).status is Status.NOT_EVALUATED
+
+
+def test_edge_native_fix_does_not_contradict_pg_createsubscriber() -> None:
+    """pg_createsubscriber expects -1 on the publisher while it converts a standby."""
+    unlimited = facts(settings=settings(max_slot_wal_keep_size="-1"))
+    [native] = run(RULE, unlimited, "native").findings
+    assert fix_text(native).startswith(
+        "-- if the subscriber is built from a physical standby with pg_createsubscriber, keep -1"
+    )
+    [debezium] = run(RULE, unlimited).findings
+    assert "pg_createsubscriber" not in fix_text(debezium)

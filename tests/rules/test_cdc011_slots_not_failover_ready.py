@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audit.engine import Severity, Status
 from rules.cdc011_slots_not_failover_ready import slots_not_failover_ready as RULE
-from tests.factories import aurora, facts, fix_text, physical_slot, run, server, slot
+from tests.factories import aurora, facts, fix_text, physical_slot, rds, run, server, slot
 
 
 def test_pass_failover_slot_on_17() -> None:
@@ -49,3 +49,24 @@ def test_edge_managed_platforms_are_skipped() -> None:
 
 def test_not_evaluated_without_slots() -> None:
     assert run(RULE, facts(slots=None)).status is Status.NOT_EVALUATED
+
+
+def test_fail_rds_17_read_replica_uses_the_parameter_groups() -> None:
+    """RDS for PostgreSQL 17 synchronizes failover slots to read replicas (AWS docs)."""
+    the_facts = facts(server=rds(), slots=[physical_slot("rds_replica"), slot(failover=False)])
+    [finding] = run(RULE, the_facts).findings
+    text = fix_text(finding)
+    assert "rds.logical_slot_sync_dbname" in text
+    assert "ParameterName=synchronized_standby_slots" in text
+
+
+def test_fix_names_what_the_standby_itself_needs() -> None:
+    the_facts = facts(slots=[physical_slot("standby1"), slot(failover=False)])
+    [finding] = run(RULE, the_facts).findings
+    assert "primary_slot_name = 'standby1', and a dbname in primary_conninfo" in fix_text(finding)
+
+
+def test_edge_rds_before_17_is_skipped() -> None:
+    old = rds(version="16.4", version_num=160004)
+    the_facts = facts(server=old, slots=[physical_slot(), slot(failover=None)])
+    assert run(RULE, the_facts).status is Status.PASS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from audit.engine import Severity, Status
 from audit.facts.models import Sequence
 from rules.cdc111_sequences_not_replicated import sequences_not_replicated as RULE
-from tests.factories import facts, fix_text, run
+from tests.factories import facts, fix_text, run, server
 
 
 def _seq(name: str, owned_by: str | None) -> Sequence:
@@ -40,3 +40,14 @@ def test_edge_debezium_carries_the_values_in_its_rows() -> None:
 
 def test_not_evaluated_without_sequences() -> None:
     assert run(RULE, facts(sequences=None), "native").status is Status.NOT_EVALUATED
+
+
+def test_edge_pg19_native_subscriptions_refresh_published_sequences() -> None:
+    """PostgreSQL 19 synchronizes sequences on request: the advice depends on the version."""
+    pg19 = server(version="19.0", version_num=190000)
+    the_facts = facts(server=pg19, sequences=[Sequence(qualified_name="public.t_id_seq")])
+    [finding] = run(RULE, the_facts, "native").findings
+    assert "FOR ALL SEQUENCES and refreshed" in finding.message
+    assert "ALTER SUBSCRIPTION <subscription> REFRESH SEQUENCES;" in fix_text(finding)
+    [dms] = run(RULE, the_facts, "dms").findings
+    assert "setval" in fix_text(dms)

@@ -61,6 +61,10 @@ columns AS (
                 THEN 'postgis' END,
             CASE WHEN a.atttypid = 'numeric'::regtype AND a.atttypmod = -1
                 THEN 'numeric_unconstrained' END,
+            CASE WHEN b.typcategory = 'G' THEN 'geometric' END,
+            CASE WHEN b.oid IN ('inet'::regtype, 'cidr'::regtype, 'macaddr'::regtype,
+                'macaddr8'::regtype) THEN 'network' END,
+            CASE WHEN b.oid IN ('tsvector'::regtype, 'tsquery'::regtype) THEN 'text_search' END,
             CASE WHEN b.typtype = 'b' AND b.typnamespace <> 'pg_catalog'::regnamespace
                 AND b.typname NOT IN ('hstore', 'geometry', 'geography', 'raster', 'box2d', 'box3d')
                 THEN 'extension_type' END
