@@ -353,3 +353,12 @@ def test_configmap_holds_the_fleet_files_where_the_job_reads_them() -> None:
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert container["args"][1] == f"{mount['mountPath']}/FLEET.toml"
     assert env["PGSERVICEFILE"] == f"{mount['mountPath']}/pg_service.conf"
+
+
+def test_the_image_runs_as_the_user_the_cronjob_names() -> None:
+    containerfile = (DEPLOY / "container" / "Containerfile").read_text()
+    user = re.search(r"^USER (\d+)$", containerfile, flags=re.MULTILINE)
+    assert user is not None
+    pod = cronjob()["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert int(user.group(1)) == pod["securityContext"]["runAsUser"]
+    assert 'ENTRYPOINT ["cdc-preflight"]' in containerfile
