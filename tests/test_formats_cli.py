@@ -10,6 +10,8 @@ from pathlib import Path
 from junitparser import JUnitXml
 from prometheus_client.parser import text_string_to_metric_families
 
+from audit.demo.localpg import LocalPostgres
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_FACTS = ROOT / "sample_outputs" / "demo" / "facts.json"
 
@@ -57,3 +59,25 @@ def test_a_second_run_replaces_the_files_and_a_typo_is_a_usage_error(tmp_path: P
     typo = cli("analyze", str(SAMPLE_FACTS), "--out", str(tmp_path / "x"), "--format", "prometheus")
     assert typo.returncode == 2
     assert "choose from html,pdf,json,md,junit,prom" in typo.stderr
+
+
+def test_a_live_audit_reports_its_duration_and_sampling_window(
+    pg_server: LocalPostgres, fresh_db: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    conninfo = pg_server.conninfo(fresh_db)
+    result = cli(
+        "audit", "--dsn", conninfo, "--out", str(out), "--sample-seconds", "1",
+        "--interval", "0.5", "--no-read-probe", "--format", "prom,junit", "--fail-on", "never",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    families = {
+        f.name: f.samples[0].value
+        for f in text_string_to_metric_families((out / "metrics.prom").read_text())
+        if len(f.samples) == 1
+    }
+    window = families["cdc_preflight_sampling_window_seconds"]
+    assert 0.9 <= window < families["cdc_preflight_audit_duration_seconds"] < 120
+    suite = next(iter(JUnitXml.fromfile(str(out / "junit.xml"))))
+    assert suite.failures == 0  # --fail-on never
+    assert 0.9 <= suite.time < 120
