@@ -89,6 +89,8 @@ class ListFormat(StrEnum):
 
 
 REPORT_FORMATS = ("html", "pdf", "json", "md")
+#: Also accepted by --format, never by default: junit.xml and metrics.prom for schedulers.
+MACHINE_FORMATS = ("junit", "prom")
 ALL_FORMATS = ",".join(REPORT_FORMATS)
 
 DsnOpt = Annotated[
@@ -135,7 +137,12 @@ ProfileOpt = Annotated[
 ]
 OutOpt = Annotated[Path, typer.Option("--out", help="Directory for the report files.")]
 FormatOpt = Annotated[
-    str, typer.Option("--format", help="Comma-separated report formats: html,pdf,json,md.")
+    str,
+    typer.Option(
+        "--format",
+        help="Comma-separated report formats: html,pdf,json,md, and junit (junit.xml) or prom "
+        "(metrics.prom, Prometheus text format).",
+    ),
 ]
 ConfigOpt = Annotated[
     Path | None,
@@ -274,11 +281,12 @@ def fail(message: str, code: int = EXIT_CANNOT_AUDIT) -> NoReturn:
 
 def parse_formats(value: str) -> list[str]:
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
-    unknown = [f for f in formats if f not in REPORT_FORMATS]
+    accepted = REPORT_FORMATS + MACHINE_FORMATS
+    unknown = [f for f in formats if f not in accepted]
     if unknown or not formats:
         fail(
             f"unknown report format {', '.join(unknown) or '(none)'}; "
-            f"choose from {','.join(REPORT_FORMATS)}",
+            f"choose from {','.join(accepted)}",
             EXIT_USAGE,
         )
     return formats
@@ -454,7 +462,9 @@ def _print_summary(report: Report, where: Path, written: list[Path]) -> None:
             "cdc-preflight: listed in the report; please report it"
         )
     for path in written:
-        label = {"facts.json": "facts", "cdc-preflight.toml": "config"}.get(path.name)
+        label = {"facts.json": "facts", "cdc-preflight.toml": "config", "junit.xml": "junit"}.get(
+            path.name
+        )
         typer.echo(f"  {label or path.suffix.lstrip('.'):6} {where / path.name}")
 
 

@@ -39,6 +39,8 @@ RUN_FILES = frozenset(
         "tables.csv",
         "remediation.sql",
         "remediation-aws.sh",
+        "junit.xml",
+        "metrics.prom",
         "cdc-preflight.toml",
     }
 )

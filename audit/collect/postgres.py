@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -66,6 +67,7 @@ def collect_postgres(
         raise ValueError("sample_seconds must be >= 0 and interval > 0")
     report = progress or _ignore
     collected_at = datetime.now(UTC)
+    started = time.monotonic()
     report("connecting")
     with open_session(conninfo) as conn:
         session = Session(conn, secrets=secrets_in(conninfo))
@@ -107,6 +109,7 @@ def collect_postgres(
     return Facts(
         tool_version=__version__,
         collected_at=collected_at,
+        collection_seconds=round(time.monotonic() - started, 3),
         target=target,
         labels=dict(labels or {}),
         issues=session.issues,

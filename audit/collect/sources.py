@@ -7,6 +7,7 @@ Aurora; a self-managed server is never sent to AWS.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -60,6 +61,7 @@ def collect_facts(
     ``aws=None`` reads PostgreSQL only (see :func:`~audit.collect.postgres.collect_postgres` for
     the other arguments); ``aws_session`` is a boto3 session to use instead of a new one.
     """
+    started = time.monotonic()
     facts = collect_postgres(
         conninfo,
         sample_seconds=sample_seconds,
@@ -81,5 +83,10 @@ def collect_facts(
     if aws_facts is not None and aws_facts.simulated:
         labels_out["simulated"] = "aws"
     return facts.model_copy(
-        update={"aws": aws_facts, "issues": [*facts.issues, *issues], "labels": labels_out}
+        update={
+            "aws": aws_facts,
+            "issues": [*facts.issues, *issues],
+            "labels": labels_out,
+            "collection_seconds": round(time.monotonic() - started, 3),
+        }
     )

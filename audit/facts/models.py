@@ -504,6 +504,11 @@ class Facts(FactModel):
     schema_version: int = SCHEMA_VERSION
     tool_version: str
     collected_at: datetime
+    collection_seconds: float | None = Field(
+        default=None,
+        description="seconds from connecting to the last fact (sampling window, read probe and "
+        "AWS included); None in facts written before it was recorded",
+    )
     target: Target
     server: Server | None = None
     settings: dict[str, Setting] | None = None

@@ -39,7 +39,7 @@ from audit.config import ConfigError, load_config
 from audit.scope import ScopeError, scope_from_options
 from audit.suggest import closest
 
-REPORT_FORMATS = ("html", "pdf", "json", "md")
+REPORT_FORMATS = ("html", "pdf", "json", "md", "junit", "prom")
 DEFAULT_FORMATS = ("html", "json")
 DEFAULT_SAMPLE_SECONDS = 60.0
 DEFAULT_INTERVAL = 5.0

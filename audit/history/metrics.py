@@ -93,7 +93,7 @@ _SCALARS: tuple[tuple[str, str, Unit, Callable[[Document], float | None]], ...] 
         "runway_hours",
         "Runway of a stalled slot",
         "hours",
-        lambda d: _estimate(d, "runway", "hours"),
+        lambda d: _estimate(d, "runway", "hours.expected"),
     ),
     ("tables", "Tables", "count", _table_count),
     ("table_bytes", "Table size (heap, TOAST, indexes)", "bytes", _table_bytes),

@@ -10,11 +10,12 @@ from audit.report.render import (
     render_remediation_aws,
     render_remediation_sql,
 )
-from audit.report.write import COMPANION_FORMATS, FORMATS, write_reports
+from audit.report.write import COMPANION_FORMATS, FORMATS, MACHINE_FORMATS, write_reports
 
 __all__ = [
     "COMPANION_FORMATS",
     "FORMATS",
+    "MACHINE_FORMATS",
     "Report",
     "ReportFinding",
     "Verdict",

@@ -120,6 +120,10 @@ class Report(ReportModel):
     facts_sha256: str
     target: ReportTarget
     generated_at: datetime
+    collection_seconds: float | None = Field(
+        default=None,
+        description="how long the collection took, from connecting to the last fact (facts)",
+    )
     profile: str
     verdict: Verdict
     counts: dict[str, int]
@@ -291,6 +295,7 @@ def build_report(
             version_mismatch=platform.version_mismatch,
         ),
         generated_at=facts.collected_at,
+        collection_seconds=facts.collection_seconds,
         profile=profile.name,
         verdict=verdict_for(findings),
         counts=counts,

@@ -10,6 +10,13 @@ Beside the documents a person reads (html, pdf, md) go the files they act on:
 They are written whenever html, pdf or md is requested (so ``--format html,pdf,json,md``, the
 CLI's default, produces them), or on their own by naming ``csv`` or ``sql``. JSON alone writes
 only report.json: that run is for machines.
+
+Two more formats are for machines that watch scheduled runs (docs/schedules.md):
+
+- ``junit.xml`` (format ``junit``): one test case per rule and subject for CI test dashboards
+  (:mod:`audit.report.junit`);
+- ``metrics.prom`` (format ``prom``): gauges in the Prometheus text format for node_exporter's
+  textfile collector (:mod:`audit.report.prom`).
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ from pathlib import Path
 
 from audit.files import write_atomic, write_atomic_chunks
 from audit.gc_pause import paused_gc
+from audit.report.junit import render_junit
 from audit.report.model import Report
+from audit.report.prom import render_prom
 from audit.report.render import (
     render_csv,
     render_html,
@@ -34,6 +43,9 @@ from audit.report.render import (
 FORMATS = ("html", "pdf", "json", "md")
 #: Formats write_reports also accepts; the documents bring them along (see the module doc).
 COMPANION_FORMATS = ("csv", "sql")
+#: Formats for schedulers and monitoring, written only when asked for.
+MACHINE_FORMATS = ("junit", "prom")
+ACCEPTED = FORMATS + COMPANION_FORMATS + MACHINE_FORMATS
 DOCUMENTS = ("html", "pdf", "md")
 
 FILE_NAMES = {
@@ -44,6 +56,8 @@ FILE_NAMES = {
     "csv": "tables.csv",
     "sql": "remediation.sql",
     "aws": "remediation-aws.sh",
+    "junit": "junit.xml",
+    "prom": "metrics.prom",
 }
 
 
@@ -69,17 +83,17 @@ def write_reports(
     leaves the directory as it was. The result also names the companion files
     (``csv``, ``sql``, and ``aws`` for remediation-aws.sh when written).
     """
-    unknown = [f for f in formats if f not in FORMATS + COMPANION_FORMATS]
+    unknown = [f for f in formats if f not in ACCEPTED]
     if unknown:
-        raise ValueError(
-            f"unknown report format(s) {unknown}; choose from {list(FORMATS + COMPANION_FORMATS)}"
-        )
+        raise ValueError(f"unknown report format(s) {unknown}; choose from {list(ACCEPTED)}")
     renderers: dict[str, Callable[[], bytes]] = {
         "html": lambda: render_html(report, template_dir).encode(),
         "pdf": lambda: render_pdf(report, template_dir),
         "md": lambda: render_markdown(report, template_dir).encode(),
         "csv": lambda: render_csv(report).encode(),
         "sql": lambda: render_remediation_sql(report).encode(),
+        "junit": lambda: render_junit(report),
+        "prom": lambda: render_prom(report),
     }
     chosen = output_formats(formats)
     with shared_contexts():  # html and md read one view context

@@ -74,11 +74,17 @@ def test_window_spacing_methods_and_progress(
     pg_server: LocalPostgres, fresh_db: str, collect_from: Callable[..., Facts]
 ) -> None:
     messages: list[str] = []
+    started = time.monotonic()
     facts = collect_from(
         pg_server, fresh_db, sample_seconds=1.0, interval=0.25, progress=messages.append
     )
+    wall = time.monotonic() - started
     sampling = facts.sampling
     assert sampling is not None
+    # the collection's duration covers the window and the rest, within the call's wall time
+    assert facts.collection_seconds is not None
+    window = (sampling.ended_at - sampling.started_at).total_seconds()
+    assert window < facts.collection_seconds <= wall
     assert (sampling.requested_seconds, sampling.interval_seconds) == (1.0, 0.25)
     assert sampling.methods == expected_methods(pg_server)
     assert sampling.interrupted is False

@@ -210,3 +210,15 @@ def test_folders_are_safe_distinct_and_stable(tmp_path: Path) -> None:
     # a folder depends on the name alone: every shard, and a later edit of the file, agrees
     again = fleet(tmp_path, text.replace('name = "orders"', 'name = "zzz"'))
     assert [p.folder for p in again][1:] == folders[1:]
+
+
+def test_machine_formats_pass_through_to_each_audit(tmp_path: Path) -> None:
+    from audit.fleet.runner import RunOptions, audit_command
+
+    (plan,) = fleet(
+        tmp_path,
+        '[defaults]\nformats = ["junit", "prom"]\n[[targets]]\nname = "a"\ndsn = "dbname=a"\n',
+    )
+    assert plan.formats == ("junit", "prom", "json")
+    command = audit_command(plan, RunOptions(out=tmp_path / "out", concurrency=1))
+    assert command[command.index("--format") + 1] == "junit,prom,json"
