@@ -11,13 +11,10 @@ from pathlib import Path
 
 from audit.config import AuditConfig, Waiver
 from audit.engine import Profile, all_rules, describe_options
-from audit.report.model import Parameter
+from audit.report.model import DEFAULT_FAIL_ON, Parameter
 from audit.scope import Scope
 
 DEFAULT_PROFILE = "debezium"
-
-
-DEFAULT_FAIL_ON = "critical"
 
 
 def audit_parameters(

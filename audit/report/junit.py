@@ -31,8 +31,7 @@ from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
 from audit.engine import Severity
-from audit.parameters import DEFAULT_FAIL_ON
-from audit.report.model import CheckStatus, Report, ReportFinding
+from audit.report.model import DEFAULT_FAIL_ON, CheckStatus, Report, ReportFinding
 from audit.report.view import target_label
 
 SUITE_NAME = "cdc-preflight"

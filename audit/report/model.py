@@ -85,6 +85,10 @@ class RuleErrorItem(ReportModel):
     message: str
 
 
+#: The severity at or above which a finding fails the run (exit 1) unless --fail-on says.
+DEFAULT_FAIL_ON = "critical"
+
+
 class Parameter(ReportModel):
     """A setting of this run that differs from its default."""
 
