@@ -4,7 +4,7 @@ Ordinary least squares of value on time (weeks since the first run): the slope i
 per week. With three or more runs its standard error comes from the residuals,
 ``sqrt(SSR / (n - 2) / Sxx)``; with two runs the line passes through both points and nothing
 is left to estimate the error from, which the report says instead of printing a zero. R² is
-``1 - SSR / SST``; a flat series (SST = 0) has none.
+``1 - SSR / SST``; a flat series (SST = 0) and a two-run line (always 1) have none.
 
 Irregular spacing does not bias least squares (the times are the x values), but runs bunched
 together with one far away make that one run decide the slope: a series whose largest gap is
@@ -93,7 +93,7 @@ def fit_line(weeks: Sequence[float], values: Sequence[float]) -> LinearFit:
         slope=0.0 if flat else slope,
         intercept=float(y.mean()) if flat else intercept,
         slope_stderr=(0.0 if flat else stderr) if stderr is not None else None,
-        r_squared=None if flat else 1.0 - ssr / sst,
+        r_squared=None if flat or n == 2 else 1.0 - ssr / sst,
         span_weeks=span,
         irregular=irregular,
     )

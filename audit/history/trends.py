@@ -42,7 +42,10 @@ class Fit(ReportModel):
         description="standard error of the slope; None with two runs (no residual to "
         "estimate it from)"
     )
-    r_squared: float | None = Field(description="None when the series is flat")
+    r_squared: float | None = Field(
+        description="None when the series is flat, or with two runs (a line through two "
+        "points always has R² 1)"
+    )
     irregular: bool = Field(description="the gaps between runs differ by more than 4x")
 
 
