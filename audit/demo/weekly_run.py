@@ -57,7 +57,9 @@ def prepare(out: Path) -> None:
         foreign = [
             p.name
             for p in out.iterdir()
-            if p.name not in _OWN and not (p.name.startswith("week-") and p.is_dir())
+            if p.name not in _OWN
+            and not (p.name.startswith("week-") and p.is_dir())
+            and not (p.name.startswith(".week-") and p.name.endswith(".lock"))  # output sets'
         ]
         if foreign:
             names = ", ".join(sorted(foreign)[:3])

@@ -63,6 +63,7 @@ def apply_week(server: LocalPostgres, week: int) -> None:
             conn.execute(f"ALTER SYSTEM SET max_slot_wal_keep_size = '{KEEP_SIZE}'")
             conn.execute("SELECT pg_reload_conf()")
             conn.execute("ANALYZE")
+            conn.execute("CHECKPOINT")  # as before every week: full-page images restart alike
         return
     if week == 3:
         server.restart()  # the staged wal_level = logical takes effect

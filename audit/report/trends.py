@@ -157,7 +157,7 @@ def _chart_figure(trends: Trends, group: Group, series: list[TrendSeries]) -> Fi
         x_scale=x_scale,
         y_scale=scale,
         x_label=f"weeks since {when(trends.since)}",
-        y_label=f"{drawn[0].label if len(drawn) == 1 else _axis(group)} ({unit})",
+        y_label=f"{_axis(group)} ({unit})",
         references=references,
         notes=notes,
         height=210.0,
