@@ -482,11 +482,11 @@ def _open_history(ctx: typer.Context, options: HistoryOptions) -> HistoryRun:
 
 
 def _with_changes(history: HistoryRun, report: Report, facts: Facts) -> Report:
+    """The report with its changes since the baseline and its trends over the history."""
     try:
-        changes = history.changes(report, facts)
+        return history.annotate(report, facts)
     except (ReportFileError, HistoryError) as exc:
         fail(str(exc))
-    return report if changes is None else report.model_copy(update={"changes": changes})
 
 
 def _record(history: HistoryRun, report: Report, facts: Facts, facts_json: bytes) -> None:
@@ -748,6 +748,7 @@ def analyze(
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Directory for the demo report.")] = Path(
         "cdc-preflight-demo"
     ),
@@ -770,12 +771,29 @@ def demo(
             "in pending-reboot; every output is labelled simulated.",
         ),
     ] = False,
+    weeks: Annotated[
+        int | None,
+        typer.Option(
+            "--weeks",
+            min=2,
+            max=8,
+            help="Audit the shop N times (2-8) as SIMULATED weekly runs, with a fix, a new "
+            "problem and growth between them: one report per week, a history, changes, trends "
+            "and a one-row-per-week summary in --out.",
+        ),
+    ] = None,
     change_ref: ChangeRefOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Start a throwaway PostgreSQL with a realistic workload and audit it."""
     _setup_logging(debug)
     from audit.demo import DEMO_CONFIG, DemoError, run_demo
+
+    if weeks is not None:
+        source = ctx.get_parameter_source("sample_seconds")
+        if source is not None and source.name == "DEFAULT":
+            sample_seconds = WEEKLY_SAMPLE_SECONDS  # N audits in about two minutes
+        _demo_weeks(out, weeks, sample_seconds, interval, aurora, change_ref)
 
     with _outputs(out) as outputs:
         progress = Progress(total_seconds=sample_seconds)
@@ -805,6 +823,36 @@ def demo(
         report = _analyze(facts, sha, output)
         written = [outputs.path("facts.json"), *_write_reports(report, outputs, output), config]
         code = _finish(outputs, facts, report, written)
+    raise typer.Exit(code)
+
+
+#: The sampling window of each week of ``demo --weeks`` unless --sample-seconds is given.
+WEEKLY_SAMPLE_SECONDS = 10.0
+
+
+def _demo_weeks(
+    out: Path,
+    weeks: int,
+    sample_seconds: float,
+    interval: float,
+    aurora: bool,
+    change_ref: str | None,
+) -> NoReturn:
+    """``demo --weeks N``: see :mod:`audit.demo.weekly_run`."""
+    from audit.demo import DemoError
+    from audit.demo.weekly_run import WeeklyDemo, WeeklyDemoError, run
+
+    if aurora:
+        fail("--weeks and --aurora exclude each other: the weekly demo is plain", EXIT_USAGE)
+    typer.echo(f"Weekly demo: {weeks} SIMULATED weekly runs of the demo shop into {out}")
+    demo = WeeklyDemo(out, weeks, sample_seconds, interval, typer.echo, change_ref)
+    try:
+        with Progress(total_seconds=sample_seconds) as progress:
+            code = run(demo, progress.update)
+    except WeeklyDemoError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except (DemoError, HistoryError) as exc:
+        fail(f"demo failed: {exc}")
     raise typer.Exit(code)
 
 

@@ -121,3 +121,57 @@ def figures(doc: Document) -> list[Figure]:
     """Every compared figure of one report: the scalars, then one per replication slot."""
     scalars = [Figure(name, label, unit, None, get(doc)) for name, label, unit, get in _SCALARS]
     return scalars + _slots(doc)
+
+
+# -- the figures a trend follows besides :func:`figures` ---------------------------------------
+
+
+def wal_percentiles(doc: Document) -> list[Figure]:
+    """The WAL rate's p50 and p95 over the sampling window, as the capacity plan's chart."""
+    return [
+        Figure(
+            f"wal_{p}_bytes_per_s",
+            f"WAL rate {p}",
+            "bytes/s",
+            None,
+            _estimate(doc, "wal", "current_bytes_per_s", p),
+        )
+        for p in ("p50", "p95")
+    ]
+
+
+def table_sizes(doc: Document) -> list[Figure]:
+    """Each table's size (heap, TOAST, indexes), largest first; partitioned parents hold no
+    data of their own and are left out."""
+    rows = [
+        Figure("table_total_bytes", "Table size", "bytes", t["name"], _number(t.get("total_bytes")))
+        for t in _tables(doc)
+        if t.get("kind") != "partitioned" and isinstance(t.get("name"), str)
+    ]
+    return sorted(rows, key=lambda f: (-(f.value or 0.0), f.subject or ""))
+
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+def finding_counts(doc: Document) -> list[Figure]:
+    """Unwaived findings per severity (the report's ``counts``)."""
+    counts = doc.get("counts")
+    counts = counts if isinstance(counts, Mapping) else {}
+    return [
+        Figure("findings", "Findings", "count", s, _number(counts.get(s, 0))) for s in SEVERITIES
+    ]
+
+
+def slot_limits(doc: Document) -> dict[str, float]:
+    """The limits a stalled slot runs into, in bytes, as the runway estimate read them:
+    ``max_slot_wal_keep_size`` (when set) and ``disk`` (free disk, when known)."""
+    limits = _path(doc, "estimates", "runway", "limits")
+    out: dict[str, float] = {}
+    for name in ("max_slot_wal_keep_size", "disk"):
+        node = limits.get(name) if isinstance(limits, Mapping) else None
+        if isinstance(node, Mapping) and node.get("status") in (None, "ok"):
+            value = _number(node.get("limit_bytes"))
+            if value is not None:
+                out[name] = value
+    return out

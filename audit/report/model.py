@@ -14,6 +14,7 @@ from audit.engine import Evaluation, Profile, RuleResult, Severity, Status
 from audit.estimate.model import Estimates
 from audit.facts import Facts
 from audit.history.changes import Changes
+from audit.history.trends import Trends
 from audit.remedy import Fix
 from audit.report.base import ReportModel
 from audit.report.interruption import Interruption, interruption_of
@@ -172,6 +173,11 @@ class Report(ReportModel):
     )
     changes: Changes | None = Field(
         default=None, description="what changed since the baseline (--baseline); else None"
+    )
+    trends: Trends | None = Field(
+        default=None,
+        description="the figures over this target's runs in --history, fitted and "
+        "extrapolated; None without a history or with no earlier run",
     )
 
 

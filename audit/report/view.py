@@ -18,6 +18,7 @@ from audit.report.matrix import HTML_TABLES, PDF_TABLES, setting_rows, table_mat
 from audit.report.model import Report, ReportFinding, Verdict
 from audit.report.remediation import Action, Plan, Step, build_plan
 from audit.report.series import SampleWindow
+from audit.report.trends import build_trends_view
 from audit.units import fmt_seconds
 
 Medium = Literal["html", "pdf"]
@@ -405,6 +406,7 @@ def context(report: Report, medium: Medium) -> dict[str, Any]:
         ],
         "md_table_cap": MD_TABLE_CAP,
         "capacity": build_capacity(report.estimates, report.series),
+        "trends": build_trends_view(report.trends),
         "remediation": remediation,
         "blockers": blockers(report),
         "needs": needs,
