@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -130,14 +130,15 @@ def test_three_weekly_runs_render_the_trends_section(tmp_path: Path) -> None:
     page = _Sections()
     page.feed((tmp_path / "w2" / "report.html").read_text())
     text = " ".join(" ".join(page.text).split())
-    assert page.headings[0] == "Trends since 2026-12-02 06:35 UTC"
+    since = datetime.fromisoformat(trends["since"]).astimezone(UTC)
+    assert page.headings[0] == f"Trends since {since:%Y-%m-%d %H:%M} UTC"
     assert "Where the trends lead" in page.headings
     assert "WAL retained per replication slot" in page.svg_titles
     assert "Size of the largest tables (heap, TOAST, indexes)" in page.svg_titles
     assert reach["text"] in text
 
     markdown = (tmp_path / "w2" / "report.md").read_text()
-    assert "### Trends since 2026-12-02 06:35 UTC" in markdown
+    assert f"### Trends since {since:%Y-%m-%d %H:%M} UTC" in markdown
     assert markdown.index("### Changes since") < markdown.index("### Trends since")
     assert "| Table size (heap, TOAST, indexes) |" in markdown
 
@@ -150,7 +151,7 @@ def test_three_weekly_runs_render_the_trends_section(tmp_path: Path) -> None:
         check=True,
     ).stdout
     flat = " ".join(pdf.split())
-    assert "Trends since 2026-12-02 06:35 UTC" in flat
+    assert f"Trends since {since:%Y-%m-%d %H:%M} UTC" in flat
     assert "standby_decommissioned retains" in flat and "the slot is then invalidated" in flat
 
 
