@@ -301,3 +301,24 @@ def test_cjk_names_print_from_the_packaged_fonts_on_a_host_without_fonts(
     fonts = _fonts(path)
     assert any("cdc-preflight-CJK" in name for name in fonts), fonts
     assert all("cdc-preflight" in name for name in fonts), fonts
+
+
+def test_cover_stays_on_its_page_with_many_long_blockers(pdftotext: str, tmp_path: Path) -> None:
+    """Fifty blockers with 127-character names and long messages: the cover names three,
+    counts the rest, and keeps the counts, the plan's needs and every headline figure on
+    page 1; the decision block starts page 2."""
+    long_message = " ".join(["the table is long and its message longer"] * 8)
+    blockers = [finding("CDC101", f"{LONG_IDENT}_{i:02d}", message=long_message) for i in range(50)]
+    report = build(blockers + realistic_findings(20))
+    path = tmp_path / "report.pdf"
+    path.write_bytes(render_pdf(report))
+    cover = _text(pdftotext, path, 1)
+    shown = re.findall(r"^\s*[123]\. CDC\d{3} ", cover, re.M)
+    more = re.search(r"and (\d+) more critical findings", cover)
+    assert len(shown) == 3 and more is not None
+    assert 3 + int(more.group(1)) == sum(
+        f.severity is Severity.CRITICAL and not f.waived for f in report.findings
+    )
+    for label in ("CRITICAL", "WHAT THE REMEDIATION PLAN NEEDS", "WAL NOW (MEAN)", "RUNWAY"):
+        assert label in cover, label
+    assert "Decision and approval" in _text(pdftotext, path, 2)
