@@ -43,6 +43,7 @@ from audit.history.baseline import BaselineError, HistoryOptions, HistoryRun, re
 from audit.history.commands import NewSeverity, diff, history_app
 from audit.history.documents import ReportFileError
 from audit.history.store import HistoryError
+from audit.labels import parse_labels
 from audit.outdir import OutputError, OutputSet, output_set
 from audit.pipeline import DocumentInfo
 from audit.pipeline import analyze as run_analysis
@@ -234,6 +235,23 @@ KeepWeeksOpt = Annotated[
         help="Keep this target's runs of the last N weeks (before its newest) in --history.",
     ),
 ]
+LabelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--label",
+        help="KEY=VALUE stored with the facts, the history and metrics.prom (repeatable), "
+        "e.g. --label env=prod --label team=checkout.",
+    ),
+]
+
+
+def _labels(values: list[str] | None) -> dict[str, str]:
+    try:
+        return parse_labels(values or [])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--label") from exc
+
+
 FailOnNewOpt = Annotated[
     NewSeverity | None,
     typer.Option(
@@ -329,6 +347,7 @@ class Source:
     aws: AwsRequest | None = None
     iam_auth: bool = False
     read_probe: bool = True
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 def aws_request(
@@ -361,6 +380,7 @@ def _collect(source: Source) -> Facts:
                 progress=report,
                 aws=source.aws,
                 read_probe=source.read_probe,
+                labels=source.labels,
             )
     except CollectError as exc:
         fail(f"cannot audit: {exc}")
@@ -593,10 +613,12 @@ def audit(
     baseline: BaselineOpt = None,
     keep_weeks: KeepWeeksOpt = None,
     fail_on_new: FailOnNewOpt = None,
+    label: LabelOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Collect facts from a live server, then analyze them and write the report."""
     _setup_logging(debug)
+    labels = _labels(label)
     aws = aws_request(aws_cluster_id, aws_instance_id, aws_region, aws_profile)
     output = Output(
         out,
@@ -612,7 +634,9 @@ def audit(
     _load_config(config, tables, publication)  # a bad config fails before the database
     runs = _open_history(ctx, _history_options(history, baseline, keep_weeks, fail_on_new))
     with _outputs(out) as outputs:  # so does an unusable --out
-        facts = _collect(Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe))
+        facts = _collect(
+            Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe, labels)
+        )
         sha = _write_facts(facts, outputs.path("facts.json"))
         facts_json = outputs.path("facts.json").read_bytes()
         report = _with_changes(runs, _analyze(facts, sha, output), facts)
@@ -641,14 +665,16 @@ def collect(
     aws_profile: AwsProfileOpt = None,
     iam_auth: IamAuthOpt = False,
     no_read_probe: NoReadProbeOpt = False,
+    label: LabelOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Only talk to the database (and AWS): write the facts document for a later `analyze`."""
     _setup_logging(debug)
+    labels = _labels(label)
     if (out is None) == (output is None):
         fail("collect needs one of --out DIR (writes DIR/facts.json) or -o FILE", EXIT_USAGE)
     aws = aws_request(aws_cluster_id, aws_instance_id, aws_region, aws_profile)
-    source = Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe)
+    source = Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe, labels)
     if out is not None:
         with _outputs(out) as outputs:
             facts = _collect(source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -57,6 +58,9 @@ def test_a_second_run_replaces_the_files_and_a_typo_is_a_usage_error(tmp_path: P
         result = cli("analyze", str(SAMPLE_FACTS), "--out", str(out), "--format", "prom")
         assert result.returncode == 1, result.stderr
     typo = cli("analyze", str(SAMPLE_FACTS), "--out", str(tmp_path / "x"), "--format", "prometheus")
+    for bad in ("env", "9env=prod", "team-name=x", "env="):
+        label = cli("collect", "-o", str(tmp_path / "f.json"), "--label", bad)
+        assert label.returncode == 2 and "--label" in label.stderr, (bad, label.stderr)
     assert typo.returncode == 2
     assert "choose from html,pdf,json,md,junit,prom" in typo.stderr
 
@@ -69,8 +73,17 @@ def test_a_live_audit_reports_its_duration_and_sampling_window(
     result = cli(
         "audit", "--dsn", conninfo, "--out", str(out), "--sample-seconds", "1",
         "--interval", "0.5", "--no-read-probe", "--format", "prom,junit", "--fail-on", "never",
+        "--label", "env=prod", "--label", "team=checkout",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    # --label reaches the facts and every metric
+    assert json.loads((out / "facts.json").read_text())["labels"] == {
+        "env": "prod",
+        "team": "checkout",
+    }
+    for family in text_string_to_metric_families((out / "metrics.prom").read_text()):
+        for sample in family.samples:
+            assert (sample.labels["env"], sample.labels["team"]) == ("prod", "checkout")
     families = {
         f.name: f.samples[0].value
         for f in text_string_to_metric_families((out / "metrics.prom").read_text())

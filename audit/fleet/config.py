@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from audit.config import ConfigError, load_config
+from audit.labels import check_labels
 from audit.scope import ScopeError, scope_from_options
 from audit.suggest import closest
 
@@ -85,6 +86,11 @@ class _Settings(BaseModel):
     iam_auth: bool | None = None
     read_probe: bool | None = None
     timeout_seconds: float | None = Field(default=None, gt=0, le=172_800, allow_inf_nan=False)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_labels(value)
 
     @field_validator("formats")
     @classmethod

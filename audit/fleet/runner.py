@@ -117,6 +117,8 @@ def audit_command(plan: TargetPlan, options: RunOptions) -> list[str]:
     for flag, value in optional.items():
         if value is not None:
             args += [flag, str(value)]
+    for key, value in sorted(plan.labels.items()):
+        args += ["--label", f"{key}={value}"]
     if options.history is not None:
         args += ["--baseline", "last"]
     if options.fail_on_new is not None:

@@ -222,3 +222,18 @@ def test_machine_formats_pass_through_to_each_audit(tmp_path: Path) -> None:
     assert plan.formats == ("junit", "prom", "json")
     command = audit_command(plan, RunOptions(out=tmp_path / "out", concurrency=1))
     assert command[command.index("--format") + 1] == "junit,prom,json"
+
+
+def test_labels_merge_and_reach_each_audit_and_a_bad_key_is_refused(tmp_path: Path) -> None:
+    from audit.fleet.runner import RunOptions, audit_command
+
+    (plan,) = fleet(
+        tmp_path,
+        '[defaults]\nlabels = { env = "prod", team = "core" }\n'
+        '[[targets]]\nname = "a"\ndsn = "dbname=a"\nlabels = { team = "checkout" }\n',
+    )
+    command = audit_command(plan, RunOptions(out=tmp_path / "out", concurrency=1))
+    given = [command[i + 1] for i, arg in enumerate(command) if arg == "--label"]
+    assert given == ["env=prod", "team=checkout"]
+    with pytest.raises(FleetConfigError, match="team-name"):
+        fleet(tmp_path, '[[targets]]\nname = "a"\ndsn = "dbname=a"\nlabels = { team-name = "x" }\n')
