@@ -172,39 +172,75 @@ class PageTouches:
 
 
 def first_touches(ops: oh.Ops, shape: TableShape, segments: Sequence[Segment]) -> PageTouches:
-    """Pages whose first change after a checkpoint falls in the window (each logs an image)."""
+    """Pages whose first change after a checkpoint falls in the window (each logs an image).
+
+    A window crossing many checkpoints has many segments alike (every one after the first is
+    a whole cycle): each distinct segment's pages are worked out once, then added segment by
+    segment in the same order as before (the sums are the same floats)."""
+    heap = [0.0, 0.0, 0.0]
+    index = [0.0, 0.0, 0.0]
+    done: dict[tuple[float, float, float, float], _SegmentPages] = {}
+    for seg in segments:
+        key = (seg.share, seg.before.low, seg.before.expected, seg.before.high)
+        found = done.get(key)
+        if found is None:
+            found = done[key] = _segment_pages(ops, shape, seg)
+        for i in range(3):
+            for value in found[0][i]:
+                heap[i] += value
+            for value in found[1][i]:
+                index[i] += value
+    return PageTouches(heap=_ordered(heap), index=_ordered(index))
+
+
+# per bound (0 = low images ... 2 = high), the heap and the index pages to add, in order
+_SegmentPages = tuple[tuple[tuple[float, ...], ...], tuple[tuple[float, ...], ...]]
+
+
+def _segment_pages(ops: oh.Ops, shape: TableShape, seg: Segment) -> _SegmentPages:
+    """One segment's first-touched pages, as the terms :func:`first_touches` adds up."""
     same = ops.same_page_updates()
     scattered = ops.upd + ops.dele  # updates and deletes find their row where it is
     moved = max(0.0, ops.upd - same.expected)  # new versions go where there is room
     idx_rows = ops.ins + moved
     count = shape.index_count
-    heap = [0.0, 0.0, 0.0]
-    index = [0.0, 0.0, 0.0]
-    for seg in segments:
-        for i, before in enumerate((seg.before.high, seg.before.expected, seg.before.low)):
-            # i = 0: low images (most of the cycle already done), 2: high
-            def new(
-                fn: Any, n: float, *args: float, b: float = before, s: float = seg.share
-            ) -> float:
-                return float(fn((b + s) * n, *args) - fn(b * n, *args))
+    p, r = shape.heap_pages, shape.rows_per_page
+    heap: list[tuple[float, ...]] = []
+    index: list[tuple[float, ...]] = []
+    for i, before in enumerate((seg.before.high, seg.before.expected, seg.before.low)):
+        # i = 0: low images (most of the cycle already done), 2: high
+        def new(fn: Any, n: float, *args: float, b: float = before, s: float = seg.share) -> float:
+            return float(fn((b + s) * n, *args) - fn(b * n, *args))
 
-            p, r = shape.heap_pages, shape.rows_per_page
-            if i == 0:
-                heap[i] += new(clustered_pages, scattered + moved, p, r)
-                index[i] += new(
-                    clustered_pages, max(0.0, ops.upd - same.high) * count.low, shape.index_pages, r
+        if i == 0:
+            heap.append((new(clustered_pages, scattered + moved, p, r),))
+            index.append(
+                (
+                    new(
+                        clustered_pages,
+                        max(0.0, ops.upd - same.high) * count.low,
+                        shape.index_pages,
+                        r,
+                    ),
                 )
-            elif i == 1:
-                heap[i] += new(random_pages, scattered, p) + new(clustered_pages, moved, p, r)
-                heap[i] += 1.0 if ops.ins else 0.0  # the partly filled last page
-                index[i] += new(random_pages, moved * count.expected, shape.index_pages)
-                index[i] += new(
-                    random_pages, ops.ins * max(0.0, count.expected - 1), shape.index_pages
+            )
+        elif i == 1:
+            heap.append(
+                (
+                    new(random_pages, scattered, p) + new(clustered_pages, moved, p, r),
+                    1.0 if ops.ins else 0.0,  # the partly filled last page
                 )
-            else:
-                heap[i] += new(random_pages, scattered + moved + ops.ins, p)
-                index[i] += new(random_pages, idx_rows * count.high, shape.index_pages)
-    return PageTouches(heap=_ordered(heap), index=_ordered(index))
+            )
+            index.append(
+                (
+                    new(random_pages, moved * count.expected, shape.index_pages),
+                    new(random_pages, ops.ins * max(0.0, count.expected - 1), shape.index_pages),
+                )
+            )
+        else:
+            heap.append((new(random_pages, scattered + moved + ops.ins, p),))
+            index.append((new(random_pages, idx_rows * count.high, shape.index_pages),))
+    return tuple(heap), tuple(index)
 
 
 def _ordered(values: Sequence[float]) -> Range:
