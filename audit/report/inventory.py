@@ -219,13 +219,13 @@ def _shares(
         total = get("n_tup_ins", 0) + upd + dele
         if total > 0:
             return _share(upd / total), _share(dele / total), "window"
-    ins, upd, dele = table.n_tup_ins, table.n_tup_upd, table.n_tup_del
-    if ins is None or upd is None or dele is None:
+    inserted, updated, deleted = table.n_tup_ins, table.n_tup_upd, table.n_tup_del
+    if inserted is None or updated is None or deleted is None:
         return None, None, None
-    total = ins + upd + dele
-    if total == 0:
+    changed = inserted + updated + deleted
+    if changed == 0:
         return 0.0, 0.0, "since statistics reset"
-    return _share(upd / total), _share(dele / total), "since statistics reset"
+    return _share(updated / changed), _share(deleted / changed), "since statistics reset"
 
 
 class _Publications:
