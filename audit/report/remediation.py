@@ -21,6 +21,9 @@ from __future__ import annotations
 import re
 import shlex
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from audit.engine import Severity
@@ -147,8 +150,35 @@ def why(fix: Fix) -> str:
     return WINDOW_WHY[fix.window]
 
 
+_SHARED_PLANS: ContextVar[dict[int, tuple[Report, Plan]] | None] = ContextVar(
+    "shared_plans", default=None
+)
+
+
+@contextmanager
+def shared_plans() -> Iterator[None]:
+    """Within it, the plan of a report is built once and shared by the documents rendered
+    from it (report.html, report.md, remediation.sql, remediation-aws.sh); outside it, each
+    call builds its own."""
+    token = _SHARED_PLANS.set({})
+    try:
+        yield
+    finally:
+        _SHARED_PLANS.reset(token)
+
+
 def build_plan(report: Report) -> Plan:
     """Unwaived findings with a fix, as numbered steps: window, then worst severity, then code."""
+    shared = _SHARED_PLANS.get()
+    if shared is None:
+        return _build_plan(report)
+    key = id(report)  # the entry holds the report: its id is not reused meanwhile
+    if key not in shared:
+        shared[key] = (report, _build_plan(report))
+    return shared[key][1]
+
+
+def _build_plan(report: Report) -> Plan:
     by_step: dict[tuple[ChangeWindow, str], list[tuple[ReportFinding, Fix]]] = {}
     without_fix: list[ReportFinding] = []
     for finding in report.findings:
