@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field
 
 from audit.estimate.model import Estimates
 from audit.estimate.result import Range
-from audit.facts import Facts, Table, TableKind
+from audit.facts import Facts, ReplicaIdentity, Table, TableKind
 from audit.facts.aws import AwsCluster, AwsFacts, AwsMember
 from audit.facts.models import Publication
 from audit.platform.staged import staged_settings
@@ -277,6 +277,8 @@ def _tables(facts: Facts, estimates: Estimates | None) -> list[InventoryTable]:
     extra = {r.table: r.extra_bytes_per_s for r in estimates.wal.per_table} if estimates else {}
     snapshot = {r.table: r.seconds for r in estimates.snapshot.per_table} if estimates else {}
     out: list[InventoryTable] = []
+    kinds = {k: k.value for k in TableKind}  # an enum's .value is a descriptor call
+    identities = {r: r.value for r in ReplicaIdentity}
     for table in sorted(facts.tables or [], key=lambda t: t.qualified_name):
         name = table.qualified_name
         update_share, delete_share, basis = _shares(table, deltas.get(name))
@@ -285,39 +287,42 @@ def _tables(facts: Facts, estimates: Estimates | None) -> list[InventoryTable]:
         if events is None and changes_known and logged:
             events = 0.0
         wal = extra.get(name)
-        row = InventoryTable(
-            name=name,
-            kind=table.kind.value,
-            parent=table.parent,
-            scope=_scope(table, publications),
-            unlogged=table.unlogged,
-            primary_key=table.primary_key,
-            replica_identity=table.replica_identity.value,
-            identity_index=table.identity_index,
-            rows=_rows(table),
-            heap_bytes=table.heap_bytes,
-            toast_bytes=table.toast_bytes,
-            index_bytes=table.index_bytes,
-            total_bytes=table.total_bytes,
-            n_tup_ins=table.n_tup_ins,
-            n_tup_upd=table.n_tup_upd,
-            n_tup_del=table.n_tup_del,
-            update_share=update_share,
-            delete_share=delete_share,
-            share_basis=basis,
-            changes_per_s=rounded(events) if events is not None else None,
-            extra_wal_bytes_per_s=wal.expected if wal else None,
-            snapshot_seconds=snapshot.get(name),
-            toastable_columns=[c.name for c in table.toastable_columns]
-            if table.toastable_columns is not None
-            else None,
-            special_columns=[f"{c.name} ({', '.join(c.kinds)})" for c in table.special_columns]
-            if table.special_columns is not None
-            else None,
-            can_select=table.can_select,
-            row_security=table.row_security,
+        heap, toast, index = table.heap_bytes, table.toast_bytes, table.index_bytes
+        toastable, special = table.toastable_columns, table.special_columns
+        out.append(
+            InventoryTable(
+                name=name,
+                kind=kinds[table.kind],
+                parent=table.parent,
+                scope=_scope(table, publications),
+                unlogged=table.unlogged,
+                primary_key=table.primary_key,
+                replica_identity=identities[table.replica_identity],
+                identity_index=table.identity_index,
+                rows=_rows(table),
+                heap_bytes=heap,
+                toast_bytes=toast,
+                index_bytes=index,
+                total_bytes=None  # Table.total_bytes, without its generator
+                if heap is None and toast is None and index is None
+                else (heap or 0) + (toast or 0) + (index or 0),
+                n_tup_ins=table.n_tup_ins,
+                n_tup_upd=table.n_tup_upd,
+                n_tup_del=table.n_tup_del,
+                update_share=update_share,
+                delete_share=delete_share,
+                share_basis=basis,
+                changes_per_s=rounded(events) if events is not None else None,
+                extra_wal_bytes_per_s=wal.expected if wal else None,
+                snapshot_seconds=snapshot.get(name),
+                toastable_columns=[c.name for c in toastable] if toastable is not None else None,
+                special_columns=[f"{c.name} ({', '.join(c.kinds)})" for c in special]
+                if special is not None
+                else None,
+                can_select=table.can_select,
+                row_security=table.row_security,
+            )
         )
-        out.append(row)
     return out
 
 
