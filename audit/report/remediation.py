@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from audit.engine import Severity
 from audit.remedy import ChangeWindow, Fix, StepKind
@@ -250,11 +251,17 @@ def one_line(text: str) -> str:
 
 def comment(text: str, mark: str = "--", width: int = 90) -> list[str]:
     """``text`` as comment lines of at most ``width`` characters."""
-    return [
+    return list(_comment_lines(text, mark, width))
+
+
+@lru_cache(maxsize=1024)
+def _comment_lines(text: str, mark: str, width: int) -> tuple[str, ...]:
+    # a plan on 50,000 tables wraps the same few notes thousands of times (textwrap is slow)
+    return tuple(
         f"{mark} {line}"
         for raw in text.splitlines() or [""]
         for line in textwrap.wrap(one_line(raw), width - len(mark) - 1) or [""]
-    ]
+    )
 
 
 def sql_lines(fix_step: FixStep) -> list[str]:
