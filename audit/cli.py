@@ -20,20 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from audit import __version__, interrupt
-from audit.collect import (
-    AwsOptions,
-    AwsRequest,
-    CollectError,
-    IamAuthError,
-    collect_facts,
-    with_iam_token,
-)
-from audit.collect.errors import mask_passwords, secrets_in
+from audit.collect.errors import CollectError, mask_passwords, secrets_in
 from audit.config import AuditConfig, ConfigError, load_config
 from audit.engine import Severity, all_rules, find_rule, get_profile
 from audit.facts import Facts, FactsFileError, write_facts
@@ -50,6 +42,9 @@ from audit.pipeline import analyze as run_analysis
 from audit.progress import Progress
 from audit.report.model import Report
 from audit.scope import ScopeError, scope_from_options
+
+if TYPE_CHECKING:  # psycopg and boto3 are imported when collecting, not to analyze
+    from audit.collect import AwsRequest
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_CANNOT_AUDIT = 0, 1, 2, 3
 
@@ -353,11 +348,15 @@ class Source:
 def aws_request(
     cluster_id: str | None, instance_id: str | None, region: str | None, profile: str | None
 ) -> AwsRequest:
+    from audit.collect import AwsOptions, AwsRequest
+
     explicit = any(v is not None for v in (cluster_id, instance_id, region, profile))
     return AwsRequest(AwsOptions(cluster_id, instance_id, region, profile), explicit=explicit)
 
 
 def _collect(source: Source) -> Facts:
+    from audit.collect import IamAuthError, collect_facts, with_iam_token
+
     dsn = source.dsn
     if source.iam_auth:
         assert source.aws is not None

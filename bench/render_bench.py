@@ -9,7 +9,9 @@ fresh Python processes, so a measurement never inherits another's memory or cach
 
 - ``analyze``: the command line, ``cdc-preflight analyze facts.json --format html,json,md``
   (the analysis: facts read, rules, estimates, report.json, report.html, report.md, and the
-  tables.csv / remediation.sql that come with them), then the default formats (PDF too);
+  tables.csv / remediation.sql that come with them), ``--repeat`` times (median kept, with the
+  CPU range and the load average), timed from the moment the command line is loaded (the
+  time to load it, its imports, apart); then the default formats once (PDF too);
 - ``phases``: the same steps one by one (read facts, scope, estimates, rules, build the report,
   render JSON, HTML, Markdown, CSV, SQL), each timed, with the peak RSS after each;
 - ``pdf``: analyse, then time ``render_pdf`` alone (its cost should not grow with the tables).
@@ -42,6 +44,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks-render.md"
+COLLECT_DOC = ROOT / "docs" / "benchmarks-collect.md"
+#: What follows this line in the doc is written by hand and kept when the tables are made again.
+NOTES_MARKER = "<!-- notes below are kept when the figures are regenerated -->"
 SIZES = (1_000, 20_000, 50_000)
 ANALYSIS_FORMATS = "html,json,md"
 PHASES = ("read facts", "scope", "estimates", "rules", "build report")
@@ -317,9 +322,15 @@ def pdf_child(facts_path: Path) -> dict[str, Any]:
 
 
 def cli_child(args: list[str]) -> dict[str, Any]:
-    """``cdc-preflight ARGS`` in this process: wall time, exit code and peak RSS."""
+    """``cdc-preflight ARGS`` in this process: wall time, exit code and peak RSS; the time to
+    load the command line (its imports) apart, as ``import_s`` / ``import_cpu_s``."""
+    began, cpu = time.perf_counter(), _cpu_s()
     from audit.cli import main as cli
 
+    loaded = {
+        "import_s": round(time.perf_counter() - began, 2),
+        "import_cpu_s": round(_cpu_s() - cpu, 2),
+    }
     began, cpu = time.perf_counter(), _cpu_s()
     try:
         cli(args)
@@ -331,6 +342,7 @@ def cli_child(args: list[str]) -> dict[str, Any]:
         "cpu_s": round(_cpu_s() - cpu, 2),
         "code": code,
         "rss_mb": round(_maxrss_mb(), 1),
+        **loaded,
     }
 
 
@@ -347,11 +359,22 @@ def _child(*args: str, profile: bool = False) -> dict[str, Any]:
     return result
 
 
-def measure(tables: int, profile_phase: str | None = None) -> dict[str, Any]:
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    values = sorted(r[key] for r in runs)
+    return float(values[len(values) // 2])
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
+def measure(tables: int, profile_phase: str | None = None, repeat: int = 3) -> dict[str, Any]:
     """One size: write the facts, then the end-to-end runs, the phases and the PDF alone.
 
-    Every step runs in a child: Linux carries a process's peak RSS over to the programs it
-    starts, so this process stays small (it never imports audit)."""
+    The analysis runs ``repeat`` times (the machine may be shared: the median and the range are
+    kept, with the load average before and after). Every step runs in a child: Linux carries a
+    process's peak RSS over to the programs it starts, so this process stays small (it never
+    imports audit)."""
     with tempfile.TemporaryDirectory(prefix="cdc-bench-") as tmp:
         facts = Path(tmp) / "facts.json"
         _child("facts", str(tables), str(facts))
@@ -359,13 +382,20 @@ def measure(tables: int, profile_phase: str | None = None) -> dict[str, Any]:
         if profile_phase:
             row["phases"] = _child("phases", str(facts), profile_phase, profile=True)["phases"]
             return row
+        row["load_before"] = _load()
         common = ["analyze", str(facts), "--fail-on", "never"]
-        row["analysis"] = _child(
-            "cli", *common, "--out", f"{tmp}/analysis", "--format", ANALYSIS_FORMATS
-        )
+        runs = [
+            _child("cli", *common, "--out", f"{tmp}/analysis", "--format", ANALYSIS_FORMATS)
+            for _ in range(max(1, repeat))
+        ]
+        row["analysis"] = {
+            key: _median(runs, key) for key in ("s", "cpu_s", "rss_mb", "import_s", "import_cpu_s")
+        }
+        row["analysis"]["runs"] = runs
         row["all_formats"] = _child("cli", *common, "--out", f"{tmp}/all")
         row.update(_child("phases", str(facts), ""))
         row["pdf"] = _child("pdf", str(facts))
+        row["load_after"] = _load()
     print(json.dumps(row), flush=True)
     return row
 
@@ -374,9 +404,68 @@ def _mb(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def collection_seconds(tables: int, path: Path = COLLECT_DOC) -> float | None:
+    """The collection time of ``tables`` tables in docs/benchmarks-collect.md, if listed."""
+    if not path.exists():
+        return None
+    for line in path.read_text().splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) > 1 and cells[0].replace(",", "") == str(tables):
+            try:
+                return float(cells[1])
+            except ValueError:
+                return None
+    return None
+
+
+def _spread(runs: list[dict[str, Any]], key: str) -> str:
+    values = [r[key] for r in runs]
+    return f"{min(values):.2f}-{max(values):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
+
+
+def status_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """Met / not met for each target of issue 13 item 7, with the figures."""
+    smallest, largest = rows[0], rows[-1]
+    a = largest["analysis"]
+    collect = collection_seconds(largest["tables"])
+    pdf_growth = largest["pdf"]["s"] / smallest["pdf"]["s"] - 1 if smallest["pdf"]["s"] else 0
+    pdf_cpu = (
+        largest["pdf"]["cpu_s"] / smallest["pdf"]["cpu_s"] - 1 if smallest["pdf"]["cpu_s"] else 0
+    )
+    n = f"{largest['tables']:,}"
+    if collect is None:
+        time_line = f"- **Time: no collection figure** for {n} tables in benchmarks-collect.md."
+    else:
+        wall_met, cpu_met = a["s"] < collect, a["cpu_s"] < collect
+        word = "met" if wall_met and cpu_met else "not met"
+        time_line = (
+            f"- **Time: {word}.** The analysis of {n} tables took {a['s']:.2f} s wall and "
+            f"{a['cpu_s']:.2f} CPU s (median of {len(a['runs'])} runs; CPU "
+            f"{_spread(a['runs'], 'cpu_s')} s), against {collect:.2f} s to collect them "
+            f"({(a['cpu_s'] / collect):.1f}x in CPU). Loading the command line adds "
+            f"{a['import_s']:.2f} s ({a['import_cpu_s']:.2f} CPU s) before it."
+        )
+    memory = a["rss_mb"]
+    memory_line = (
+        f"- **Memory: {'met' if memory < MEMORY_TARGET_MB else 'not met'}.** The analysis "
+        f"peaks at {_mb(memory)} MB at {n} tables (target {MEMORY_TARGET_MB} MB); with the PDF "
+        f"{_mb(largest['all_formats']['rss_mb'])} MB."
+    )
+    pdf_line = (
+        f"- **PDF flat in the table count: {'met' if abs(pdf_cpu) <= PDF_FLAT else 'not met'}"
+        f".** {pdf_cpu:+.0%} CPU ({pdf_growth:+.0%} wall, which moves with the load) from "
+        f"{smallest['tables']:,} to {n} tables."
+    )
+    return [time_line, memory_line, pdf_line]
+
+
 def write_doc(rows: list[dict[str, Any]], path: Path = DOC) -> None:
     smallest, largest = rows[0], rows[-1]
     pdf_growth = largest["pdf"]["s"] / smallest["pdf"]["s"] - 1 if smallest["pdf"]["s"] else 0
+    pdf_cpu_growth = (
+        largest["pdf"]["cpu_s"] / smallest["pdf"]["cpu_s"] - 1 if smallest["pdf"]["cpu_s"] else 0
+    )
+    loads = [r[k] for r in rows for k in ("load_before", "load_after")]
     lines = [
         "# Analysis and rendering: time and memory on large schemas",
         "",
@@ -384,7 +473,8 @@ def write_doc(rows: list[dict[str, Any]], path: Path = DOC) -> None:
         f"({platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} CPUs). "
         "Each figure comes from a fresh process reading a synthetic facts.json (see the "
         "docstring of bench/render_bench.py); peak RSS is the whole process: interpreter, "
-        "imports, facts, analysis and output.",
+        "imports, facts, analysis and output. The machine was shared: its load average "
+        f"(1 min) was {min(loads):.1f} to {max(loads):.1f} during the runs.",
         "",
         f"Targets at 50,000 tables: the analysis (`analyze --format {ANALYSIS_FORMATS}`: rules, "
         "estimates, JSON, HTML and Markdown, with tables.csv and remediation.sql) faster than "
@@ -395,47 +485,62 @@ def write_doc(rows: list[dict[str, Any]], path: Path = DOC) -> None:
         "## `cdc-preflight analyze` end to end",
         "",
         "Wall seconds, then CPU seconds (user + system) in brackets: on a shared machine the "
-        "CPU figure is the steadier one.",
+        "CPU figure is the steadier one. The analysis is the median of the runs (their CPU "
+        "range after it); like the collection benchmark it starts once the command line is "
+        "loaded, and the time to load it (imports) is the next column.",
         "",
-        f"| tables | facts.json (MB) | analysis `--format {ANALYSIS_FORMATS}` (s) | peak RSS (MB) "
-        "| all formats, PDF included (s) | peak RSS (MB) |",
-        "|---:|---:|---:|---:|---:|---:|",
+        f"| tables | facts.json (MB) | analysis `--format {ANALYSIS_FORMATS}` (s) | CPU range (s) "
+        "| loading the CLI (s) | peak RSS (MB) | all formats, PDF included (s) | peak RSS (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         a, b = r["analysis"], r["all_formats"]
         lines.append(
             f"| {r['tables']:,} | {r['facts_mb']} | {a['s']:.2f} ({a['cpu_s']:.2f}) "
+            f"| {_spread(a['runs'], 'cpu_s')} | {a['import_s']:.2f} ({a['import_cpu_s']:.2f}) "
             f"| {_mb(a['rss_mb'])} | {b['s']:.2f} ({b['cpu_s']:.2f}) | {_mb(b['rss_mb'])} |"
         )
     lines += [
         "",
         "## Phase by phase",
         "",
-        "Seconds per step, in one process, in the order `analyze` runs them; the last column is "
-        "the process's peak RSS at the end. The PDF is rendered in a process of its own.",
+        "CPU seconds per step (wall seconds move with the machine's load), in one process, in "
+        "the order `analyze` runs them; then the process's peak RSS at the end. The PDF is "
+        "rendered in a process of its own (wall, then CPU seconds in brackets). "
+        "`analyze` renders report.md from the view context report.html made; the md phase here "
+        "makes it again.",
         "",
         "| tables | " + " | ".join(PHASES + RENDERS) + " | peak RSS (MB) | pdf (s) | pages |",
         "|---:|" + "---:|" * (len(PHASES) + len(RENDERS) + 3),
     ]
     for r in rows:
         phases = r["phases"]
-        cells = [f"{phases[name]['s']:.2f}" for name in PHASES + RENDERS]
+        cells = [f"{phases[name]['cpu_s']:.2f}" for name in PHASES + RENDERS]
         peak = max(p["rss_mb"] for p in phases.values())
+        pdf = r["pdf"]
         lines.append(
             f"| {r['tables']:,} | " + " | ".join(cells) + f" | {_mb(peak)} "
-            f"| {r['pdf']['s']:.2f} | {r['pdf']['pages'] or ''} |"
+            f"| {pdf['s']:.2f} ({pdf['cpu_s']:.2f}) | {pdf['pages'] or ''} |"
         )
     lines += [
         "",
-        f"PDF at {largest['tables']:,} tables vs {smallest['tables']:,}: {pdf_growth:+.0%}. The "
+        f"PDF at {largest['tables']:,} tables vs {smallest['tables']:,}: {pdf_growth:+.0%} "
+        f"wall, {pdf_cpu_growth:+.0%} CPU. The "
         "PDF lists the 200 most severe findings (5 per rule in full, the rest one row each), the "
         "100 tables with the most impact and 10 subjects per remediation step, and says on the "
         "page where the rest is (tables.csv, report.html, report.json); the HTML shows every "
         "finding, 2,000 tables and 200 subjects per step; tables.csv, remediation.sql and "
         "report.json carry everything.",
         "",
+        "## Status (issue 13 item 7)",
+        "",
+        *status_lines(rows),
+        "",
     ]
-    path.write_text("\n".join(lines))
+    kept = ""
+    if path.exists() and NOTES_MARKER in path.read_text():
+        kept = path.read_text().split(NOTES_MARKER, 1)[1]
+    path.write_text("\n".join(lines) + "\n" + NOTES_MARKER + kept)
 
 
 def child(kind: str, rest: list[str]) -> dict[str, Any]:
@@ -459,10 +564,19 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of the analysis per size (median kept)"
+    )
+    parser.add_argument("--from-log", help="write the doc from the output of an earlier run")
+    parser.add_argument(
         "--profile", choices=PHASES + RENDERS, help="print a cProfile of this phase (no doc)"
     )
     args = parser.parse_args()
-    rows = [measure(int(s), args.profile) for s in args.sizes.split(",")]
+    if args.from_log:  # the doc again from the rows a run printed (one JSON object a line)
+        lines = Path(args.from_log).read_text().splitlines()
+        write_doc([json.loads(line) for line in lines if line.startswith('{"tables"')])
+        print(f"wrote {DOC.relative_to(ROOT)}")
+        return
+    rows = [measure(int(s), args.profile, args.repeat) for s in args.sizes.split(",")]
     if not args.no_write and not args.profile:
         write_doc(rows)
         print(f"wrote {DOC.relative_to(ROOT)}")

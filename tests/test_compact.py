@@ -6,13 +6,13 @@ import gc
 import json
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from audit.compact import share_field_sets
 from audit.facts import ReplicaIdentity
 from audit.facts.io import FactsFileError, dump_facts, parse_facts
 from audit.gc_pause import paused_gc
-from audit.report.inventory import build_inventory
+from audit.report.inventory import Inventory, build_inventory
 from tests.factories import facts, table
 
 
@@ -67,9 +67,16 @@ def test_an_invalid_table_row_is_named_as_before() -> None:
     assert message.endswith("(2 error(s))")
 
 
-def test_inventory_rows_share_one_field_set() -> None:
+def test_inventory_rows_are_slotted_and_read_back_strictly() -> None:
     inventory = build_inventory(facts(tables=[table(f"public.t{i}") for i in range(3)]))
-    assert len({id(t.model_fields_set) for t in inventory.tables or []}) == 1
+    rows = inventory.tables or []
+    assert len(rows) == 3
+    assert not any(hasattr(t, "__dict__") for t in rows), "no per-row dict or field set"
+    document = json.loads(inventory.model_dump_json())
+    assert Inventory.model_validate(document) == inventory
+    document["tables"][1]["colour"] = "blue"
+    with pytest.raises(ValidationError, match=r"tables\.1\.colour"):
+        Inventory.model_validate(document)
 
 
 def test_a_model_that_can_change_is_refused() -> None:

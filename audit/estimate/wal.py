@@ -99,11 +99,27 @@ def _fpi_share(facts: Facts) -> float | None:
     return min(1.0, images / records) if records > 0 and images >= 0 else None
 
 
-def _identities(facts: Facts, recommended: bool) -> dict[str, ReplicaIdentity]:
-    return {
-        t.qualified_name: oh.recommended_identity(t) if recommended else t.replica_identity
-        for t in facts.tables or []
-    }
+class _Identities(Mapping[str, ReplicaIdentity]):
+    """Each table's replica identity, as it is or as recommended, by qualified name, worked out
+    when asked for: the predictions read those of the tables changed in the window."""
+
+    def __init__(self, facts: Facts, recommended: bool) -> None:
+        self._tables = {t.qualified_name: t for t in facts.tables or []}
+        self._recommended = recommended
+
+    def __getitem__(self, name: str) -> ReplicaIdentity:
+        table = self._tables[name]
+        return oh.recommended_identity(table) if self._recommended else table.replica_identity
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+
+def _identities(facts: Facts, recommended: bool) -> Mapping[str, ReplicaIdentity]:
+    return _Identities(facts, recommended)
 
 
 def _predict(

@@ -28,6 +28,8 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+
 from audit.estimate import overhead as oh
 from audit.estimate.model import RowWidths
 from audit.estimate.result import Range
@@ -173,38 +175,111 @@ class PageTouches:
 
 def first_touches(ops: oh.Ops, shape: TableShape, segments: Sequence[Segment]) -> PageTouches:
     """Pages whose first change after a checkpoint falls in the window (each logs an image)."""
+    return first_touches_of([(ops, shape)], segments)[0]
+
+
+def first_touches_of(
+    tables: Sequence[tuple[oh.Ops, TableShape]], segments: Sequence[Segment]
+) -> list[PageTouches]:
+    """:func:`first_touches` of many tables over the same segments.
+
+    A window crossing many checkpoints has many segments alike (every one after the first is
+    a whole cycle): each distinct segment's pages are worked out once per table, then added
+    segment by segment, in order, for all the tables at once (numpy adds float64 as Python
+    adds floats, one term at a time: the sums are the same floats)."""
+    distinct: dict[tuple[float, float, float, float], int] = {}
+    order = [
+        distinct.setdefault(
+            (seg.share, seg.before.low, seg.before.expected, seg.before.high), len(distinct)
+        )
+        for seg in segments
+    ]
+    firsts = {i: seg for seg, i in zip(segments, order, strict=True)}
+    terms: list[_SegmentTerms] = []
+    for i in range(len(distinct)):
+        pages = [_segment_pages(ops, shape, firsts[i]) for ops, shape in tables]
+        terms.append(
+            tuple(
+                tuple(
+                    tuple(
+                        np.array([p[kind][bound][k] for p in pages], dtype=np.float64)
+                        for k in range(len(pages[0][kind][bound]))
+                    )
+                    for bound in range(3)
+                )
+                for kind in range(2)
+            )
+            if pages
+            else ()
+        )
+    if not tables:
+        return []
+    sums = np.zeros((2, 3, len(tables)), dtype=np.float64)
+    for i in order:
+        for kind in range(2):
+            for bound in range(3):
+                for term in terms[i][kind][bound]:
+                    sums[kind, bound] += term
+    heaps, indexes = sums.tolist()
+    return [
+        PageTouches(
+            heap=_ordered([heaps[0][t], heaps[1][t], heaps[2][t]]),
+            index=_ordered([indexes[0][t], indexes[1][t], indexes[2][t]]),
+        )
+        for t in range(len(tables))
+    ]
+
+
+# per bound (0 = low images ... 2 = high), the heap and the index pages to add, in order
+_SegmentPages = tuple[tuple[tuple[float, ...], ...], tuple[tuple[float, ...], ...]]
+# the same terms for many tables: one array per term, a value per table
+_SegmentTerms = tuple[tuple[tuple[np.ndarray[Any, np.dtype[np.float64]], ...], ...], ...]
+
+
+def _segment_pages(ops: oh.Ops, shape: TableShape, seg: Segment) -> _SegmentPages:
+    """One segment's first-touched pages, as the terms :func:`first_touches` adds up."""
     same = ops.same_page_updates()
     scattered = ops.upd + ops.dele  # updates and deletes find their row where it is
     moved = max(0.0, ops.upd - same.expected)  # new versions go where there is room
     idx_rows = ops.ins + moved
     count = shape.index_count
-    heap = [0.0, 0.0, 0.0]
-    index = [0.0, 0.0, 0.0]
-    for seg in segments:
-        for i, before in enumerate((seg.before.high, seg.before.expected, seg.before.low)):
-            # i = 0: low images (most of the cycle already done), 2: high
-            def new(
-                fn: Any, n: float, *args: float, b: float = before, s: float = seg.share
-            ) -> float:
-                return float(fn((b + s) * n, *args) - fn(b * n, *args))
+    p, r = shape.heap_pages, shape.rows_per_page
+    heap: list[tuple[float, ...]] = []
+    index: list[tuple[float, ...]] = []
+    for i, before in enumerate((seg.before.high, seg.before.expected, seg.before.low)):
+        # i = 0: low images (most of the cycle already done), 2: high
+        def new(fn: Any, n: float, *args: float, b: float = before, s: float = seg.share) -> float:
+            return float(fn((b + s) * n, *args) - fn(b * n, *args))
 
-            p, r = shape.heap_pages, shape.rows_per_page
-            if i == 0:
-                heap[i] += new(clustered_pages, scattered + moved, p, r)
-                index[i] += new(
-                    clustered_pages, max(0.0, ops.upd - same.high) * count.low, shape.index_pages, r
+        if i == 0:
+            heap.append((new(clustered_pages, scattered + moved, p, r),))
+            index.append(
+                (
+                    new(
+                        clustered_pages,
+                        max(0.0, ops.upd - same.high) * count.low,
+                        shape.index_pages,
+                        r,
+                    ),
                 )
-            elif i == 1:
-                heap[i] += new(random_pages, scattered, p) + new(clustered_pages, moved, p, r)
-                heap[i] += 1.0 if ops.ins else 0.0  # the partly filled last page
-                index[i] += new(random_pages, moved * count.expected, shape.index_pages)
-                index[i] += new(
-                    random_pages, ops.ins * max(0.0, count.expected - 1), shape.index_pages
+            )
+        elif i == 1:
+            heap.append(
+                (
+                    new(random_pages, scattered, p) + new(clustered_pages, moved, p, r),
+                    1.0 if ops.ins else 0.0,  # the partly filled last page
                 )
-            else:
-                heap[i] += new(random_pages, scattered + moved + ops.ins, p)
-                index[i] += new(random_pages, idx_rows * count.high, shape.index_pages)
-    return PageTouches(heap=_ordered(heap), index=_ordered(index))
+            )
+            index.append(
+                (
+                    new(random_pages, moved * count.expected, shape.index_pages),
+                    new(random_pages, ops.ins * max(0.0, count.expected - 1), shape.index_pages),
+                )
+            )
+        else:
+            heap.append((new(random_pages, scattered + moved + ops.ins, p),))
+            index.append((new(random_pages, idx_rows * count.high, shape.index_pages),))
+    return tuple(heap), tuple(index)
 
 
 def _ordered(values: Sequence[float]) -> Range:
@@ -334,9 +409,10 @@ def modelled_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> ModelledWal |
     cycle = window_cycles(facts, 2 * (records.expected + commit_bytes.expected) / seconds)
     images = Range.exact(0.0)
     pages = {"heap": 0.0, "index": 0.0}
-    for name, ops in logged.items():
+    changed = [(ops, shapes[name]) for name, ops in logged.items()]
+    touches = first_touches_of(changed, cycle.segments)
+    for name, touched in zip(logged, touches, strict=True):
         shape = shapes[name]
-        touched = first_touches(ops, shape, cycle.segments)
         pages["heap"] += touched.heap.expected
         pages["index"] += touched.index.expected
         heap_image, index_image = shape.heap_image(), shape.index_image()

@@ -51,9 +51,15 @@ def _autoescape(name: str | None) -> bool:
     return not (name or "").endswith((".md", ".md.j2"))
 
 
+# json.dumps with options makes an encoder at every call: the report's 50,000 evidence values
+# are written by one, made once (the same text as json.dumps(value, ensure_ascii=False,
+# default=str))
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def json_value(value: Any) -> str:
     """A value as compact JSON text: strings keep their quotes, so ``"10"`` differs from ``10``."""
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return _JSON.encode(value)
 
 
 def brief_json(value: Any, limit: int = 240) -> str:

@@ -9,14 +9,15 @@ joined from the estimates where the estimate lists the table. Pure: facts in, mo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from audit.compact import SharedFieldSets
 from audit.estimate.model import Estimates
 from audit.estimate.result import Range
-from audit.facts import Facts, Table, TableKind
+from audit.facts import Facts, ReplicaIdentity, Table, TableKind
 from audit.facts.aws import AwsCluster, AwsFacts, AwsMember
 from audit.facts.models import Publication
 from audit.platform.staged import staged_settings
@@ -24,45 +25,57 @@ from audit.report.base import ReportModel, rounded
 from audit.report.redact import redact
 
 
-class InventoryTable(ReportModel):
-    """One row of the per-table matrix (tables.csv has every column)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InventoryTable:
+    """One row of the per-table matrix (tables.csv has every column).
 
-    name: str = Field(description="quoted qualified name")
+    A standard-library dataclass, validated by pydantic where a report is read back (extra
+    keys refused, as for every report model): built from facts already validated, the 50,000
+    rows of a large schema are made without validating each again, and without the field set
+    a pydantic model keeps beside each instance.
+    """
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(description="quoted qualified name")]
     kind: str
     parent: str | None = None
-    scope: str = Field(description="what a connector would capture of it")
-    unlogged: bool = Field(
-        default=False, description="unlogged: writes no WAL, never captured, not in the estimates"
-    )
+    scope: Annotated[str, Field(description="what a connector would capture of it")]
+    unlogged: Annotated[
+        bool,
+        Field(description="unlogged: writes no WAL, never captured, not in the estimates"),
+    ] = False
     primary_key: list[str] | None = None
     replica_identity: str
     identity_index: str | None = None
     rows: float | None = None
-    heap_bytes: int | None = Field(
-        default=None, description="heap (main fork) only; 0 for a partitioned parent"
-    )
-    toast_bytes: int | None = Field(default=None, description="TOAST table and its index")
-    index_bytes: int | None = Field(default=None, description="the table's indexes")
-    total_bytes: int | None = Field(
-        default=None, description="heap + TOAST + indexes (the snapshot reads heap + TOAST)"
-    )
+    heap_bytes: Annotated[
+        int | None, Field(description="heap (main fork) only; 0 for a partitioned parent")
+    ] = None
+    toast_bytes: Annotated[int | None, Field(description="TOAST table and its index")] = None
+    index_bytes: Annotated[int | None, Field(description="the table's indexes")] = None
+    total_bytes: Annotated[
+        int | None,
+        Field(description="heap + TOAST + indexes (the snapshot reads heap + TOAST)"),
+    ] = None
     n_tup_ins: int | None = None
     n_tup_upd: int | None = None
     n_tup_del: int | None = None
-    update_share: float | None = Field(default=None, description="updates / all row changes")
-    delete_share: float | None = Field(default=None, description="deletes / all row changes")
-    share_basis: str | None = Field(
-        default=None, description='"window" (sampling deltas) or "since statistics reset"'
-    )
-    changes_per_s: float | None = Field(
-        default=None, description="rows changed per second over the sampling window"
-    )
-    extra_wal_bytes_per_s: float | None = Field(
-        default=None, description="extra WAL under wal_level=logical (expected), when estimated"
-    )
-    snapshot_seconds: Range | None = Field(
-        default=None, description="time to copy the table, when the estimate lists it"
-    )
+    update_share: Annotated[float | None, Field(description="updates / all row changes")] = None
+    delete_share: Annotated[float | None, Field(description="deletes / all row changes")] = None
+    share_basis: Annotated[
+        str | None, Field(description='"window" (sampling deltas) or "since statistics reset"')
+    ] = None
+    changes_per_s: Annotated[
+        float | None, Field(description="rows changed per second over the sampling window")
+    ] = None
+    extra_wal_bytes_per_s: Annotated[
+        float | None,
+        Field(description="extra WAL under wal_level=logical (expected), when estimated"),
+    ] = None
+    snapshot_seconds: Annotated[
+        Range | None, Field(description="time to copy the table, when the estimate lists it")
+    ] = None
     toastable_columns: list[str] | None = None
     special_columns: list[str] | None = None
     can_select: bool | None = None
@@ -190,27 +203,29 @@ def _rows(table: Table) -> float | None:
     return float(table.n_live_tup) if table.n_live_tup is not None else None
 
 
+def _share(value: float) -> float:
+    """:func:`rounded` to 4 digits, for a finite share (the same float, without its checks)."""
+    return float(f"{value:.4g}") if value else 0.0
+
+
 def _shares(
     table: Table, delta: Mapping[str, int] | None
 ) -> tuple[float | None, float | None, str | None]:
     """Update and delete shares of the row changes: over the sampling window when the table
     changed in it (the workload CDC will see), else since the statistics were reset."""
     if delta is not None:
-        ins, upd, dele = (delta.get(k, 0) for k in ("n_tup_ins", "n_tup_upd", "n_tup_del"))
-        if ins + upd + dele > 0:
-            total = ins + upd + dele
-            return rounded(upd / total, 4), rounded(dele / total, 4), "window"
-    counts = (table.n_tup_ins, table.n_tup_upd, table.n_tup_del)
-    if any(c is None for c in counts):
+        get = delta.get
+        upd, dele = get("n_tup_upd", 0), get("n_tup_del", 0)
+        total = get("n_tup_ins", 0) + upd + dele
+        if total > 0:
+            return _share(upd / total), _share(dele / total), "window"
+    inserted, updated, deleted = table.n_tup_ins, table.n_tup_upd, table.n_tup_del
+    if inserted is None or updated is None or deleted is None:
         return None, None, None
-    total = sum(c or 0 for c in counts)
-    if total == 0:
+    changed = inserted + updated + deleted
+    if changed == 0:
         return 0.0, 0.0, "since statistics reset"
-    return (
-        rounded((table.n_tup_upd or 0) / total, 4),
-        rounded((table.n_tup_del or 0) / total, 4),
-        "since statistics reset",
-    )
+    return _share(updated / changed), _share(deleted / changed), "since statistics reset"
 
 
 class _Publications:
@@ -262,7 +277,8 @@ def _tables(facts: Facts, estimates: Estimates | None) -> list[InventoryTable]:
     extra = {r.table: r.extra_bytes_per_s for r in estimates.wal.per_table} if estimates else {}
     snapshot = {r.table: r.seconds for r in estimates.snapshot.per_table} if estimates else {}
     out: list[InventoryTable] = []
-    shared = SharedFieldSets()  # one field set for 50,000 rows, not 50,000 (audit.compact)
+    kinds = {k: k.value for k in TableKind}  # an enum's .value is a descriptor call
+    identities = {r: r.value for r in ReplicaIdentity}
     for table in sorted(facts.tables or [], key=lambda t: t.qualified_name):
         name = table.qualified_name
         update_share, delete_share, basis = _shares(table, deltas.get(name))
@@ -271,40 +287,42 @@ def _tables(facts: Facts, estimates: Estimates | None) -> list[InventoryTable]:
         if events is None and changes_known and logged:
             events = 0.0
         wal = extra.get(name)
-        row = InventoryTable(
-            name=name,
-            kind=table.kind.value,
-            parent=table.parent,
-            scope=_scope(table, publications),
-            unlogged=table.unlogged,
-            primary_key=table.primary_key,
-            replica_identity=table.replica_identity.value,
-            identity_index=table.identity_index,
-            rows=_rows(table),
-            heap_bytes=table.heap_bytes,
-            toast_bytes=table.toast_bytes,
-            index_bytes=table.index_bytes,
-            total_bytes=table.total_bytes,
-            n_tup_ins=table.n_tup_ins,
-            n_tup_upd=table.n_tup_upd,
-            n_tup_del=table.n_tup_del,
-            update_share=update_share,
-            delete_share=delete_share,
-            share_basis=basis,
-            changes_per_s=rounded(events) if events is not None else None,
-            extra_wal_bytes_per_s=wal.expected if wal else None,
-            snapshot_seconds=snapshot.get(name),
-            toastable_columns=[c.name for c in table.toastable_columns]
-            if table.toastable_columns is not None
-            else None,
-            special_columns=[f"{c.name} ({', '.join(c.kinds)})" for c in table.special_columns]
-            if table.special_columns is not None
-            else None,
-            can_select=table.can_select,
-            row_security=table.row_security,
+        heap, toast, index = table.heap_bytes, table.toast_bytes, table.index_bytes
+        toastable, special = table.toastable_columns, table.special_columns
+        out.append(
+            InventoryTable(
+                name=name,
+                kind=kinds[table.kind],
+                parent=table.parent,
+                scope=_scope(table, publications),
+                unlogged=table.unlogged,
+                primary_key=table.primary_key,
+                replica_identity=identities[table.replica_identity],
+                identity_index=table.identity_index,
+                rows=_rows(table),
+                heap_bytes=heap,
+                toast_bytes=toast,
+                index_bytes=index,
+                total_bytes=None  # Table.total_bytes, without its generator
+                if heap is None and toast is None and index is None
+                else (heap or 0) + (toast or 0) + (index or 0),
+                n_tup_ins=table.n_tup_ins,
+                n_tup_upd=table.n_tup_upd,
+                n_tup_del=table.n_tup_del,
+                update_share=update_share,
+                delete_share=delete_share,
+                share_basis=basis,
+                changes_per_s=rounded(events) if events is not None else None,
+                extra_wal_bytes_per_s=wal.expected if wal else None,
+                snapshot_seconds=snapshot.get(name),
+                toastable_columns=[c.name for c in toastable] if toastable is not None else None,
+                special_columns=[f"{c.name} ({', '.join(c.kinds)})" for c in special]
+                if special is not None
+                else None,
+                can_select=table.can_select,
+                row_security=table.row_security,
+            )
         )
-        shared.share(row)
-        out.append(row)
     return out
 
 

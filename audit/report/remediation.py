@@ -21,7 +21,11 @@ from __future__ import annotations
 import re
 import shlex
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from audit.engine import Severity
 from audit.remedy import ChangeWindow, Fix, StepKind
@@ -147,8 +151,35 @@ def why(fix: Fix) -> str:
     return WINDOW_WHY[fix.window]
 
 
+_SHARED_PLANS: ContextVar[dict[int, tuple[Report, Plan]] | None] = ContextVar(
+    "shared_plans", default=None
+)
+
+
+@contextmanager
+def shared_plans() -> Iterator[None]:
+    """Within it, the plan of a report is built once and shared by the documents rendered
+    from it (report.html, report.md, remediation.sql, remediation-aws.sh); outside it, each
+    call builds its own."""
+    token = _SHARED_PLANS.set({})
+    try:
+        yield
+    finally:
+        _SHARED_PLANS.reset(token)
+
+
 def build_plan(report: Report) -> Plan:
     """Unwaived findings with a fix, as numbered steps: window, then worst severity, then code."""
+    shared = _SHARED_PLANS.get()
+    if shared is None:
+        return _build_plan(report)
+    key = id(report)  # the entry holds the report: its id is not reused meanwhile
+    if key not in shared:
+        shared[key] = (report, _build_plan(report))
+    return shared[key][1]
+
+
+def _build_plan(report: Report) -> Plan:
     by_step: dict[tuple[ChangeWindow, str], list[tuple[ReportFinding, Fix]]] = {}
     without_fix: list[ReportFinding] = []
     for finding in report.findings:
@@ -220,11 +251,17 @@ def one_line(text: str) -> str:
 
 def comment(text: str, mark: str = "--", width: int = 90) -> list[str]:
     """``text`` as comment lines of at most ``width`` characters."""
-    return [
+    return list(_comment_lines(text, mark, width))
+
+
+@lru_cache(maxsize=1024)
+def _comment_lines(text: str, mark: str, width: int) -> tuple[str, ...]:
+    # a plan on 50,000 tables wraps the same few notes thousands of times (textwrap is slow)
+    return tuple(
         f"{mark} {line}"
         for raw in text.splitlines() or [""]
         for line in textwrap.wrap(one_line(raw), width - len(mark) - 1) or [""]
-    ]
+    )
 
 
 def sql_lines(fix_step: FixStep) -> list[str]:

@@ -154,11 +154,13 @@ def _render_page(report: Report, medium: Medium, template_dir: Path | None) -> s
 @contextmanager
 def shared_contexts() -> Iterator[None]:
     """Within it, the view context of a report for a medium is made once and shared by the
-    documents rendered from it (report.html and report.md read the same one); outside it, each
-    rendering makes its own."""
+    documents rendered from it (report.html and report.md read the same one), and so is the
+    remediation plan (:func:`remediation.shared_plans`); outside it, each rendering makes its
+    own."""
     token = _CONTEXTS.set({})
     try:
-        yield
+        with remediation.shared_plans():
+            yield
     finally:
         _CONTEXTS.reset(token)
 

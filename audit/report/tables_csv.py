@@ -82,41 +82,62 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def row(table: InventoryTable, findings: Mapping[str, list[ReportFinding]]) -> list[str]:
+def _text(value: Any) -> Any:
+    """A text cell as :func:`_cell` writes it; None is left to the writer (an empty cell)."""
+    if type(value) is str:
+        return "'" + value if value.startswith(_FORMULA) else value
+    return None if value is None else _cell(value)
+
+
+def _number(value: Any) -> Any:
+    """A number cell as :func:`_cell` writes it; an int and None are left to the writer, which
+    writes ``str(value)`` and an empty cell as :func:`_cell` does."""
+    if type(value) is int or value is None:
+        return value
+    return _cell(value)
+
+
+def _flag(value: Any) -> str:
+    return "true" if value is True else "false" if value is False else _cell(value)
+
+
+def row(table: InventoryTable, findings: Mapping[str, list[ReportFinding]]) -> list[Any]:
+    """One table's cells for the csv writer, each written as :func:`_cell` writes it: ints and
+    Nones are left to the csv module, which writes them the same (1.45 million cells on 50,000
+    tables)."""
     about = findings.get(table.name, [])
     snapshot = table.snapshot_seconds
-    values: list[Any] = [
-        table.name,
-        table.kind,
-        table.parent,
-        table.scope,
-        table.unlogged,
-        table.primary_key if table.primary_key else None,
-        table.replica_identity,
-        table.identity_index,
-        table.rows,
-        table.heap_bytes,
-        table.toast_bytes,
-        table.index_bytes,
-        table.total_bytes,
-        table.n_tup_ins,
-        table.n_tup_upd,
-        table.n_tup_del,
-        table.update_share,
-        table.delete_share,
-        table.changes_per_s,
-        table.extra_wal_bytes_per_s,
-        snapshot.expected if snapshot else None,
-        snapshot.low if snapshot else None,
-        snapshot.high if snapshot else None,
-        table.toastable_columns,
-        table.special_columns,
-        table.can_select,
-        table.row_security,
-        [f"{f.code} ({f.severity.value})" for f in about] or None,
-        "\n".join(f.fix.text() for f in about if f.fix) or None,
+    return [
+        _text(table.name),
+        _text(table.kind),
+        _text(table.parent),
+        _text(table.scope),
+        _flag(table.unlogged),
+        _cell(table.primary_key) if table.primary_key else None,
+        _text(table.replica_identity),
+        _text(table.identity_index),
+        _number(table.rows),
+        _number(table.heap_bytes),
+        _number(table.toast_bytes),
+        _number(table.index_bytes),
+        _number(table.total_bytes),
+        _number(table.n_tup_ins),
+        _number(table.n_tup_upd),
+        _number(table.n_tup_del),
+        _number(table.update_share),
+        _number(table.delete_share),
+        _number(table.changes_per_s),
+        _number(table.extra_wal_bytes_per_s),
+        _number(snapshot.expected) if snapshot else None,
+        _number(snapshot.low) if snapshot else None,
+        _number(snapshot.high) if snapshot else None,
+        _cell(table.toastable_columns),
+        _cell(table.special_columns),
+        _flag(table.can_select),
+        _flag(table.row_security),
+        _cell([f"{f.code} ({f.severity.value})" for f in about]) if about else None,
+        _cell("\n".join(f.fix.text() for f in about if f.fix) or None) if about else None,
     ]
-    return [_cell(v) for v in values]
 
 
 def render_csv(report: Report) -> str:
@@ -125,6 +146,5 @@ def render_csv(report: Report) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     findings = findings_by_subject(report.findings)
-    for table in report.inventory.tables or []:
-        writer.writerow(row(table, findings))
+    writer.writerows(row(table, findings) for table in report.inventory.tables or [])
     return buffer.getvalue()

@@ -96,9 +96,9 @@ def write_reports(
         "prom": lambda: render_prom(report),
     }
     chosen = output_formats(formats)
-    with shared_contexts():  # html and md read one view context
+    with shared_contexts():  # html and md read one view context, and every file one plan
         rendered = {fmt: renderers[fmt]() for fmt in chosen if fmt != "json"}
-    script = render_remediation_aws(report) if "sql" in chosen else None
+        script = render_remediation_aws(report) if "sql" in chosen else None
     if script is not None:
         rendered["aws"] = script.encode()
     if "json" in chosen:  # rendered while written (60 MB on 50,000 tables), before the rest

@@ -186,3 +186,41 @@ def test_slots_and_publications_render_and_empty_families_say_so() -> None:
     assert "No replication slots." in empty
     assert "Publications were not collected." in empty
     assert "Settings were not collected" in empty
+
+
+def test_csv_cells_left_to_the_writer_read_back_as_cell_writes_them() -> None:
+    from audit.estimate.result import Range
+    from audit.report.inventory import InventoryTable
+    from audit.report.tables_csv import _cell, row
+
+    edge = InventoryTable(
+        name="-x.y",
+        kind="ordinary",
+        scope="=captured",
+        primary_key=["id", "=k"],
+        replica_identity="default",
+        rows=1e16,  # a float written in exponent form past 1e15
+        heap_bytes=10**17,  # an int is written in full
+        toast_bytes=None,
+        index_bytes=0,
+        total_bytes=10**17,
+        update_share=0.123456789,
+        changes_per_s=3.0,
+        snapshot_seconds=Range(1.5, 2.0, 1e20),
+        toastable_columns=[],
+        special_columns=None,
+        can_select=None,
+        row_security=False,
+    )
+    written = io.StringIO()
+    csv.writer(written, lineterminator="\n").writerow(row(edge, {}))
+    cells = next(csv.reader(io.StringIO(written.getvalue())))
+    values = [getattr(edge, f) for f in ("name", "kind", "parent", "scope", "unlogged")]
+    assert (
+        cells[:5] == [_cell(v) for v in values] == ["'-x.y", "ordinary", "", "'=captured", "false"]
+    )
+    assert cells[5] == "id; =k"
+    assert cells[8:13] == ["1e+16", str(10**17), "", "0", str(10**17)]
+    assert cells[16] == "0.123457" and cells[18] == "3"
+    assert cells[20:23] == ["2", "1.5", "1e+20"]
+    assert cells[23:] == ["", "", "", "false", "", ""]
