@@ -331,7 +331,7 @@ def _ratio_estimate(
 def wal_estimates(facts: Facts, options: EstimateOptions) -> WalResult:
     widths = TableWidths(facts, options)
     window = rt.window_seconds(facts)
-    rate = rt.current_wal_rate(facts, modelled_wal(facts, widths))
+    rate = rt.current_wal_rate(facts, lambda: modelled_wal(facts, widths))
     if not rate.ok:
         reason = f"the current WAL rate is unavailable: {rate.reason}"
         return _unavailable(rate, "unavailable", reason, widths, window)

@@ -82,7 +82,7 @@ def test_parse_lsn() -> None:
 
 def test_current_rate_percentiles_over_intervals() -> None:
     f = facts(sampling=_sampling([0, 10, 20, 30], [0, 10_000, 30_000, 60_000], {}))
-    rate = current_wal_rate(f, None)
+    rate = current_wal_rate(f, lambda: None)
     assert rate.method == "lsn"
     assert rate.intervals == 3
     assert rate.p50 == 2000.0
@@ -95,14 +95,14 @@ def test_current_rate_percentiles_over_intervals() -> None:
 def test_current_rate_leaves_out_empty_and_backward_intervals() -> None:
     # 0-10 s: 1000 B/s; 10-10 s: no time; 10-20 s: the position went back; 20-30.5 s: 61000 B
     f = facts(sampling=_sampling([0, 10, 10, 20, 30.5], [0, 10_000, 10_000, 5_000, 66_000], {}))
-    rate = current_wal_rate(f, None)
+    rate = current_wal_rate(f, lambda: None)
     assert rate.intervals == 2
     assert rate.max == 61_000 / 10.5
     assert rate.p50 == rate.mean == (1000 + 61_000 / 10.5) / 2
 
 
 def test_current_rate_unavailable_without_samples() -> None:
-    rate = current_wal_rate(facts(sampling=None), None)
+    rate = current_wal_rate(facts(sampling=None), lambda: None)
     assert rate.status == "unavailable"
     assert rate.reason
 
