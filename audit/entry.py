@@ -15,7 +15,12 @@ def main() -> None:
     interrupt.install()
     try:
         from audit.cli import main as run
-    except KeyboardInterrupt:
+    except BaseException:
+        # a signal raises KeyboardInterrupt wherever the import is, and where that is inside
+        # compiled code (pydantic-core building a validator) it comes out wrapped in another
+        # error: whatever ends the import after a signal was received is that signal
+        if interrupt.received() is None:
+            raise
         interrupt.announce(f"interrupted by {interrupt.signal_name()} while starting")
         # nothing is open or written yet; a module half imported may have left state behind
         # that makes the interpreter's own shutdown re-raise the signal: exit at once

@@ -81,7 +81,10 @@ def collect_postgres(
             sampler = Sampler(session, server.version_num if server else None)
             families["sampling"] = sampler.run(sample_seconds, interval, report)
             if families["sampling"].interrupted:
-                # the interrupt may have landed mid-query: the session is not reused
+                # the interrupt may have landed mid-query and left the connection busy: the
+                # session is not reused, and it is closed here (leaving the block would send
+                # a COMMIT on it: "another command is already in progress")
+                conn.close()
                 session.record(
                     "walinspect", "the WAL records were not read: the run was interrupted"
                 )

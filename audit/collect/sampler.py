@@ -38,7 +38,11 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
+
+from audit import interrupt
 from audit.collect.counters import checkpoint_fragments, counter_fragments
+from audit.collect.errors import CollectError
 from audit.collect.session import Session
 from audit.facts import Sampling, WalSample
 from audit.facts.models import DatabaseCounters, SlotPosition
@@ -258,6 +262,10 @@ class Sampler:
                 progress(f"sampling: {number}/{total} samples, {offset:.0f} s of {seconds:.0f} s")
         except KeyboardInterrupt:
             interrupted = True
+        except (psycopg.Error, CollectError):
+            if interrupt.received() is None:
+                raise
+            interrupted = True  # the query the signal cut short left the connection busy
         samples = window.finish()
         if window.stride > 1:
             self.session.record(

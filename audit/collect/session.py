@@ -18,6 +18,7 @@ from psycopg import errors, sql
 from psycopg.rows import class_row, dict_row
 from pydantic import BaseModel, ValidationError
 
+from audit import interrupt
 from audit.collect.errors import CollectError, one_line
 from audit.facts import CollectionIssue
 
@@ -134,6 +135,10 @@ class Session:
         try:
             return read()
         except (psycopg.Error, ValidationError, UnexpectedResult) as exc:
+            if interrupt.received() is not None:
+                # a Ctrl-C or SIGTERM landed mid-query (psycopg cancels it, or finds the
+                # connection busy): the interrupt's doing, not the server's answer
+                raise KeyboardInterrupt from exc
             if self.conn.broken or self.conn.closed:
                 raise CollectError(
                     f"lost the connection while collecting {family}: "
