@@ -8,13 +8,23 @@ It rebuilds replica-mode WAL the way PostgreSQL writes it (wal_overhead.md §2.3
   (``t_len + 50`` B: the whole new tuple, two block references), delete (56 B), one B-tree insert
   per index for every insert and non-HOT update (50 B + the index entry), TOAST chunks of
   inserted and deleted rows, one commit record (40 B) per write transaction;
+- **pruning** (heapam.c ``heap_page_prune_opt``): a page is pruned when it is accessed while it
+  holds dead tuples and its free space is below ``max(BLCKSZ x (100 - fillfactor) / 100,
+  BLCKSZ / 10)``; one typical page is followed through its accesses in the window
+  (:func:`page_churn`), which also says, before PostgreSQL 16, which non-HOT updates found room
+  on their own page (prefix/suffix-compressed record, like a HOT update) and which moved;
+- **B-tree splits**: entries at random keys split a leaf for each half page they add once
+  the leaves' free room is used up, right-most inserts (a serial key) at 90%;
 - **full-page images**: the first change of a page after a checkpoint logs the page minus its
   hole. The pages a window touches first in its checkpoint cycle are bounded between
   "clustered" (changes fill whole pages in order) and "random" (``P (1 - exp(-N / P))`` of the
   ``P`` pages for ``N`` changes spread uniformly); appended inserts go to new pages, which need
-  no image. Where the window stands in its cycle comes from ``pg_control_checkpoint()`` and the
-  checkpoints counted in ``pg_stat_bgwriter`` / ``pg_stat_checkpointer`` during the window, else
-  from ``checkpoint_timeout`` and ``max_wal_size``.
+  no image; each index gets its random entries over its own share of the leaf pages. Where the
+  window stands in its cycle comes from ``pg_control_checkpoint()`` (whole seconds; the changes
+  before and after a checkpoint from the per-interval table changes) and the checkpoints
+  counted in ``pg_stat_bgwriter`` / ``pg_stat_checkpointer`` during the window, else from
+  ``checkpoint_timeout`` and ``max_wal_size``. With data checksums or ``wal_log_hints``, hint
+  images of index pages holding dead entries are in the high end only.
 
 Every figure is a low / expected / high range: the report says it is modelled, not measured.
 """
@@ -334,11 +344,13 @@ def first_touches(
             elif i == 1:
                 heap[i] += new(random_pages, scattered, p) + new(clustered_pages, moved, p, r)
                 heap[i] += 1.0 if ops.ins else 0.0  # the partly filled last page
-                # one pool of leaf pages for all the table's indexes: every non-HOT update
-                # inserts into each at a random key, an insert into one at its right-most page
-                # (a serial key) and into the others at random keys
-                spread = nonhot * count.expected + ops.ins * max(0.0, count.expected - 1)
-                index[i] += new(random_pages, spread, shape.index_pages)
+                # the indexes share the leaf pages equally (only their sum is collected):
+                # every non-HOT update inserts into each at a random key; an insert goes to
+                # one index's right-most leaf (a serial key) and to the others at random keys
+                c = max(1.0, count.expected)
+                each = shape.index_pages / c
+                index[i] += new(random_pages, nonhot, each)
+                index[i] += (c - 1) * new(random_pages, nonhot + ops.ins, each)
                 index[i] += 1.0 if ops.ins else 0.0  # the right-most leaf
             else:
                 heap[i] += new(random_pages, scattered + moved + ops.ins, p)
@@ -603,6 +615,9 @@ def modelled_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> ModelledWal |
         "records: heap insert t_len+31 B, HOT/same-page update 72 B, cross-page update t_len+50 B, "
         "delete 56 B, one B-tree insert per index (count from index size / rows) per insert and "
         "non-HOT update, TOAST chunks of inserted rows, 40 B per commit",
+        "pruning: pages accessed while below the fillfactor's free space with dead tuples (about "
+        "64 B per prune); B-tree splits once the leaves' room is used (3 KiB each); updates and "
+        "deletes taken as spread at random over the table (clustered ranges log fewer)",
         "full-page images: first change of each page per checkpoint cycle; pages between "
         "'clustered' (low) and 'uniformly random' (high), expected random for updates and deletes "
         "and appended for inserts; image = page minus its hole",
