@@ -44,7 +44,7 @@ from audit.collect.session import Session
 from audit.demo.localpg import LocalPostgres, find_bin_dir
 from audit.engine.profile import get_profile
 from audit.estimate import estimate_all
-from audit.facts import Facts, Sampling, Setting, WalSample
+from audit.facts import Facts, Sampling, Setting, Table, WalSample
 from bench.accuracy import SETTINGS, _facts, _tables, log
 from bench.accuracy import Sampler as LsnSampler
 
@@ -66,6 +66,8 @@ class Workload:
     transactions: int
     clients: int = 1
     init_scale: int = 0
+    # held out: not looked at while the model was built (VALIDATION below)
+    validation: bool = False
 
 
 WORKLOADS = [
@@ -122,6 +124,69 @@ WORKLOADS = [
 ]
 
 
+# The validation set: shapes the model was not developed on (added once the model was fixed,
+# run once; their errors are reported as they came out)
+VALIDATION = [
+    Workload(
+        "ins_2idx",
+        "INSERT only: bigserial key and an index on a random int, rows of ~130 B, 20k rows "
+        "before (random B-tree inserts and splits)",
+        [
+            "CREATE TABLE ins_t (id bigserial PRIMARY KEY, k int, payload text)",
+            "INSERT INTO ins_t (k, payload) SELECT (random() * 1e9)::int, repeat(md5(g::text), 3) "
+            "FROM generate_series(1, 20000) g",
+            "CREATE INDEX ins_t_k ON ins_t (k)",
+        ],
+        "\\set k random(1, 1000000000)\n"
+        "INSERT INTO ins_t (k, payload) VALUES (:k, repeat(md5(:k::text), 3));\n",
+        20_000,
+        validation=True,
+    ),
+    Workload(
+        "nonhot_200k",
+        "UPDATE of an indexed column, 200k rows of ~100 B, fillfactor 100 (new versions on "
+        "other pages)",
+        [
+            "CREATE TABLE nh_t (id int PRIMARY KEY, k int, payload text)",
+            "INSERT INTO nh_t SELECT g, g, repeat(md5(g::text), 2) "
+            "FROM generate_series(1, 200000) g",
+            "CREATE INDEX nh_t_k ON nh_t (k)",
+        ],
+        "\\set id random(1, 200000)\nUPDATE nh_t SET k = k + 1 WHERE id = :id;\n",
+        20_000,
+        clients=4,
+        validation=True,
+    ),
+    Workload(
+        "hot_wide",
+        "HOT UPDATE of a 32-character text column (new value each time), 50k rows of ~120 B, "
+        "fillfactor 90",
+        [
+            "CREATE TABLE hw_t (id int PRIMARY KEY, note text, payload text) "
+            "WITH (fillfactor = 90)",
+            "INSERT INTO hw_t SELECT g, md5(g::text), repeat(md5(g::text), 2) "
+            "FROM generate_series(1, 50000) g",
+        ],
+        "\\set id random(1, 50000)\nUPDATE hw_t SET note = md5(random()::text) WHERE id = :id;\n",
+        20_000,
+        clients=2,
+        validation=True,
+    ),
+    Workload(
+        "purge_range",
+        "DELETE of 50 consecutive ids per transaction (clustered), 1M rows of ~100 B",
+        [
+            "CREATE TABLE pr_t (id int PRIMARY KEY, payload text)",
+            "INSERT INTO pr_t SELECT g, repeat(md5(g::text), 2) FROM generate_series(1, 1000000) g",
+        ],
+        "\\set s random(1, 1000000)\nDELETE FROM pr_t WHERE id BETWEEN :s AND :s + 49;\n",
+        8_000,
+        validation=True,
+    ),
+]
+WORKLOADS += VALIDATION
+
+
 class NoLsnSampler(threading.Thread):
     """The collector's sampler, as a role refused the WAL functions, every INTERVAL seconds."""
 
@@ -167,6 +232,18 @@ def _setup(server: LocalPostgres, dbname: str, workload: Workload) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
+def _with_fillfactor(conn: psycopg.Connection[Any], tables: list[Table]) -> list[Table]:
+    """The tables with their fillfactor, as audit/collect/sql/tables.sql reads it."""
+    rows = conn.execute(
+        "SELECT format('%I.%I', n.nspname, c.relname), o.option_value::int FROM pg_class AS c "
+        "JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+        "CROSS JOIN LATERAL pg_options_to_table(c.reloptions) AS o "
+        "WHERE o.option_name = 'fillfactor'"
+    ).fetchall()
+    fillfactors = dict(rows)
+    return [t.model_copy(update={"fillfactor": fillfactors.get(t.qualified_name)}) for t in tables]
+
+
 def _settings() -> dict[str, Setting]:
     return {
         "checkpoint_timeout": Setting(name="checkpoint_timeout", value="86400", unit="s"),
@@ -193,15 +270,70 @@ def _predicted_bytes(facts: Facts) -> dict[str, Any]:
         "inputs": {
             k: v
             for k, v in current.inputs.items()
-            if k in ("checkpoint_signal", "pages_first_touched", "components_bytes")
+            if k
+            in (
+                "checkpoint_signal",
+                "pages_first_touched",
+                "components_bytes",
+                "checkpoints_in_window",
+                "cycle_age_seconds",
+                "segment_change_shares",
+            )
         },
         "assumptions": current.assumptions,
         "extra_expected": (rate.expected - (current.window_mean or 0.0)) * window,
     }
 
 
+# pg_walinspect's view of the window: per record type, and per relation the block references,
+# full-page images and distinct blocks (the truth for the model's components)
+_RECORDS_SQL = """
+SELECT resource_manager || '/' || record_type, count(*), sum(record_length - fpi_length)::bigint,
+    sum(fpi_length)::bigint
+FROM pg_get_wal_records_info(%s::pg_lsn, %s::pg_lsn) GROUP BY 1 ORDER BY 1
+"""
+_BLOCKS_SQL = """
+WITH refs AS (
+    SELECT m[1]::oid AS filenode, m[2] AS fork, m[3]::bigint AS blk, m[4] IS NOT NULL AS fpw
+    FROM pg_get_wal_records_info(%s::pg_lsn, %s::pg_lsn) AS r,
+        regexp_matches(
+            r.block_ref,
+            'rel \\d+/\\d+/(\\d+)(?: fork (\\w+))? blk (\\d+)( FPW| \\(FPW\\))?',
+            'g'
+        ) AS m
+)
+SELECT coalesce(c.relname, refs.filenode::text) || coalesce('/' || refs.fork, ''), count(*),
+    count(*) FILTER (WHERE fpw), count(DISTINCT blk)
+FROM refs LEFT JOIN pg_class AS c ON c.relfilenode = refs.filenode
+GROUP BY 1 ORDER BY 1
+"""
+
+
+def _breakdown(conn: psycopg.Connection[Any], start: str) -> dict[str, Any]:
+    """What the window really wrote, from pg_walinspect (superuser, throw-away server)."""
+    row = conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()
+    assert row is not None
+    end = row[0]  # before CREATE EXTENSION's own records
+    conn.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
+    records = {
+        name: {"count": n, "record_bytes": rec, "fpi_bytes": fpi}
+        for name, n, rec, fpi in conn.execute(_RECORDS_SQL, [start, end]).fetchall()
+    }
+    blocks = {
+        name: {"refs": n, "images": fpw, "distinct_blocks": distinct}
+        for name, n, fpw, distinct in conn.execute(_BLOCKS_SQL, [start, end]).fetchall()
+    }
+    return {"records": records, "blocks": blocks}
+
+
 def run_server(
-    mode: str, version: int, workloads: list[Workload], scale: float, scripts: Path, base: Path
+    mode: str,
+    version: int,
+    workloads: list[Workload],
+    scale: float,
+    scripts: Path,
+    base: Path,
+    breakdown: bool = False,
 ) -> dict[str, dict[str, Any]]:
     settings = {**SETTINGS, "wal_level": mode}
     out: dict[str, dict[str, Any]] = {}
@@ -211,7 +343,7 @@ def run_server(
             dbname = f"w_{workload.name}"
             _setup(server, dbname, workload)
             with server.connect(dbname) as conn:
-                tables = _tables(conn)
+                tables = _with_fillfactor(conn, _tables(conn))
             time.sleep(1.1)  # pg_control_checkpoint() has whole seconds: setup's apart
             audits = mode == "replica"
             no_lsn = (
@@ -247,6 +379,12 @@ def run_server(
                 readable = with_lsn.finish()
                 assert "lsn" not in refused.methods, refused.methods
                 facts = _facts(server, dbname, tables).model_copy(update={"settings": _settings()})
+                with server.connect(dbname) as conn:
+                    row = conn.execute("SELECT current_setting('data_checksums')::bool").fetchone()
+                assert facts.server is not None and row is not None
+                facts = facts.model_copy(
+                    update={"server": facts.server.model_copy(update={"data_checksums": row[0]})}
+                )
                 result["no_lsn"] = _predicted_bytes(facts.model_copy(update={"sampling": refused}))
                 result["lsn"] = _predicted_bytes(facts.model_copy(update={"sampling": readable}))
                 result["previous"] = _previous(result["no_lsn"])
@@ -257,6 +395,8 @@ def run_server(
                 ).fetchone()
                 assert row is not None
                 result["lsn_bytes"] = int(row[0])
+                if breakdown:
+                    result["walinspect"] = _breakdown(conn, start)
             log(
                 f"PG{version} {mode:8s} {workload.name:11s} {n:6d} txns "
                 f"{result['lsn_bytes'] / MB:8.2f} MB {seconds:5.1f} s"
@@ -281,9 +421,9 @@ def summarize(
 ) -> tuple[str, list[dict[str, Any]]]:
     rows: list[dict[str, Any]] = []
     lines = [
-        "| PG | workload | replica MB | logical MB (truth) | previous | err | no-LSN model | err "
-        "| no-LSN range | covers | FPI share (model) | LSN method err |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|",
+        "| PG | workload | set | replica MB | logical MB (truth) | previous | err | no-LSN model "
+        "| err | no-LSN range | covers | FPI share (model) | LSN method err |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|",
     ]
     for version, modes in sorted(results.items()):
         for workload in WORKLOADS:
@@ -299,6 +439,7 @@ def summarize(
             row = {
                 "version": version,
                 "workload": workload.name,
+                "set": "validation" if workload.validation else "development",
                 "replica_bytes": rep["lsn_bytes"],
                 "truth_bytes": truth,
                 "previous_err": _err(rep["previous"], truth),
@@ -311,7 +452,8 @@ def summarize(
             }
             rows.append(row)
             lines.append(
-                f"| {version} | {workload.name} | {rep['lsn_bytes'] / MB:.2f} | {truth / MB:.2f} | "
+                f"| {version} | {workload.name} | {row['set']} | {rep['lsn_bytes'] / MB:.2f} | "
+                f"{truth / MB:.2f} | "
                 f"{rep['previous'] / MB:.2f} | {row['previous_err'] * 100:+.1f}% | "
                 f"{model['expected'] / MB:.2f} | {row['model_err'] * 100:+.1f}% | "
                 f"{model['low'] / MB:.2f}-{model['high'] / MB:.2f} | {'yes' if covers else 'NO'} | "
@@ -321,19 +463,76 @@ def summarize(
         lines.append("")
         lines.append("| method | median abs error | worst error | ranges covering the truth |")
         lines.append("|---|---:|---:|---:|")
-        for label, key in (
-            ("previous row-change method", "previous_err"),
-            ("row changes + checkpoints (this model)", "model_err"),
-            ("LSN method (WAL positions readable)", "lsn_err"),
+        groups = [
+            ("development set", "development"),
+            ("validation set", "validation"),
+            ("all", None),
+        ]
+        for label, key, group in (
+            ("previous row-change method", "previous_err", None),
+            *(
+                (f"row changes + checkpoints (this model), {name}", "model_err", g)
+                for name, g in groups
+            ),
+            ("LSN method (WAL positions readable)", "lsn_err", None),
         ):
-            values = [r[key] for r in rows]
+            chosen = [r for r in rows if group is None or r["set"] == group]
+            if not chosen:
+                continue
+            values = [r[key] for r in chosen]
             worst = max(values, key=abs)
-            covered = f"{sum(r['covers'] for r in rows)}/{len(rows)}" if key == "model_err" else ""
+            covered = (
+                f"{sum(r['covers'] for r in chosen)}/{len(chosen)}" if key == "model_err" else ""
+            )
             lines.append(
                 f"| {label} | {statistics.median(abs(v) for v in values) * 100:.1f}% | "
                 f"{worst * 100:+.1f}% | {covered} |"
             )
     return "\n".join(lines), rows
+
+
+def print_breakdown(results: dict[int, dict[str, dict[str, dict[str, Any]]]]) -> None:
+    """The model's components beside pg_walinspect's truth, per workload (``--breakdown``)."""
+    for version, modes in sorted(results.items()):
+        for name, rep in modes["replica"].items():
+            if "walinspect" not in rep:
+                continue
+            model = rep["no_lsn"]
+            print(f"\nPG{version} {name}: replica {rep['lsn_bytes']:,} B")
+            for part, value in model["inputs"]["components_bytes"].items():
+                print(
+                    f"  model {part:18s} {value['expected']:12,.0f}  ({value['low']:,.0f}-"
+                    f"{value['high']:,.0f})"
+                )
+            print(f"  model pages first touched {model['inputs'].get('pages_first_touched')}")
+            print(
+                "  model cycle "
+                + str(
+                    {
+                        k: v
+                        for k, v in model["inputs"].items()
+                        if k.startswith(("check", "cycle", "seg"))
+                    }
+                )
+            )
+            truth = rep["walinspect"]
+            for record, v in truth["records"].items():
+                print(
+                    f"  wal {record:32s} n={v['count']:7d} rec={v['record_bytes']:11,d} "
+                    f"fpi={v['fpi_bytes']:11,d}"
+                )
+            for rel, v in truth["blocks"].items():
+                print(
+                    f"  blk {rel:32s} refs={v['refs']:7d} images={v['images']:6d} "
+                    f"distinct={v['distinct_blocks']:6d}"
+                )
+            lg = modes["logical"].get(name, {}).get("walinspect")
+            if lg:
+                for record, v in lg["records"].items():
+                    print(
+                        f"  logical {record:28s} n={v['count']:7d} rec={v['record_bytes']:11,d} "
+                        f"fpi={v['fpi_bytes']:11,d}"
+                    )
 
 
 def write_section(table: str, rows: list[dict[str, Any]], elapsed: float, notes: str) -> None:
@@ -345,11 +544,11 @@ def write_section(table: str, rows: list[dict[str, Any]], elapsed: float, notes:
         f"Generated by `python -m bench.no_lsn_accuracy` on {datetime.now(UTC):%Y-%m-%d} "
         f"({elapsed:.0f} s). Method: see the module docstring of `bench/no_lsn_accuracy.py`.",
         "",
-        "| workload | what one transaction does |",
-        "|---|---|",
+        "| workload | set | what one transaction does |",
+        "|---|---|---|",
         *(
-            f"| {w.name} | {w.description}; {w.transactions:,} transactions, {w.clients} "
-            f"client(s) |"
+            f"| {w.name} | {'validation' if w.validation else 'development'} | {w.description}; "
+            f"{w.transactions:,} transactions, {w.clients} client(s) |"
             for w in WORKLOADS
         ),
         "",
@@ -370,7 +569,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated workload names")
     parser.add_argument("--versions", default="15,18", help="PostgreSQL majors (default 15,18)")
     parser.add_argument("--no-report", action="store_true", help="print only")
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="rewrite the docs section from bench/no_lsn_results.json (after editing the notes)",
+    )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="print the model's components beside pg_walinspect's record types and blocks",
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        saved = json.loads(RESULTS.read_text())
+        raw = {int(v): modes for v, modes in saved["raw"].items()}
+        table, rows = summarize(raw)
+        write_section(table, rows, float(saved.get("elapsed", 0.0)), NOTES_FILE.read_text())
+        return 0
     scale = 0.2 if args.quick else 1.0
     workloads = [w for w in WORKLOADS if not args.only or w.name in args.only.split(",")]
     began = time.monotonic()
@@ -389,15 +604,20 @@ def main(argv: list[str] | None = None) -> int:
         for version in (int(v) for v in args.versions.split(",")):
             with ThreadPoolExecutor(max_workers=2) as pool:
                 futures = {
-                    mode: pool.submit(run_server, mode, version, workloads, scale, scripts, base)
+                    mode: pool.submit(
+                        run_server, mode, version, workloads, scale, scripts, base, args.breakdown
+                    )
                     for mode in ("replica", "logical")
                 }
                 results[version] = {mode: f.result() for mode, f in futures.items()}
     elapsed = time.monotonic() - began
     table, rows = summarize(results)
+    if args.breakdown:
+        print_breakdown(results)
     print(table)
     if not args.no_report:
-        RESULTS.write_text(json.dumps({"rows": rows, "raw": results}, indent=1, default=str) + "\n")
+        saved = {"rows": rows, "raw": results, "elapsed": elapsed}
+        RESULTS.write_text(json.dumps(saved, indent=1, default=str) + "\n")
         write_section(table, rows, elapsed, NOTES_FILE.read_text() if NOTES_FILE.exists() else "")
     log(f"done in {elapsed:.0f} s")
     return 0

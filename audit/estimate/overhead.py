@@ -196,8 +196,11 @@ def predict_statistics(
     widths: Mapping[str, RowWidths],
     identities: Mapping[str, ReplicaIdentity],
     fpi_share: float | None,
+    same_page_updates: Mapping[str, Range] | None = None,
 ) -> Prediction | None:
-    """Model A over the sampling window; None without table deltas."""
+    """Model A over the sampling window; None without table deltas. ``same_page_updates``:
+    per table, the updates that stayed on their page where a better reading than the counters'
+    exists (the row-change WAL model's page simulation); the counters' range elsewhere."""
     sampling = facts.sampling
     if sampling is None or not sampling.table_deltas:
         return None
@@ -223,7 +226,7 @@ def predict_statistics(
                 missing.append(name)
             continue
         identity = identities.get(name, table.replica_identity)
-        same_page = ops.same_page_updates()
+        same_page = (same_page_updates or {}).get(name) or ops.same_page_updates()
         prediction.add(
             "same_page_updates",
             _per_op(same_page, _apply(wb.same_page_update, width.tuple_bytes)),

@@ -14,6 +14,7 @@ rate x (1 + ratio):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -123,13 +124,16 @@ def _identities(facts: Facts, recommended: bool) -> Mapping[str, ReplicaIdentity
 
 
 def _predict(
-    facts: Facts, widths: Mapping[str, RowWidths], recommended: bool
+    facts: Facts,
+    widths: Mapping[str, RowWidths],
+    recommended: bool,
+    same_page: Mapping[str, Range] | None = None,
 ) -> oh.Prediction | None:
     identities = _identities(facts, recommended)
     if facts.walinspect is not None:
         tables = {t.qualified_name: t for t in facts.tables or []}
         return oh.predict_walinspect(facts.walinspect, tables, widths, identities)
-    return oh.predict_statistics(facts, widths, identities, _fpi_share(facts))
+    return oh.predict_statistics(facts, widths, identities, _fpi_share(facts), same_page)
 
 
 def _ratio(prediction: oh.Prediction, denominator: Range) -> Range:
@@ -331,12 +335,18 @@ def _ratio_estimate(
 def wal_estimates(facts: Facts, options: EstimateOptions) -> WalResult:
     widths = TableWidths(facts, options)
     window = rt.window_seconds(facts)
-    rate = rt.current_wal_rate(facts, lambda: modelled_wal(facts, widths))
+    # made only when no measured rate exists (a second at 50,000 tables), and then once
+    model = functools.cache(lambda: modelled_wal(facts, widths))
+    rate = rt.current_wal_rate(facts, model)
     if not rate.ok:
         reason = f"the current WAL rate is unavailable: {rate.reason}"
         return _unavailable(rate, "unavailable", reason, widths, window)
-    now = _predict(facts, widths, recommended=False)
-    rec = _predict(facts, widths, recommended=True)
+    # without WAL positions, the row-change model's page simulation says which updates stayed
+    # on their page (before 16 the counters do not)
+    modelled = model() if rate.method == "row_changes" else None
+    same_page = modelled.same_page_updates if modelled else None
+    now = _predict(facts, widths, recommended=False, same_page=same_page)
+    rec = _predict(facts, widths, recommended=True, same_page=same_page)
     if now is None or rec is None:
         reason = "no row changes were sampled and pg_walinspect was not read"
         return _unavailable(rate, "unavailable", reason, widths, window)

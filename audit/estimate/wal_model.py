@@ -8,13 +8,23 @@ It rebuilds replica-mode WAL the way PostgreSQL writes it (wal_overhead.md §2.3
   (``t_len + 50`` B: the whole new tuple, two block references), delete (56 B), one B-tree insert
   per index for every insert and non-HOT update (50 B + the index entry), TOAST chunks of
   inserted and deleted rows, one commit record (40 B) per write transaction;
+- **pruning** (heapam.c ``heap_page_prune_opt``): a page is pruned when it is accessed while it
+  holds dead tuples and its free space is below ``max(BLCKSZ x (100 - fillfactor) / 100,
+  BLCKSZ / 10)``; one typical page is followed through its accesses in the window
+  (:func:`page_churn`), which also says, before PostgreSQL 16, which non-HOT updates found room
+  on their own page (prefix/suffix-compressed record, like a HOT update) and which moved;
+- **B-tree splits**: entries at random keys split a leaf for each half page they add once
+  the leaves' free room is used up, right-most inserts (a serial key) at 90%;
 - **full-page images**: the first change of a page after a checkpoint logs the page minus its
   hole. The pages a window touches first in its checkpoint cycle are bounded between
   "clustered" (changes fill whole pages in order) and "random" (``P (1 - exp(-N / P))`` of the
   ``P`` pages for ``N`` changes spread uniformly); appended inserts go to new pages, which need
-  no image. Where the window stands in its cycle comes from ``pg_control_checkpoint()`` and the
-  checkpoints counted in ``pg_stat_bgwriter`` / ``pg_stat_checkpointer`` during the window, else
-  from ``checkpoint_timeout`` and ``max_wal_size``.
+  no image; each index gets its random entries over its own share of the leaf pages. Where the
+  window stands in its cycle comes from ``pg_control_checkpoint()`` (whole seconds; the changes
+  before and after a checkpoint from the per-interval table changes) and the checkpoints
+  counted in ``pg_stat_bgwriter`` / ``pg_stat_checkpointer`` during the window, else from
+  ``checkpoint_timeout`` and ``max_wal_size``. With data checksums or ``wal_log_hints``, hint
+  images of index pages holding dead entries are in the high end only.
 
 Every figure is a low / expected / high range: the report says it is modelled, not measured.
 """
@@ -24,11 +34,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
-
-import numpy as np
 
 from audit.estimate import overhead as oh
 from audit.estimate.model import RowWidths
@@ -45,9 +53,18 @@ HOT_UPDATE_RECORD = 72  # one small column changed, prefix/suffix compressed
 CROSS_PAGE_UPDATE_FIXED = 50  # 65 - 23 + a second block reference (same relation) 8
 DELETE_RECORD = 56
 COMMIT_RECORD = 40
+# heap pruning (XLOG_HEAP2_PRUNE, PRUNE_ON_ACCESS on 17+): XLogRecord 24 + block ref 20 + main
+# data header 2 + xl_heap_prune 8, then 2 B per offset (a redirect is a pair), aligned
+PRUNE_FIXED = 54
 INDEX_INSERT_FIXED = 50  # XLogRecord 24 + block ref 20 + main data 2 + offset 2, aligned
 INDEX_ENTRY = 20  # IndexTupleData 8 + a 4-8 B key, aligned, + its line pointer
 IMAGE_HEADER = 28  # block reference with an image: header 20 + image header 5, aligned
+# B-tree page splits (nbtinsert.c): a split logs the items that move to the new right page and
+# the downlink inserted into the parent (INSERT_UPPER, 72 B). A split at a random key moves
+# the right half of a full leaf (a quarter to a half of a page: deduplicated posting lists move
+# fewer bytes); the right-most leaf splits at the fillfactor (90%), moving about a tenth
+SPLIT_RANDOM = Range(PAGE / 4, 3 * PAGE / 8, PAGE / 2) + Range.exact(72.0)
+SPLIT_RIGHTMOST = 0.1 * PAGE + 64 + 72
 TOAST_CHUNK = 2000  # bytes of a TOAST chunk (TOAST_MAX_CHUNK_SIZE for 8 KiB pages)
 # leaf-page fill of a B-tree: 90% after CREATE INDEX, about 70% after random inserts
 INDEX_FILL = Range(0.6, 0.85, 1.0)
@@ -111,12 +128,15 @@ def _align(value: float) -> float:
     return math.ceil(value / 8) * 8
 
 
-def record_bytes(ops: oh.Ops, shape: TableShape) -> Range:
-    """Replica-mode record bytes of one table's row changes (full-page images apart)."""
+def record_bytes(ops: oh.Ops, shape: TableShape, same: Range | None = None) -> Range:
+    """Replica-mode record bytes of one table's row changes (full-page images and pruning
+    apart); ``same``: the updates that stayed on their page (default: the counters' range)."""
     t = shape.tuple_bytes
-    same = ops.same_page_updates()
+    same = same if same is not None else ops.same_page_updates()
     cross = Range(ops.upd - same.high, ops.upd - same.expected, ops.upd - same.low)
-    index_inserts = Range(ops.ins + cross.low, ops.ins + cross.expected, ops.ins + cross.high)
+    # every non-HOT update inserts into every index, whichever page its new version is on
+    nonhot = ops.ins + max(0.0, ops.upd - min(ops.hot, ops.upd))
+    index_inserts = Range(nonhot, nonhot, nonhot)
     per_index_row = Range(
         INDEX_INSERT_FIXED * shape.index_count.low + shape.index_entry_bytes * 0.8,
         INDEX_INSERT_FIXED * shape.index_count.expected + shape.index_entry_bytes,
@@ -140,6 +160,130 @@ def record_bytes(ops: oh.Ops, shape: TableShape) -> Range:
     )
     high = one(t.high, same.low, cross.high, index_inserts.high, per_index_row.high)
     return Range(min(low, expected), expected, max(high, expected))
+
+
+@dataclass(frozen=True)
+class Churn:
+    """What a table's updates and deletes do to the pages they find their rows on."""
+
+    prunes: float  # heap pruning records (one per page access that prunes)
+    prune_bytes: float
+    same_page_nonhot: float  # non-HOT updates whose new version stayed on the old page
+    pages: float  # distinct pages the updates and deletes touched
+
+
+MAX_STEPS = 2_000  # page accesses simulated; beyond, the steady state is scaled
+
+
+def page_churn(ops: oh.Ops, shape: TableShape, fillfactor: int | None) -> Churn:
+    """Pruning and same-page placement on the pages updates and deletes touch (heapam.c).
+
+    A page is pruned when it is accessed while it holds dead tuples and its free space is below
+    ``max(BLCKSZ x (100 - fillfactor) / 100, BLCKSZ / 10)`` (heap_page_prune_opt); pruning
+    frees the dead tuples' space. A HOT update takes a new tuple's space on its page; a non-HOT
+    update does too where there is room (before 16 the counters do not say: the room decides),
+    else its new version goes to another page; a delete takes none. One typical page is followed
+    through its accesses in the window (``accesses / distinct pages`` of them, in the window's
+    mix of operations), starting from the free space its live rows leave and with no dead tuple
+    (those of before the window are the range's high end).
+    """
+    hot = min(ops.hot, ops.upd)
+    nonhot = max(0.0, ops.upd - hot)
+    accesses = ops.upd + ops.dele
+    if accesses <= 0:
+        return Churn(0.0, 0.0, 0.0, 0.0)
+    pages = max(1.0, random_pages(accesses, shape.heap_pages))
+    per_page = accesses / pages
+    tup = _align(shape.tuple_bytes.expected)
+    slot = tup + LINE_POINTER
+    free = max(0.0, PAGE - PAGE_HEADER - shape.rows_per_page * slot)
+    minfree = max(PAGE * (100 - (fillfactor or 100)) / 100, PAGE / 10)
+    if ops.newpage is not None:
+        cross = min(nonhot, ops.newpage)
+        mix = {"hot": hot, "same": nonhot - cross, "cross": cross, "del": ops.dele}
+    else:
+        mix = {"hot": hot, "nonhot": nonhot, "del": ops.dele}
+    share = {k: v / accesses for k, v in mix.items() if v > 0}
+    due = dict.fromkeys(share, 0.0)
+    steps = min(math.ceil(per_page), MAX_STEPS)
+    dead_bytes, dead_offsets, chains = 0.0, 0, False
+    prunes, prune_bytes, same = [0.0], [0.0], [0.0]
+    for _ in range(steps):
+        for k, v in share.items():
+            due[k] += v
+        kind = max(due, key=lambda k: due[k])
+        due[kind] -= 1
+        n, b, s = prunes[-1], prune_bytes[-1], same[-1]
+        if dead_offsets and free < minfree:
+            n += 1
+            b += _align(PRUNE_FIXED + 2 * dead_offsets + (4 if chains else 0))
+            free += dead_bytes
+            dead_bytes, dead_offsets, chains = 0.0, 0, False
+        if kind == "hot":
+            free, chains = max(0.0, free - tup), True
+        elif kind == "same" or (kind == "nonhot" and free >= slot):
+            free -= slot
+            s += 1
+        dead_bytes += tup
+        dead_offsets += 1
+        prunes.append(n)
+        prune_bytes.append(b)
+        same.append(s)
+
+    def at(values: list[float]) -> float:
+        if per_page >= steps:
+            return values[-1] * per_page / steps
+        lo = math.floor(per_page)
+        return values[lo] + (values[lo + 1] - values[lo]) * (per_page - lo)
+
+    return Churn(
+        prunes=at(prunes) * pages,
+        prune_bytes=at(prune_bytes) * pages,
+        same_page_nonhot=min(nonhot, at(same) * pages),
+        pages=pages,
+    )
+
+
+def pruning_bytes(ops: oh.Ops, churn: Churn) -> Range:
+    """Pruning records: low half the simulated ones, high one more per page touched (dead tuples
+    left from before the window), at most one per access."""
+    if churn.prunes <= 0 and churn.pages <= 0:
+        return Range.exact(0.0)
+    per = churn.prune_bytes / churn.prunes if churn.prunes else float(_align(PRUNE_FIXED + 2))
+    high = min(ops.upd + ops.dele, churn.prunes + churn.pages) * per
+    return Range(churn.prune_bytes * 0.5, churn.prune_bytes, max(high, churn.prune_bytes))
+
+
+def same_page_range(ops: oh.Ops, churn: Churn) -> Range:
+    """Updates whose new version stayed on its page: the counters' range, expected from the
+    page simulation where the counters do not say (before 16)."""
+    same = ops.same_page_updates()
+    if ops.newpage is not None:
+        return same
+    expected = min(same.high, max(same.low, min(ops.hot, ops.upd) + churn.same_page_nonhot))
+    return Range(same.low, expected, same.high)
+
+
+def split_bytes(ops: oh.Ops, shape: TableShape) -> Range:
+    """B-tree page splits of the window: inserts at the right-most leaf (a serial key) fill it
+    to 90% and split it; entries at random keys first fill the room the leaves have (their fill
+    is INDEX_FILL), then split a leaf for each half page they add."""
+    count = shape.index_count.expected
+    if count <= 0 or shape.index_entry_bytes <= 0:
+        return Range.exact(0.0)
+    entry = shape.index_entry_bytes / count
+    nonhot = max(0.0, ops.upd - min(ops.hot, ops.upd))
+    scattered = (ops.ins * max(0.0, count - 1) + nonhot * count) * entry
+    right = ops.ins * entry / (0.9 * PAGE) * SPLIT_RIGHTMOST
+
+    def random_splits(fill: float) -> float:
+        return max(0.0, scattered - shape.index_pages * (1 - fill) * PAGE) / (PAGE / 2)
+
+    return Range(
+        right + random_splits(INDEX_FILL.low) * SPLIT_RANDOM.low,
+        right + random_splits(INDEX_FILL.expected) * SPLIT_RANDOM.expected,
+        right + random_splits(INDEX_FILL.high) * SPLIT_RANDOM.high,
+    )
 
 
 def random_pages(changes: float, pages: float) -> float:
@@ -173,113 +317,45 @@ class PageTouches:
     index: Range
 
 
-def first_touches(ops: oh.Ops, shape: TableShape, segments: Sequence[Segment]) -> PageTouches:
+def first_touches(
+    ops: oh.Ops, shape: TableShape, segments: Sequence[Segment], same: Range | None = None
+) -> PageTouches:
     """Pages whose first change after a checkpoint falls in the window (each logs an image)."""
-    return first_touches_of([(ops, shape)], segments)[0]
-
-
-def first_touches_of(
-    tables: Sequence[tuple[oh.Ops, TableShape]], segments: Sequence[Segment]
-) -> list[PageTouches]:
-    """:func:`first_touches` of many tables over the same segments.
-
-    A window crossing many checkpoints has many segments alike (every one after the first is
-    a whole cycle): each distinct segment's pages are worked out once per table, then added
-    segment by segment, in order, for all the tables at once (numpy adds float64 as Python
-    adds floats, one term at a time: the sums are the same floats)."""
-    distinct: dict[tuple[float, float, float, float], int] = {}
-    order = [
-        distinct.setdefault(
-            (seg.share, seg.before.low, seg.before.expected, seg.before.high), len(distinct)
-        )
-        for seg in segments
-    ]
-    firsts = {i: seg for seg, i in zip(segments, order, strict=True)}
-    terms: list[_SegmentTerms] = []
-    for i in range(len(distinct)):
-        pages = [_segment_pages(ops, shape, firsts[i]) for ops, shape in tables]
-        terms.append(
-            tuple(
-                tuple(
-                    tuple(
-                        np.array([p[kind][bound][k] for p in pages], dtype=np.float64)
-                        for k in range(len(pages[0][kind][bound]))
-                    )
-                    for bound in range(3)
-                )
-                for kind in range(2)
-            )
-            if pages
-            else ()
-        )
-    if not tables:
-        return []
-    sums = np.zeros((2, 3, len(tables)), dtype=np.float64)
-    for i in order:
-        for kind in range(2):
-            for bound in range(3):
-                for term in terms[i][kind][bound]:
-                    sums[kind, bound] += term
-    heaps, indexes = sums.tolist()
-    return [
-        PageTouches(
-            heap=_ordered([heaps[0][t], heaps[1][t], heaps[2][t]]),
-            index=_ordered([indexes[0][t], indexes[1][t], indexes[2][t]]),
-        )
-        for t in range(len(tables))
-    ]
-
-
-# per bound (0 = low images ... 2 = high), the heap and the index pages to add, in order
-_SegmentPages = tuple[tuple[tuple[float, ...], ...], tuple[tuple[float, ...], ...]]
-# the same terms for many tables: one array per term, a value per table
-_SegmentTerms = tuple[tuple[tuple[np.ndarray[Any, np.dtype[np.float64]], ...], ...], ...]
-
-
-def _segment_pages(ops: oh.Ops, shape: TableShape, seg: Segment) -> _SegmentPages:
-    """One segment's first-touched pages, as the terms :func:`first_touches` adds up."""
-    same = ops.same_page_updates()
+    same = same if same is not None else ops.same_page_updates()
     scattered = ops.upd + ops.dele  # updates and deletes find their row where it is
     moved = max(0.0, ops.upd - same.expected)  # new versions go where there is room
-    idx_rows = ops.ins + moved
+    nonhot = max(0.0, ops.upd - min(ops.hot, ops.upd))  # each inserts into every index
+    idx_rows = ops.ins + nonhot
     count = shape.index_count
-    p, r = shape.heap_pages, shape.rows_per_page
-    heap: list[tuple[float, ...]] = []
-    index: list[tuple[float, ...]] = []
-    for i, before in enumerate((seg.before.high, seg.before.expected, seg.before.low)):
-        # i = 0: low images (most of the cycle already done), 2: high
-        def new(fn: Any, n: float, *args: float, b: float = before, s: float = seg.share) -> float:
-            return float(fn((b + s) * n, *args) - fn(b * n, *args))
+    heap = [0.0, 0.0, 0.0]
+    index = [0.0, 0.0, 0.0]
+    for seg in segments:
+        for i, before in enumerate((seg.before.high, seg.before.expected, seg.before.low)):
+            # i = 0: low images (most of the cycle already done), 2: high
+            def new(
+                fn: Any, n: float, *args: float, b: float = before, s: float = seg.share
+            ) -> float:
+                return float(fn((b + s) * n, *args) - fn(b * n, *args))
 
-        if i == 0:
-            heap.append((new(clustered_pages, scattered + moved, p, r),))
-            index.append(
-                (
-                    new(
-                        clustered_pages,
-                        max(0.0, ops.upd - same.high) * count.low,
-                        shape.index_pages,
-                        r,
-                    ),
-                )
-            )
-        elif i == 1:
-            heap.append(
-                (
-                    new(random_pages, scattered, p) + new(clustered_pages, moved, p, r),
-                    1.0 if ops.ins else 0.0,  # the partly filled last page
-                )
-            )
-            index.append(
-                (
-                    new(random_pages, moved * count.expected, shape.index_pages),
-                    new(random_pages, ops.ins * max(0.0, count.expected - 1), shape.index_pages),
-                )
-            )
-        else:
-            heap.append((new(random_pages, scattered + moved + ops.ins, p),))
-            index.append((new(random_pages, idx_rows * count.high, shape.index_pages),))
-    return tuple(heap), tuple(index)
+            p, r = shape.heap_pages, shape.rows_per_page
+            if i == 0:
+                heap[i] += new(clustered_pages, scattered + moved, p, r)
+                index[i] += new(clustered_pages, nonhot * count.low, shape.index_pages, r)
+            elif i == 1:
+                heap[i] += new(random_pages, scattered, p) + new(clustered_pages, moved, p, r)
+                heap[i] += 1.0 if ops.ins else 0.0  # the partly filled last page
+                # the indexes share the leaf pages equally (only their sum is collected):
+                # every non-HOT update inserts into each at a random key; an insert goes to
+                # one index's right-most leaf (a serial key) and to the others at random keys
+                c = max(1.0, count.expected)
+                each = shape.index_pages / c
+                index[i] += new(random_pages, nonhot, each)
+                index[i] += (c - 1) * new(random_pages, nonhot + ops.ins, each)
+                index[i] += 1.0 if ops.ins else 0.0  # the right-most leaf
+            else:
+                heap[i] += new(random_pages, scattered + moved + ops.ins, p)
+                index[i] += new(random_pages, idx_rows * count.high, shape.index_pages)
+    return PageTouches(heap=_ordered(heap), index=_ordered(index))
 
 
 def _ordered(values: Sequence[float]) -> Range:
@@ -305,11 +381,66 @@ def _checkpoint_times(samples: Sequence[WalSample]) -> list[datetime]:
     return times
 
 
+def _first_seen(samples: Sequence[WalSample]) -> dict[datetime, datetime]:
+    """When each checkpoint_time was first read."""
+    seen: dict[datetime, datetime] = {}
+    for s in samples:
+        if s.checkpoint_time is not None:
+            seen.setdefault(s.checkpoint_time, s.at)
+    return seen
+
+
+def _starting_change_rate(samples: Sequence[WalSample]) -> float:
+    """The row changes per second at the window's start (its first interval that has the
+    per-interval table changes), in shares of the window's changes: the best reading of the
+    rate just before the window. The window's mean where the samples have none."""
+    total = 0.0
+    first: float | None = None
+    first_seconds = 0.0
+    for before, after in pairwise(samples):
+        if after.table_changes is None:
+            first = None
+            break
+        changes = float(sum(sum(v) for v in after.table_changes.values()))
+        total += changes
+        if first is None:
+            first, first_seconds = changes, (after.at - before.at).total_seconds()
+    seconds = (samples[-1].at - samples[0].at).total_seconds() if samples else 0.0
+    if first is None or total <= 0 or first_seconds <= 0:
+        return 1.0 / seconds if seconds > 0 else 0.0
+    return first / first_seconds / total
+
+
 def _counted(samples: Sequence[WalSample]) -> int | None:
     usable = [s.checkpoints for s in samples if s.checkpoints is not None]
     if len(usable) < 2:
         return None
     return max(0, usable[-1] - usable[0])
+
+
+def _change_shares(samples: Sequence[WalSample], bounds: Sequence[datetime]) -> list[float]:
+    """Each stretch's share of the window's row changes, from the per-interval table changes
+    (a change counted at a sample happened during the interval before it, placed pro rata
+    where a bound falls inside it); by time where the samples have none."""
+    seconds = max(1e-9, (bounds[-1] - bounds[0]).total_seconds())
+    by_time = [(b - a).total_seconds() / seconds for a, b in pairwise(bounds)]
+    weights = [0.0] * (len(bounds) - 1)
+    for before, after in pairwise(samples):
+        if after.table_changes is None:
+            return by_time
+        changes = float(sum(sum(v) for v in after.table_changes.values()))
+        span = (after.at - before.at).total_seconds()
+        if not changes:
+            continue
+        for i, (a, b) in enumerate(pairwise(bounds)):
+            lo, hi = max(a, before.at), min(b, after.at)
+            overlap = (hi - lo).total_seconds()
+            if span <= 0:
+                weights[i] += changes if a < after.at <= b else 0.0
+            elif overlap > 0:
+                weights[i] += changes * overlap / span
+    total = sum(weights)
+    return [w / total for w in weights] if total > 0 else by_time
 
 
 def configured_cycle_seconds(facts: Facts, wal_bytes_per_s: float) -> float:
@@ -335,22 +466,37 @@ def window_cycles(facts: Facts, wal_bytes_per_s: float) -> Cycle:
     seconds = max(1e-9, (end - start).total_seconds())
     times = _checkpoint_times(samples)
     counted = _counted(samples)
-    inside = [t for t in times[1:] if start < t <= end]
-    # pg_control_checkpoint() has whole seconds: two checkpoints in one second look like one
-    if times and times[0] <= start and (counted is None or counted <= len(inside)):
+    # every checkpoint_time that changed during the window is a checkpoint that completed in it
+    # (seen first at a sample); a spread checkpoint may have begun before the window
+    seen = _first_seen(samples)
+    new_times = times[1:]
+    # two checkpoints in one second look like one: then the count decides
+    if times and times[0] <= start and (counted is None or counted <= len(new_times)):
+        # pg_control_checkpoint() truncates to whole seconds: a checkpoint began in the second
+        # its time names, and no later than the sample that first saw it
+        half, one_second = timedelta(seconds=0.5), timedelta(seconds=1)
+        began = [min(t + half, seen.get(t, t + half)) for t in times]
+        inside = sorted(b for b in began[1:] if start < b < end)
         bounds = [start, *inside, end]
-        age = (start - times[0]).total_seconds() / seconds
+        last = max([t for t in times if t <= start], default=times[0])
+        ages = [
+            max(0.0, (start - min(last + d, seen.get(last, last + d))).total_seconds())
+            for d in (one_second, half, timedelta(0))
+        ]
+        rate = _starting_change_rate(samples)  # shares of the window's changes per second
+        before = Range(ages[0] * rate * 0.5, ages[1] * rate, ages[2] * rate * 2)
+        shares = _change_shares(samples, bounds)
         segments = [
-            Segment(
-                (b - a).total_seconds() / seconds,
-                Range(age * 0.5, age, age * 2) if i == 0 else Range.exact(0.0),
-            )
-            for i, (a, b) in enumerate(pairwise(bounds))
+            Segment(share, before if i == 0 else Range.exact(0.0)) for i, share in enumerate(shares)
         ]
         return Cycle(
             segments,
             "pg_control_checkpoint() checkpoint_time at every sample",
-            {"checkpoints_in_window": len(inside), "cycle_age_seconds": age * seconds},
+            {
+                "checkpoints_in_window": len(new_times),
+                "cycle_age_seconds": ages[1],
+                "segment_change_shares": [round(x, 3) for x in shares],
+            },
         )
     cycle = configured_cycle_seconds(facts, wal_bytes_per_s)
     inputs: dict[str, Any] = {"configured_cycle_seconds": cycle}
@@ -381,6 +527,17 @@ class ModelledWal:
     components: dict[str, Range]
     inputs: dict[str, Any]
     assumptions: list[str]
+    # per table, the updates whose new version stayed on its page (the page simulation's
+    # expected value before 16): the statistics predictor's same-page term on this method
+    same_page_updates: dict[str, Range] = field(default_factory=dict)
+
+
+def hints_logged(facts: Facts) -> bool:
+    """Whether hint-bit changes log full-page images: data checksums or wal_log_hints."""
+    if facts.server is not None and facts.server.data_checksums:
+        return True
+    setting = facts.setting("wal_log_hints")
+    return setting is not None and str(setting.value).lower() in ("on", "true", "1")
 
 
 def _lower_first(r: Range) -> Range:
@@ -400,19 +557,32 @@ def modelled_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> ModelledWal |
     }
     shapes = {name: TableShape.of(tables.get(name), widths.get(name)) for name in logged}
     records = Range.exact(0.0)
+    pruning = Range.exact(0.0)
+    splits = Range.exact(0.0)
+    same: dict[str, Range] = {}
     for name, ops in logged.items():
-        records = records + record_bytes(ops, shapes[name])
+        table = tables.get(name)
+        churn = page_churn(ops, shapes[name], table.fillfactor if table else None)
+        same[name] = same_page_range(ops, churn)
+        records = records + record_bytes(ops, shapes[name], same[name])
+        splits = splits + split_bytes(ops, shapes[name])
+        pruning = pruning + pruning_bytes(ops, churn)
     commits = oh.commits_in_window(facts, sum(ops.changes for ops in logged.values()))
     commit_bytes = commits[0].scale(COMMIT_RECORD) if commits else Range.exact(0.0)
     seconds = max(1e-9, (sampling.ended_at - sampling.started_at).total_seconds())
     # the cycle length depends on the WAL rate: first guess records x 2 (half images)
-    cycle = window_cycles(facts, 2 * (records.expected + commit_bytes.expected) / seconds)
+    cycle = window_cycles(
+        facts,
+        2
+        * (records.expected + pruning.expected + splits.expected + commit_bytes.expected)
+        / seconds,
+    )
     images = Range.exact(0.0)
     pages = {"heap": 0.0, "index": 0.0}
-    changed = [(ops, shapes[name]) for name, ops in logged.items()]
-    touches = first_touches_of(changed, cycle.segments)
-    for name, touched in zip(logged, touches, strict=True):
+    hints = hints_logged(facts)
+    for name, ops in logged.items():
         shape = shapes[name]
+        touched = first_touches(ops, shape, cycle.segments, same[name])
         pages["heap"] += touched.heap.expected
         pages["index"] += touched.index.expected
         heap_image, index_image = shape.heap_image(), shape.index_image()
@@ -422,8 +592,16 @@ def modelled_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> ModelledWal |
             + touched.index.expected * index_image.expected,
             touched.heap.high * heap_image.high + touched.index.high * index_image.high,
         )
+        if hints:
+            # with checksums (or wal_log_hints) a hint set on a page not yet imaged in its cycle
+            # logs an image (XLOG_FPI_FOR_HINT): index entries of deleted or moved rows marked
+            # dead by a later lookup of the same key. How often a workload looks a dead key up
+            # again is in no statistic: the high end images every index page they may be on
+            dead = ops.dele + max(0.0, ops.upd - min(ops.hot, ops.upd))
+            extra = random_pages(dead, shape.index_pages) * index_image.high
+            images = images + Range(0.0, 0.0, extra)
     images = _lower_first(images)
-    total = records + commit_bytes + images
+    total = records + pruning + splits + commit_bytes + images
     inputs: dict[str, Any] = {
         "sampling.table_deltas": len(logged),
         "checkpoint_signal": cycle.signal,
@@ -437,6 +615,9 @@ def modelled_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> ModelledWal |
         "records: heap insert t_len+31 B, HOT/same-page update 72 B, cross-page update t_len+50 B, "
         "delete 56 B, one B-tree insert per index (count from index size / rows) per insert and "
         "non-HOT update, TOAST chunks of inserted rows, 40 B per commit",
+        "pruning: pages accessed while below the fillfactor's free space with dead tuples (about "
+        "64 B per prune); B-tree splits once the leaves' room is used (3 KiB each); updates and "
+        "deletes taken as spread at random over the table (clustered ranges log fewer)",
         "full-page images: first change of each page per checkpoint cycle; pages between "
         "'clustered' (low) and 'uniformly random' (high), expected random for updates and deletes "
         "and appended for inserts; image = page minus its hole",
@@ -445,7 +626,14 @@ def modelled_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> ModelledWal |
     ]
     return ModelledWal(
         total=total,
-        components={"records": records, "commits": commit_bytes, "full_page_images": images},
+        components={
+            "records": records,
+            "pruning": pruning,
+            "index_splits": splits,
+            "commits": commit_bytes,
+            "full_page_images": images,
+        },
         inputs=inputs,
         assumptions=assumptions,
+        same_page_updates=same,
     )

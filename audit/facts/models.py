@@ -167,6 +167,10 @@ class Table(FactModel):
         description='"pg_relation_size", or "relpages" (planner pages x block size) when the '
         "size functions could not run",
     )
+    fillfactor: int | None = Field(
+        default=None,
+        description="the table's fillfactor storage parameter; None: not set (100)",
+    )
     avg_row_bytes: float | None = None
     row_width_source: str | None = None
     n_tup_ins: int | None = None

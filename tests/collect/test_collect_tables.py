@@ -171,3 +171,15 @@ def test_a_locked_table_costs_only_the_measured_sizes(
     assert table.heap_bytes is not None
     assert table.heap_bytes > 0
     assert [i.family for i in facts.issues] == ["tables.sizes", *_version_issues(pg_server)]
+
+
+def test_fillfactor_is_read_from_the_storage_parameters(
+    pg_server: LocalPostgres, fresh_db: str, collect_from: Callable[..., Facts]
+) -> None:
+    """The row-change WAL model prunes pages below the fillfactor's free space: it is read from
+    reloptions, None where it is not set (the default, 100)."""
+    with pg_server.connect(fresh_db) as conn:
+        conn.execute("CREATE TABLE packed (id int PRIMARY KEY) WITH (fillfactor = 70)")
+        conn.execute("CREATE TABLE plain (id int PRIMARY KEY) WITH (autovacuum_enabled = off)")
+    tables = by_name(collect_from(pg_server, fresh_db))
+    assert (tables["public.packed"].fillfactor, tables["public.plain"].fillfactor) == (70, None)

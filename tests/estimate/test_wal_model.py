@@ -13,13 +13,17 @@ from audit.estimate import estimate_all
 from audit.estimate import overhead as oh
 from audit.estimate.result import Range
 from audit.estimate.wal_model import (
+    LINE_POINTER,
     PAGE,
+    PAGE_HEADER,
     TableShape,
     clustered_pages,
     first_touches,
     modelled_wal,
+    page_churn,
     random_pages,
     record_bytes,
+    split_bytes,
     window_cycles,
 )
 from audit.facts import Facts, Setting, WalSample
@@ -195,3 +199,116 @@ def test_any_table_shape_has_ordered_ranges(heap: int, index: int, rows: float) 
     shape = TableShape.of(f.table(heap_bytes=heap, index_bytes=index, reltuples=rows), None)
     count = shape.index_count
     assert count.low <= count.expected <= count.high
+
+
+def shape(
+    tuple_bytes: float = 200.0,
+    free: float = 1700.0,
+    heap_pages: float = 10.0,
+    index_pages: float = 10.0,
+    index_count: float = 1.0,
+) -> TableShape:
+    """Pages whose live rows leave ``free`` bytes (the rows are a multiple of 8 B wide)."""
+    slot = tuple_bytes + LINE_POINTER
+    return TableShape(
+        tuple_bytes=Range.exact(tuple_bytes),
+        heap_pages=heap_pages,
+        rows_per_page=(PAGE - PAGE_HEADER - free) / slot,
+        index_pages=index_pages,
+        index_count=Range.exact(index_count),
+        index_entry_bytes=20.0 * index_count,
+        toast_bytes_per_row=0.0,
+    )
+
+
+def test_hot_updates_on_pages_at_their_fillfactor_prune_at_every_access_but_the_first() -> None:
+    # fillfactor 80 leaves 1638 B: one more version takes the page below it, and the next
+    # access prunes (heap_page_prune_opt); the first access of each page finds nothing dead
+    churn = page_churn(oh.Ops(upd=20_000, hot=20_000), shape(free=1700), fillfactor=80)
+    assert churn.prunes == pytest.approx(20_000 - churn.pages, rel=1e-6)
+    # with room for five versions above the threshold, one access in six prunes
+    roomy = page_churn(oh.Ops(upd=20_000, hot=20_000), shape(free=1700 + 5 * 200), 80)
+    assert roomy.prunes == pytest.approx((20_000 - roomy.pages) / 6, rel=0.01)
+
+
+def test_deletes_prune_a_full_page_until_its_free_space_reaches_the_threshold() -> None:
+    # 200 B free, threshold 819 B (BLCKSZ / 10): two deleted 328 B tuples must be pruned
+    churn = page_churn(oh.Ops(dele=5_000), shape(tuple_bytes=328, free=200), fillfactor=None)
+    assert churn.prunes == pytest.approx(2 * churn.pages, rel=0.01)
+    assert churn.prune_bytes == pytest.approx(churn.prunes * 56, rel=0.01)  # one dead offset
+
+
+def test_room_on_the_page_keeps_non_hot_updates_there_before_16() -> None:
+    roomy = page_churn(oh.Ops(upd=3_000), shape(free=2_500), fillfactor=70)
+    # a full page seen once: the new version goes elsewhere; seen again, after pruning freed
+    # the old version's space, it stays
+    once = page_churn(oh.Ops(upd=3_000), shape(free=100, heap_pages=1e6), fillfactor=None)
+    often = page_churn(oh.Ops(upd=3_000), shape(free=100), fillfactor=None)
+    assert roomy.same_page_nonhot > 0.9 * 3_000
+    assert once.same_page_nonhot < 0.01 * 3_000
+    assert often.same_page_nonhot > 0.9 * 3_000
+    # from 16 on n_tup_newpage_upd says it
+    told = page_churn(oh.Ops(upd=3_000, newpage=1_000), shape(free=2_500), fillfactor=70)
+    assert told.same_page_nonhot == 2_000
+
+
+def test_index_inserts_split_leaves_only_beyond_the_room_they_have() -> None:
+    few = split_bytes(oh.Ops(upd=100), shape(index_pages=1_000))
+    many = split_bytes(oh.Ops(upd=100_000), shape(index_pages=10))
+    assert few.expected == 0
+    # 2 MB of entries into 10 leaves: about one split per half page added
+    assert (
+        100_000 * 20 / PAGE * 2 * 0.9
+        < many.expected / (3 * PAGE / 8 + 72)
+        < 100_000 * 20 / PAGE * 2
+    )
+    assert many.low <= many.expected <= many.high
+
+
+def test_every_non_hot_update_inserts_into_every_index() -> None:
+    ops = oh.Ops(upd=1_000, newpage=0)  # all stayed on their page (16+)
+    one, two = record_bytes(ops, shape(index_count=1)), record_bytes(ops, shape(index_count=2))
+    assert two.expected - one.expected >= 1_000 * 50
+
+
+def test_a_checkpoint_seen_in_the_window_splits_it_even_when_its_second_began_before() -> None:
+    """pg_control_checkpoint() truncates to the second: a checkpoint first seen in the window
+    whose time is 0.3 s before the window's start began in it for all the model knows; the
+    changes before it are those of the window's first interval, here none."""
+    facts = no_lsn_facts(checkpoint_age=None)
+    sampling = facts.sampling
+    assert sampling is not None
+    start = sampling.started_at
+    first, last = sampling.samples
+    middle = first.model_copy(
+        update={"at": start + timedelta(seconds=1), "table_changes": {"public.t": [0, 0, 0, 0]}}
+    )
+    samples = [
+        first.model_copy(update={"checkpoint_time": start - timedelta(seconds=100)}),
+        middle.model_copy(update={"checkpoint_time": start - timedelta(seconds=0.3)}),
+        last.model_copy(
+            update={
+                "checkpoint_time": start - timedelta(seconds=0.3),
+                "table_changes": {"public.t": [0, 10_000, 0, 10_000]},
+                "checkpoints": 11,
+            }
+        ),
+    ]
+    facts = facts.model_copy(update={"sampling": sampling.model_copy(update={"samples": samples})})
+    cycle = window_cycles(facts, 1e6)
+    assert cycle.signal.startswith("pg_control_checkpoint()")
+    assert sum(s.share for s in cycle.segments) == pytest.approx(1.0)
+    # every change after the checkpoint, none of them already imaged in its cycle
+    assert cycle.segments[-1].share == pytest.approx(1.0)
+    assert cycle.segments[0].before.expected == 0.0
+
+
+def test_hint_images_widen_only_the_high_end_with_checksums() -> None:
+    plain = no_lsn_facts(upd=10_000, hot=0, dele=5_000)
+    assert plain.server is not None
+    checked = plain.model_copy(
+        update={"server": plain.server.model_copy(update={"data_checksums": True})}
+    )
+    a, b = images(plain), images(checked)
+    assert (a.low, a.expected) == (b.low, b.expected)
+    assert b.high > a.high

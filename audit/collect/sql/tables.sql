@@ -1,7 +1,7 @@
 -- tables.sql: every ordinary and partitioned table (partitions included) with its replica identity,
 -- keys, row-level security, planner estimates (rows, pages of heap, TOAST and indexes), average row
--- width from pg_stats, activity counters, and its columns: TOAST-able ones with their widths,
--- types CDC tools handle specially, generated ones. Catalog and statistics reads only, no lock on
+-- width from pg_stats, fillfactor, activity counters, and its columns: TOAST-able ones with their
+-- widths, types CDC tools handle specially, generated ones. Catalog and statistics reads only, no lock on
 -- any user table. Feeds Facts.tables: replica identity and column type rules (CDC1xx), snapshot
 -- and WAL estimates. Measured sizes of the largest tables come from table_sizes.sql.
 -- {newpage_updates} is filled by version (see audit/collect/counters.py). The column lists are NULL
@@ -18,7 +18,8 @@ WITH tables AS (
         c.reltuples,
         c.relpages,
         c.reltoastrelid,
-        c.relrowsecurity
+        c.relrowsecurity,
+        c.reloptions
     FROM pg_class AS c
     JOIN pg_namespace AS n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p')
@@ -171,6 +172,8 @@ SELECT
         * current_setting('block_size')::bigint AS heap_bytes,
     coalesce(tp.pages, 0)::bigint * current_setting('block_size')::bigint AS toast_bytes,
     coalesce(ix.pages, 0)::bigint * current_setting('block_size')::bigint AS index_bytes,
+    (SELECT o.option_value::int FROM pg_options_to_table(t.reloptions) AS o
+        WHERE o.option_name = 'fillfactor') AS fillfactor,
     CASE WHEN cs.analyzed_columns > 0 THEN 24 + cs.analyzed_width END::float8 AS analyzed_row_bytes,
     pg_stat_get_tuples_inserted(t.oid) AS n_tup_ins,
     pg_stat_get_tuples_updated(t.oid) AS n_tup_upd,
