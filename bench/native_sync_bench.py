@@ -32,10 +32,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psycopg
 
 if __package__ in (None, ""):  # run as `python bench/native_sync_bench.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -163,6 +166,7 @@ SHAPES = [
         )
         + ", now(), now() FROM generate_series(1, {n}) g",
         150_000,
+        training=True,
     ),
     Shape(
         "jsonb",
@@ -230,6 +234,29 @@ def _build(publisher: LocalPostgres, shape: Shape, scale: float) -> str:
     return dbname
 
 
+class Trickle(threading.Thread):
+    """A light write load on the publisher, outside the publication: a live database.
+
+    An idle publisher writes no WAL after the last sync slot, and PostgreSQL 15's apply worker
+    marks the last tables ready only once it has received WAL past them (up to the next
+    running-xacts record, every 15 s): an artifact of an idle bench, not of a live server."""
+
+    def __init__(self, conninfo: str, per_second: float = 20.0) -> None:
+        super().__init__(daemon=True)
+        self.conninfo, self.pause = conninfo, 1 / per_second
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS trickle (at timestamptz)")
+            while not self.halt.wait(self.pause):
+                conn.execute("INSERT INTO trickle VALUES (now())")
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.join()
+
+
 def _sync_once(
     publisher: LocalPostgres, subscriber: LocalPostgres, shape: Shape, dbname: str, workers: int
 ) -> dict[str, Any]:
@@ -291,6 +318,8 @@ def run_major(
             load_seconds = time.monotonic() - began
             facts = collect_postgres(publisher.conninfo(dbname), sample_seconds=0)
             runs: dict[str, list[dict[str, Any]]] = {}
+            trickle = Trickle(publisher.conninfo(dbname))
+            trickle.start()
             for _, workers in itertools.product(range(repeats), shape.workers):
                 run = _sync_once(publisher, subscriber, shape, dbname, workers)
                 runs.setdefault(str(workers), []).append(run)
@@ -298,6 +327,7 @@ def run_major(
                     f"PG{major} {shape.name:12s} workers={workers} {run['seconds']:7.2f} s "
                     f"(load {run['load1']:.2f})"
                 )
+            trickle.stop()
             with publisher.connect() as conn:
                 conn.execute(f"DROP DATABASE {dbname}")
             out[shape.name] = {
@@ -324,6 +354,8 @@ def _shape_totals(facts: Facts) -> dict[str, float]:
         "tables": len(tables),
         "rows": sum(t.reltuples or 0 for t in tables),
         "bytes": sum((t.heap_bytes or 0) + (t.toast_bytes or 0) for t in tables),
+        "heap": sum(t.heap_bytes or 0 for t in tables),
+        "toast": sum(t.toast_bytes or 0 for t in tables),
         "index_bytes": sum(t.index_bytes or 0 for t in tables),
     }
 
@@ -355,28 +387,45 @@ def evaluate(raw: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+FIT_MAJORS = (15, 18)
+FIT_NAMES = [
+    "subscription_s[15]",
+    "per_table_s[15]",
+    "subscription_s[18]",
+    "per_table_s[18]",
+    "per_row_s",
+    "per_heap_byte_s",
+    "per_toast_byte_s",
+    "per_index_byte_s",
+]
+
+
 def fit(raw: dict[str, Any]) -> dict[str, float]:
-    """Non-negative least squares of the training runs' per-worker-serial time (1 worker, or a
-    single table) on fixed, per-table, per-row, per-byte and per-index-byte terms, in relative
-    error (each run weighted by 1 / its time)."""
+    """Non-negative least squares, in relative error, of the training runs of PostgreSQL 15 and
+    18 (16 is validation only). Training shapes have equal tables, so the queue's makespan is
+    linear in the constants: subscription + ceil(tables / workers) x (per_table + apply of one
+    table). Apply costs are common to both majors; the fixed overheads are per major."""
     by_name = {s.name: s for s in SHAPES}
     xs: list[list[float]] = []
-    ys: list[float] = []
-    for shapes in raw.values():
+    for major, shapes in raw.items():
+        if int(major) not in FIT_MAJORS:
+            continue
         for name, result in shapes.items():
             if not by_name[name].training:
                 continue
-            facts = Facts.model_validate(result["facts"])
-            totals = _shape_totals(facts)
+            t = _shape_totals(Facts.model_validate(result["facts"]))
+            n = t["tables"]
             for workers, runs in result["runs"].items():
-                if int(workers) != 1 and totals["tables"] != 1:
-                    continue
                 y = statistics.median(r["seconds"] for r in runs)
-                x = [1.0, totals["tables"], totals["rows"], totals["bytes"], totals["index_bytes"]]
-                xs.append([v / y for v in x])
-                ys.append(1.0)
-    a, b = np.array(xs), np.array(ys)
-    best: tuple[float, np.ndarray] | None = None
+                k = math.ceil(n / int(workers))
+                fixed = [0.0] * 4
+                at = 2 * FIT_MAJORS.index(int(major))
+                fixed[at], fixed[at + 1] = 1.0, float(k)
+                per = [t["rows"] / n, t["heap"] / n, t["toast"] / n, t["index_bytes"] / n]
+                xs.append([v / y for v in fixed + [k * v for v in per]])
+    a = np.array(xs)
+    b = np.ones(len(xs))
+    best: tuple[float, Any] | None = None
     for mask in itertools.product([0, 1], repeat=a.shape[1]):
         cols = [i for i, m in enumerate(mask) if m]
         if not cols:
@@ -390,8 +439,7 @@ def fit(raw: dict[str, Any]) -> dict[str, float]:
         if best is None or err < best[0]:
             best = (err, full)
     assert best is not None
-    names = ["subscription_s", "per_table_s", "per_row_s", "per_byte_s", "per_index_byte_s"]
-    return dict(zip(names, best[1].tolist(), strict=True))
+    return dict(zip(FIT_NAMES, best[1].tolist(), strict=True))
 
 
 def summarize(rows: list[dict[str, Any]]) -> str:
@@ -430,7 +478,11 @@ def write_section(table: str, elapsed: float, args: str) -> None:
     before, _, after = text.partition(SECTION)
     rest = after.split("\n## ", 1)
     tail = ("\n## " + rest[1]) if len(rest) > 1 else ""
-    constants = ns.DEFAULT_CONSTANTS
+    apply = ns.APPLY
+    overheads = "; ".join(
+        f"PostgreSQL {major}: {sub:g} s per subscription, {table:g} s per table"
+        for major, (sub, table) in ns.OVERHEADS.items()
+    )
     lines = [
         SECTION,
         "",
@@ -438,17 +490,19 @@ def write_section(table: str, elapsed: float, args: str) -> None:
         f"({elapsed:.0f} s of servers). Method: see the module docstring of "
         "`bench/native_sync_bench.py`; model: `audit/estimate/native_sync.py`.",
         "",
-        "| shape | tables and rows (full size; `--quick` loads a fifth) |",
-        "|---|---|",
-        *(f"| {s.name} | {s.description} |" for s in SHAPES),
+        "| shape | set | tables and rows |",
+        "|---|---|---|",
+        *(
+            f"| {s.name} | {'training' if s.training else 'test'} | {s.description} |"
+            for s in SHAPES
+        ),
         "",
-        "Constants of the model (fitted on the *training* shapes only, then fixed in "
-        "`audit/estimate/native_sync.py`): "
-        f"{constants.subscription_seconds:g} s per subscription, "
-        f"{constants.per_table_seconds:g} s per table, "
-        f"{constants.per_row_seconds * 1e6:g} µs per row, "
-        f"{constants.per_byte_seconds * 1e9:g} ns per heap/TOAST byte, "
-        f"{constants.per_index_byte_seconds * 1e9:g} ns per index byte.",
+        "Constants of the model (fitted on the *training* shapes of PostgreSQL 15 and 18 only, "
+        "`--fit`, then rounded and fixed in `audit/estimate/native_sync.py`): "
+        f"{apply['per_row'] * 1e6:g} µs per row, {apply['per_heap_byte'] * 1e9:g} ns per heap "
+        f"byte, {apply['per_toast_byte'] * 1e9:g} ns per TOAST byte, "
+        f"{apply['per_index_byte'] * 1e9:g} ns per index byte; {overheads}. PostgreSQL 16 "
+        "uses the 18 constants and is validation only.",
         "",
         table,
         "",

@@ -87,6 +87,19 @@ def error(tmp_path: Path, text: str) -> str:
             "[estimates] snapshot_mode: Input should be 'initial' or 'incremental', got 'blocking'",
         ),
         (
+            "[estimates]\nmeasured_snapshot = { seconds = 60, byte = 1e9 }\n",
+            "[estimates] measured_snapshot: unknown key byte (did you mean bytes?)",
+        ),
+        (
+            "[estimates]\nmeasured_snapshot = { seconds = -1, rows = 1000 }\n",
+            "[estimates] measured_snapshot: seconds: Input should be greater than 0, got -1",
+        ),
+        (
+            "[estimates]\nmeasured_snapshot = { seconds = 60 }\n",
+            "[estimates] measured_snapshot: Value error, measured_snapshot needs bytes or rows "
+            "(what the run copied), got {'seconds': 60}",
+        ),
+        (
             'select = ["NOPE"]\n',
             "select: unknown rule 'NOPE': give a code (CDC101), a code prefix (CDC1) or a rule "
             "name",

@@ -40,7 +40,8 @@ class SyncConstants:
     subscription_seconds: float
     per_table_seconds: float
     per_row_seconds: float
-    per_byte_seconds: float
+    per_heap_byte_seconds: float
+    per_toast_byte_seconds: float
     per_index_byte_seconds: float
 
     def scaled(self, factor: float) -> SyncConstants:
@@ -49,20 +50,41 @@ class SyncConstants:
             self.subscription_seconds,
             self.per_table_seconds,
             self.per_row_seconds * factor,
-            self.per_byte_seconds * factor,
+            self.per_heap_byte_seconds * factor,
+            self.per_toast_byte_seconds * factor,
             self.per_index_byte_seconds * factor,
         )
 
 
-# Fitted by `python -m bench.native_sync_bench --fit` on the training shapes (narrow, toast,
-# many_indexes, many_small), PostgreSQL 15 and 18, publisher and subscriber on one 2-vCPU VM.
-DEFAULT_CONSTANTS = SyncConstants(
-    subscription_seconds=0.5,
-    per_table_seconds=0.05,
-    per_row_seconds=1.0e-6,
-    per_byte_seconds=10e-9,
-    per_index_byte_seconds=20e-9,
-)
+# Fitted by `python -m bench.native_sync_bench --fit` on the training shapes, publisher and
+# subscriber on one shared 2-vCPU VM: the apply costs are common to both majors, the fixed
+# overheads per major (PostgreSQL 15 hands tables over more slowly).
+APPLY = {
+    "per_row": 1.0e-6,
+    "per_heap_byte": 10e-9,
+    "per_toast_byte": 30e-9,
+    "per_index_byte": 30e-9,
+}
+OVERHEADS = {15: (0.5, 0.15), 18: (0.5, 0.09)}  # (subscription, per table) seconds
+
+
+def constants_for(version_num: int | None) -> tuple[SyncConstants, str]:
+    """The constants for the publisher's major version (PostgreSQL 15 and older: measured on
+    15; 16 and newer: measured on 18), and a note saying which."""
+    major = 15 if version_num is not None and version_num < 160000 else 18
+    subscription, per_table = OVERHEADS[major]
+    constants = SyncConstants(
+        subscription,
+        per_table,
+        APPLY["per_row"],
+        APPLY["per_heap_byte"],
+        APPLY["per_toast_byte"],
+        APPLY["per_index_byte"],
+    )
+    known = "unknown version" if version_num is None else f"version {version_num // 10000}"
+    return constants, f"overheads measured on PostgreSQL {major} ({known})"
+
+
 # The apply side's range (low, high factors of the expected time): the spread of the fitted
 # model over the bench's training and test shapes, and a subscriber faster or slower than the
 # bench's (its disk, its CPU, synchronous_commit and checkpoints there).
@@ -70,7 +92,7 @@ APPLY_SPREAD = (0.6, 1.6)
 CALIBRATED_SPREAD = (0.8, 1.25)
 SOURCE = (
     "measured: bench/native_sync_bench.py (CREATE SUBSCRIPTION with copy_data, time until every "
-    "table is ready in pg_subscription_rel; PostgreSQL 15 and 18), see docs/accuracy.md"
+    "table is ready in pg_subscription_rel; PostgreSQL 15, 16 and 18), see docs/accuracy.md"
 )
 
 
@@ -83,26 +105,36 @@ class SyncTimes:
     high: Floats
 
 
-def apply_seconds(rows: Floats, size: Floats, index_bytes: Floats, c: SyncConstants) -> Floats:
+@dataclass(frozen=True)
+class Work:
+    """What each table makes the subscriber do: rows, heap bytes, TOAST bytes, index bytes."""
+
+    rows: Floats
+    heap: Floats
+    toast: Floats
+    index: Floats
+
+
+def apply_seconds(work: Work, c: SyncConstants) -> Floats:
     """Expected subscriber time per table, fixed overhead excluded."""
     return (
-        rows * c.per_row_seconds
-        + size * c.per_byte_seconds
-        + index_bytes * c.per_index_byte_seconds
+        work.rows * c.per_row_seconds
+        + work.heap * c.per_heap_byte_seconds
+        + work.toast * c.per_toast_byte_seconds
+        + work.index * c.per_index_byte_seconds
     )
 
 
 def table_seconds(
-    rows: Floats,
-    size: Floats,
-    index_bytes: Floats,
+    work: Work,
     read_rows_per_s: Range,
     read_bytes_per_s: Range,
     constants: SyncConstants,
     spread: tuple[float, float] = APPLY_SPREAD,
 ) -> SyncTimes:
     """Per table: max(publisher read, subscriber apply) + the per-table overhead."""
-    apply = apply_seconds(rows, size, index_bytes, constants)
+    apply = apply_seconds(work, constants)
+    rows, size = work.rows, work.heap + work.toast
 
     def read(row_rate: float, byte_rate: float) -> Floats:
         by_rows = rows / row_rate if row_rate > 0 else np.full(len(rows), np.inf)
@@ -114,26 +146,3 @@ def table_seconds(
     expected = np.maximum(read(read_rows_per_s.expected, read_bytes_per_s.expected), apply)
     high = np.maximum(read(read_rows_per_s.low, read_bytes_per_s.low), apply * spread[1])
     return SyncTimes(low + fixed * spread[0], expected + fixed, high + fixed * spread[1])
-
-
-def calibration_factor(
-    measured_seconds: float,
-    measured_bytes: float,
-    workers: int,
-    rows: Floats,
-    size: Floats,
-    index_bytes: Floats,
-    constants: SyncConstants,
-) -> float:
-    """How much slower (> 1) or faster (< 1) the user's subscriber applied than the model says.
-
-    The measured run's per-worker rate (bytes / seconds / workers) against the model's apply
-    rate over the audited tables (their bytes / their apply seconds): the measured run is taken
-    to have copied tables like these."""
-    model_seconds = float(apply_seconds(rows, size, index_bytes, constants).sum())
-    total = float(size.sum())
-    if model_seconds <= 0 or total <= 0 or measured_bytes <= 0:
-        return 1.0
-    model_rate = total / model_seconds
-    measured_rate = measured_bytes / measured_seconds / max(workers, 1)
-    return model_rate / measured_rate

@@ -224,12 +224,12 @@ class Plan:
         self.workers = workers
         self.chunk = chunk
         self.fixed = 0.0
+        self.native = native is not None
         if native is None:
             self._base = Copies(*_stage_seconds(self.rows, self.bytes, rates))
         else:  # native table sync: the measured model (audit/estimate/native_sync.py)
-            index = np.array([float(t.index_bytes or 0) for t in tables], dtype=np.float64)
             times = ns.table_seconds(
-                self.rows, self.bytes, index, *rates[0], native.constants, native.spread
+                native_work(tables), *rates[0], native.constants, native.spread
             )
             self._base = Copies(times.low, times.expected, times.high)
             self.fixed = native.constants.subscription_seconds
@@ -250,7 +250,10 @@ class Plan:
     def total(self, items: Copies, workers: int) -> Range:
         low = _makespan(items.low.tolist(), workers) + self.fixed
         expected = _makespan(items.expected.tolist(), workers) + self.fixed
-        high = max(_makespan(items.high.tolist(), workers) + self.fixed, self._db_only)
+        # native: the high end gains nothing from more sync workers (a publisher or subscriber
+        # without a spare core per worker, as on the bench's shared 2-vCPU VM)
+        high_workers = 1 if self.native else workers
+        high = max(_makespan(items.high.tolist(), high_workers) + self.fixed, self._db_only)
         return Range(low, max(low, expected), max(low, expected, high))
 
     def longest(self, items: Copies, count: int) -> list[SnapshotTable]:
@@ -300,10 +303,25 @@ def decode_rate(options: EstimateOptions) -> Range:
 
 @dataclass(frozen=True)
 class NativeModel:
-    """The native table-sync model's constants and the range it applies."""
+    """The native table-sync model's constants, the range it applies, which ones and why."""
 
     constants: ns.SyncConstants
     spread: tuple[float, float]
+    note: str
+
+
+def native_work(tables: Sequence[Table]) -> ns.Work:
+    """Rows, heap, TOAST and index bytes per table, for the native model."""
+
+    def column(values: list[float]) -> Floats:
+        return np.array(values, dtype=np.float64)
+
+    return ns.Work(
+        rows=column([row_count(t) or 0.0 for t in tables]),
+        heap=column([float(t.heap_bytes or 0) for t in tables]),
+        toast=column([float(t.toast_bytes or 0) for t in tables]),
+        index=column([float(t.index_bytes or 0) for t in tables]),
+    )
 
 
 @dataclass(frozen=True)
@@ -402,6 +420,7 @@ CALIBRATED_SPREAD = (1 / ns.CALIBRATED_SPREAD[1], 1 / ns.CALIBRATED_SPREAD[0])  
 
 def _consumer_model(
     tables: list[Table],
+    version_num: int | None,
     mode: str,
     options: EstimateOptions,
     workers: int,
@@ -411,15 +430,15 @@ def _consumer_model(
     native: NativeModel | None = None
     explicit = options.consumer_rows_per_s is not None or options.consumer_bytes_per_s is not None
     if mode == "native_table_sync" and not explicit:
-        native = NativeModel(ns.DEFAULT_CONSTANTS, ns.APPLY_SPREAD)
+        constants, note = ns.constants_for(version_num)
+        native = NativeModel(constants, ns.APPLY_SPREAD, note)
     measured = options.measured_snapshot
     if measured is None:
         return native, None
     rows = np.array([row_count(t) or 0.0 for t in tables], dtype=np.float64)
     size = np.array([float((t.heap_bytes or 0) + (t.toast_bytes or 0)) for t in tables])
     if native is not None:
-        index = np.array([float(t.index_bytes or 0) for t in tables], dtype=np.float64)
-        model = ns.apply_seconds(rows, size, index, native.constants)
+        model = ns.apply_seconds(native_work(tables), native.constants)
         c = native.constants
         used = min(measured.workers or workers, measured.tables or 64)
         fixed = (
@@ -430,7 +449,9 @@ def _consumer_model(
     calibration = calibrate(measured, workers, rows, size, model, fixed)
     if native is not None and calibration.rate_factor > 0:
         native = NativeModel(
-            native.constants.scaled(1 / calibration.rate_factor), ns.CALIBRATED_SPREAD
+            native.constants.scaled(1 / calibration.rate_factor),
+            ns.CALIBRATED_SPREAD,
+            native.note,
         )
     return native, calibration
 
@@ -450,8 +471,10 @@ def _consumer_inputs(
         "source": ns.SOURCE,
         "subscription_seconds": c.subscription_seconds,
         "per_table_seconds": c.per_table_seconds,
+        "constants": native.note,
         "per_row_seconds": c.per_row_seconds,
-        "per_byte_seconds": c.per_byte_seconds,
+        "per_heap_byte_seconds": c.per_heap_byte_seconds,
+        "per_toast_byte_seconds": c.per_toast_byte_seconds,
         "per_index_byte_seconds": c.per_index_byte_seconds,
         "apply_spread": list(native.spread),
         "events_per_s": events.as_dict(),
@@ -478,7 +501,12 @@ def snapshot_estimate(
         mode = "debezium_incremental"
     incremental = mode == "debezium_incremental"
     native, calibration = _consumer_model(
-        tables, mode, options, _workers(default, options), (c_rows, c_bytes)
+        tables,
+        facts.server.version_num if facts.server else None,
+        mode,
+        options,
+        _workers(default, options),
+        (c_rows, c_bytes),
     )
     if calibration is not None and native is None:
         c_rows = Range.spread(c_rows.expected * calibration.rate_factor, *CALIBRATED_SPREAD)
@@ -518,7 +546,8 @@ def snapshot_estimate(
         "measured per-table overhead (sync worker, sync slot, catch-up); the subscriber is "
         "assumed to have the publisher's indexes (as pg_dump --schema-only gives it)",
         f"{mode}: {workers} worker(s); whole tables per worker, longest first; high end: the "
-        "database side does not scale past one connection",
+        "database side does not scale past one connection"
+        + ("; nor do the sync workers (no spare core per worker)" if native else ""),
         "low/high: read probe sampling error and cold caches (wal_overhead.md §5) and the "
         "consumer default's range",
         hold_note,

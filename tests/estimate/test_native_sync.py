@@ -21,7 +21,8 @@ SIMPLE = ns.SyncConstants(
     subscription_seconds=1.0,
     per_table_seconds=0.5,
     per_row_seconds=1e-3,
-    per_byte_seconds=0.0,
+    per_heap_byte_seconds=0.0,
+    per_toast_byte_seconds=0.0,
     per_index_byte_seconds=0.0,
 )
 
@@ -38,7 +39,7 @@ def _five_tables() -> Facts:
 
 @pytest.fixture
 def simple(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ns, "DEFAULT_CONSTANTS", SIMPLE)
+    monkeypatch.setattr(ns, "constants_for", lambda version_num: (SIMPLE, "test constants"))
 
 
 @pytest.mark.usefixtures("simple")
@@ -62,30 +63,43 @@ def test_tables_queue_longest_first_over_the_sync_workers(workers: int, expected
     # the model's range: apply and per-table overhead x 0.6 .. x 1.6, the fixed second as is
     low, high = ns.APPLY_SPREAD
     assert snapshot.seconds.low == pytest.approx((expected - 1.0) * low + 1.0)
-    assert snapshot.seconds.high == pytest.approx((expected - 1.0) * high + 1.0)
+    # the high end: no speedup from the workers, 20.5 s of tables one after the other
+    assert snapshot.seconds.high == pytest.approx(20.5 * high + 1.0)
     assert [t.table for t in snapshot.per_table][:2] == ["public.a", "public.b"]
     assert snapshot.per_table[0].seconds.expected == pytest.approx(5.5)
     assert snapshot.inputs["consumer"]["per_row_seconds"] == 1e-3
     assert any("publisher's indexes" in a for a in snapshot.assumptions)
 
 
-def test_index_bytes_add_to_the_apply_time() -> None:
-    c = ns.SyncConstants(0.0, 0.0, 1e-6, 1e-8, 2e-8)
-    rows, size, index = np.array([1e6]), np.array([1e8]), np.array([5e7])
-    # 1 s per million rows + 1 s per 100 MB + 1 s per 50 MB of index
-    assert ns.apply_seconds(rows, size, index, c).tolist() == pytest.approx([3.0])
-    assert ns.apply_seconds(rows, size, np.array([0.0]), c).tolist() == pytest.approx([2.0])
+def test_heap_toast_and_index_bytes_add_to_the_apply_time() -> None:
+    c = ns.SyncConstants(0.0, 0.0, 1e-6, 1e-8, 3e-8, 2e-8)
+    one = np.array([1e6])
+    work = ns.Work(rows=one, heap=np.array([1e8]), toast=np.array([1e8]), index=np.array([5e7]))
+    # 1 s per million rows + 1 s per 100 MB of heap + 3 s per 100 MB of TOAST + 1 s per 50 MB
+    # of index
+    assert ns.apply_seconds(work, c).tolist() == pytest.approx([6.0])
+    no_index = ns.Work(rows=one, heap=work.heap, toast=work.toast, index=np.array([0.0]))
+    assert ns.apply_seconds(no_index, c).tolist() == pytest.approx([5.0])
 
 
 def test_a_slow_publisher_read_sets_the_pace() -> None:
-    rows, size, index = np.array([1000.0]), np.array([1e6]), np.array([0.0])
-    # the read takes 10 s (100 rows/s), the apply 1 s: 10 s + 0.5 s per table
-    times = ns.table_seconds(
-        rows, size, index, Range(50.0, 100.0, 200.0), Range.exact(1e12), SIMPLE
+    work = ns.Work(
+        rows=np.array([1000.0]), heap=np.array([1e6]), toast=np.array([0.0]), index=np.array([0.0])
     )
+    # the read takes 10 s (100 rows/s), the apply 1 s: 10 s + 0.5 s per table
+    times = ns.table_seconds(work, Range(50.0, 100.0, 200.0), Range.exact(1e12), SIMPLE)
     assert times.expected.tolist() == pytest.approx([10.5])
     assert times.low.tolist() == pytest.approx([5.0 + 0.5 * ns.APPLY_SPREAD[0]])
     assert times.high.tolist() == pytest.approx([20.0 + 0.5 * ns.APPLY_SPREAD[1]])
+
+
+def test_constants_follow_the_publisher_major() -> None:
+    old, old_note = ns.constants_for(150006)
+    new, new_note = ns.constants_for(170002)
+    assert "PostgreSQL 15" in old_note and "PostgreSQL 18" in new_note
+    assert ns.constants_for(None)[0] == new
+    assert old.per_row_seconds == new.per_row_seconds  # apply costs are common
+    assert old.per_table_seconds > new.per_table_seconds
 
 
 def test_explicit_consumer_rates_replace_the_native_model() -> None:
