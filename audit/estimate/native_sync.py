@@ -6,13 +6,15 @@ subscriber inserts the rows (heap, TOAST, every index of the subscriber's table)
 up and hands the table to the apply worker. At most ``max_sync_workers_per_subscription``
 tables are copied at once; a worker takes the next table when one finishes.
 
-Per table: ``max(publisher read, subscriber apply) + per_table`` where
+Per table: ``subscriber apply + per_table``, the publisher read setting the high end only, where
 
 - publisher read = the larger of rows / rows-per-s and bytes / bytes-per-s of the read probe
-  (or its default), as for every profile;
-- subscriber apply = rows x ``per_row`` + (heap + TOAST bytes) x ``per_byte`` + index bytes x
-  ``per_index_byte``: the subscriber is assumed to have the publisher's indexes (what
-  ``pg_dump --schema-only`` gives it), since the audit cannot see the subscriber;
+  (or its default); the probe's keyset chunks are slower than table sync's COPY, so the read
+  only caps the high end;
+- subscriber apply = rows x ``per_row`` + heap bytes x ``per_heap_byte`` + TOAST bytes x
+  ``per_toast_byte`` + the primary key's index bytes x ``per_key_index_byte`` + other index
+  bytes x ``per_other_index_byte``: the subscriber is assumed to have the publisher's indexes
+  (what ``pg_dump --schema-only`` gives it), since the audit cannot see the subscriber;
 - ``per_table`` = starting the worker, creating and dropping the sync slot, the catch-up and the
   hand-over to the apply worker.
 
@@ -42,7 +44,8 @@ class SyncConstants:
     per_row_seconds: float
     per_heap_byte_seconds: float
     per_toast_byte_seconds: float
-    per_index_byte_seconds: float
+    per_key_index_byte_seconds: float
+    per_other_index_byte_seconds: float
 
     def scaled(self, factor: float) -> SyncConstants:
         """The apply costs times ``factor`` (a calibration); fixed overheads unchanged."""
@@ -52,20 +55,28 @@ class SyncConstants:
             self.per_row_seconds * factor,
             self.per_heap_byte_seconds * factor,
             self.per_toast_byte_seconds * factor,
-            self.per_index_byte_seconds * factor,
+            self.per_key_index_byte_seconds * factor,
+            self.per_other_index_byte_seconds * factor,
         )
 
 
-# Fitted by `python -m bench.native_sync_bench --fit` on the training shapes, publisher and
-# subscriber on one shared 2-vCPU VM: the apply costs are common to both majors, the fixed
-# overheads per major (PostgreSQL 15 hands tables over more slowly).
+# Fitted by `python -m bench.native_sync_bench --fit` on the training shapes (non-negative least
+# squares in relative error), publisher and subscriber on one shared 2-vCPU VM: the apply costs
+# are common to both majors, the fixed overheads per major (the tiny shape pins them). Rows came
+# out at 0: every training table has a primary key, whose index bytes grow with the rows and
+# carry that cost.
 APPLY = {
-    "per_row": 1.0e-6,
-    "per_heap_byte": 10e-9,
-    "per_toast_byte": 30e-9,
-    "per_index_byte": 30e-9,
+    "per_row": 0.0,
+    "per_heap_byte": 22.5e-9,
+    "per_toast_byte": 26e-9,
+    "per_key_index_byte": 5.6e-9,
+    "per_other_index_byte": 93e-9,
 }
-OVERHEADS = {15: (0.5, 0.15), 18: (0.5, 0.09)}  # (subscription, per table) seconds
+OVERHEADS = {15: (0.01, 0.074), 18: (0.07, 0.052)}  # (subscription, per table) seconds
+# Index bytes up to this many per row are taken as the primary key's (a btree on an 8-byte
+# key: 16 B tuple + 4 B line pointer at 90% fill), filled in key order; the rest as other
+# indexes, whose entries arrive in random order and cost about ten times as much per byte.
+KEY_INDEX_BYTES_PER_ROW = 22.0
 
 
 def constants_for(version_num: int | None) -> tuple[SyncConstants, str]:
@@ -79,7 +90,8 @@ def constants_for(version_num: int | None) -> tuple[SyncConstants, str]:
         APPLY["per_row"],
         APPLY["per_heap_byte"],
         APPLY["per_toast_byte"],
-        APPLY["per_index_byte"],
+        APPLY["per_key_index_byte"],
+        APPLY["per_other_index_byte"],
     )
     known = "unknown version" if version_num is None else f"version {version_num // 10000}"
     return constants, f"overheads measured on PostgreSQL {major} ({known})"
@@ -115,13 +127,20 @@ class Work:
     index: Floats
 
 
+def key_index_bytes(work: Work) -> Floats:
+    """The index bytes taken as the primary key's (see ``KEY_INDEX_BYTES_PER_ROW``)."""
+    return np.minimum(work.index, work.rows * KEY_INDEX_BYTES_PER_ROW)
+
+
 def apply_seconds(work: Work, c: SyncConstants) -> Floats:
     """Expected subscriber time per table, fixed overhead excluded."""
+    key = key_index_bytes(work)
     return (
         work.rows * c.per_row_seconds
         + work.heap * c.per_heap_byte_seconds
         + work.toast * c.per_toast_byte_seconds
-        + work.index * c.per_index_byte_seconds
+        + key * c.per_key_index_byte_seconds
+        + (work.index - key) * c.per_other_index_byte_seconds
     )
 
 
@@ -132,7 +151,10 @@ def table_seconds(
     constants: SyncConstants,
     spread: tuple[float, float] = APPLY_SPREAD,
 ) -> SyncTimes:
-    """Per table: max(publisher read, subscriber apply) + the per-table overhead."""
+    """Per table: subscriber apply + the per-table overhead; the publisher read bounds the high
+    end only. The read probe times keyset chunks, and table sync reads with COPY, several times
+    faster (COPY TO of the bench's tables ran 5-10x faster than the subscriber's COPY FROM):
+    a publisher slow enough for the probe to be slower than the subscriber sets the high end."""
     apply = apply_seconds(work, constants)
     rows, size = work.rows, work.heap + work.toast
 
@@ -142,7 +164,6 @@ def table_seconds(
         return np.maximum(by_rows, by_bytes)
 
     fixed = constants.per_table_seconds
-    low = np.maximum(read(read_rows_per_s.high, read_bytes_per_s.high), apply * spread[0])
-    expected = np.maximum(read(read_rows_per_s.expected, read_bytes_per_s.expected), apply)
-    high = np.maximum(read(read_rows_per_s.low, read_bytes_per_s.low), apply * spread[1])
+    low, expected = apply * spread[0], apply
+    high = np.maximum(read(read_rows_per_s.expected, read_bytes_per_s.expected), apply * spread[1])
     return SyncTimes(low + fixed * spread[0], expected + fixed, high + fixed * spread[1])

@@ -475,7 +475,9 @@ def _consumer_inputs(
         "per_row_seconds": c.per_row_seconds,
         "per_heap_byte_seconds": c.per_heap_byte_seconds,
         "per_toast_byte_seconds": c.per_toast_byte_seconds,
-        "per_index_byte_seconds": c.per_index_byte_seconds,
+        "per_key_index_byte_seconds": c.per_key_index_byte_seconds,
+        "per_other_index_byte_seconds": c.per_other_index_byte_seconds,
+        "key_index_bytes_per_row": ns.KEY_INDEX_BYTES_PER_ROW,
         "apply_spread": list(native.spread),
         "events_per_s": events.as_dict(),
     }
@@ -541,10 +543,13 @@ def snapshot_estimate(
         "each table goes at the pace of its slower side: database read (rows/s and bytes/s of "
         "the read probe) or consumer (profile default or options)"
         if native is None
-        else "each table goes at the pace of its slower side: publisher read (read probe) or "
-        "subscriber apply (rows, heap + TOAST bytes and index bytes x measured costs), plus a "
-        "measured per-table overhead (sync worker, sync slot, catch-up); the subscriber is "
-        "assumed to have the publisher's indexes (as pg_dump --schema-only gives it)",
+        else "each table takes the subscriber's apply time (rows, heap, TOAST and index bytes x "
+        "measured costs) plus a measured per-table overhead (sync worker, sync slot, catch-up); "
+        "the publisher's read (read probe, keyset chunks: slower than table sync's COPY) caps "
+        "the high end only; the subscriber is assumed to have the publisher's indexes (as "
+        "pg_dump --schema-only gives it); index bytes up to "
+        f"{ns.KEY_INDEX_BYTES_PER_ROW:g} B per row are the primary key's, filled in key order, "
+        "the rest other indexes, filled in random order",
         f"{mode}: {workers} worker(s); whole tables per worker, longest first; high end: the "
         "database side does not scale past one connection"
         + ("; nor do the sync workers (no spare core per worker)" if native else ""),

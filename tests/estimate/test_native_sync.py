@@ -23,7 +23,8 @@ SIMPLE = ns.SyncConstants(
     per_row_seconds=1e-3,
     per_heap_byte_seconds=0.0,
     per_toast_byte_seconds=0.0,
-    per_index_byte_seconds=0.0,
+    per_key_index_byte_seconds=0.0,
+    per_other_index_byte_seconds=0.0,
 )
 
 
@@ -72,25 +73,28 @@ def test_tables_queue_longest_first_over_the_sync_workers(workers: int, expected
 
 
 def test_heap_toast_and_index_bytes_add_to_the_apply_time() -> None:
-    c = ns.SyncConstants(0.0, 0.0, 1e-6, 1e-8, 3e-8, 2e-8)
+    c = ns.SyncConstants(0.0, 0.0, 1e-6, 1e-8, 3e-8, 1e-8, 1e-7)
     one = np.array([1e6])
     work = ns.Work(rows=one, heap=np.array([1e8]), toast=np.array([1e8]), index=np.array([5e7]))
-    # 1 s per million rows + 1 s per 100 MB of heap + 3 s per 100 MB of TOAST + 1 s per 50 MB
-    # of index
-    assert ns.apply_seconds(work, c).tolist() == pytest.approx([6.0])
+    # 1 s per million rows + 1 s per 100 MB of heap + 3 s per 100 MB of TOAST; of the 50 MB of
+    # index, 22 MB (22 B x 1M rows) are the key's at 1 s per 100 MB, 28 MB others at 10x that
+    assert ns.apply_seconds(work, c).tolist() == pytest.approx([1 + 1 + 3 + 0.22 + 2.8])
     no_index = ns.Work(rows=one, heap=work.heap, toast=work.toast, index=np.array([0.0]))
     assert ns.apply_seconds(no_index, c).tolist() == pytest.approx([5.0])
+    key_only = ns.Work(rows=one, heap=work.heap, toast=work.toast, index=np.array([1e7]))
+    assert ns.apply_seconds(key_only, c).tolist() == pytest.approx([5.1])
 
 
-def test_a_slow_publisher_read_sets_the_pace() -> None:
+def test_a_slow_publisher_read_sets_the_high_end_only() -> None:
     work = ns.Work(
         rows=np.array([1000.0]), heap=np.array([1e6]), toast=np.array([0.0]), index=np.array([0.0])
     )
-    # the read takes 10 s (100 rows/s), the apply 1 s: 10 s + 0.5 s per table
+    # the probe reads 100 rows/s (10 s), the apply takes 1 s: COPY reads faster than the probe,
+    # so the expected is the apply (1 s + 0.5 s per table) and the high end the probe's 10 s
     times = ns.table_seconds(work, Range(50.0, 100.0, 200.0), Range.exact(1e12), SIMPLE)
-    assert times.expected.tolist() == pytest.approx([10.5])
-    assert times.low.tolist() == pytest.approx([5.0 + 0.5 * ns.APPLY_SPREAD[0]])
-    assert times.high.tolist() == pytest.approx([20.0 + 0.5 * ns.APPLY_SPREAD[1]])
+    assert times.expected.tolist() == pytest.approx([1.5])
+    assert times.low.tolist() == pytest.approx([(1.0 + 0.5) * ns.APPLY_SPREAD[0]])
+    assert times.high.tolist() == pytest.approx([10.0 + 0.5 * ns.APPLY_SPREAD[1]])
 
 
 def test_constants_follow_the_publisher_major() -> None:
