@@ -174,6 +174,18 @@ def test_estimates_are_the_typed_model(tmp_path: Path) -> None:
     assert config.estimates.overrides() == {"free_disk_bytes": 1_000_000}
 
 
+def test_a_measured_snapshot_is_read_from_the_estimates_table(tmp_path: Path) -> None:
+    text = "[estimates]\nmeasured_snapshot = { seconds = 5400, bytes = 120e9, workers = 8 }\n"
+    measured = load(tmp_path, text).estimates.measured_snapshot
+    assert measured is not None
+    assert (measured.seconds, measured.bytes, measured.rows, measured.workers) == (
+        5400.0,
+        120e9,
+        None,
+        8,
+    )
+
+
 def test_a_selection_that_leaves_no_rule_for_the_profile_is_a_usage_error(
     tmp_path: Path,
 ) -> None:

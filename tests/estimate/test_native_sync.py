@@ -166,3 +166,13 @@ def test_measured_snapshot_options_are_validated() -> None:
     parsed = EstimateOptions.model_validate({"measured_snapshot": {"seconds": 5, "rows": 1e6}})
     assert parsed.measured_snapshot == MeasuredSnapshot(seconds=5.0, rows=1e6)
     assert parsed.overrides() == {"measured_snapshot": {"seconds": 5.0, "rows": 1e6}}
+
+
+def test_a_measured_run_of_fewer_tables_than_workers_counts_the_busy_workers_only() -> None:
+    # one 24 MiB table took 100 s on a connector allowed 4 threads: one thread did the work
+    the_facts = facts(tables=[table(f"public.t{i}") for i in range(3)])
+    measured = MeasuredSnapshot(seconds=100.0, bytes=24 * MIB, workers=4, tables=1)
+    options = EstimateOptions(measured_snapshot=measured, snapshot_threads=1)
+    snapshot = estimate_all(the_facts, get_profile("debezium"), options).snapshot
+    assert snapshot.seconds is not None and snapshot.seconds.expected == pytest.approx(100.0)
+    assert snapshot.inputs["calibration"]["measured_snapshot.tables"] == 1
