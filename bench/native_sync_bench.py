@@ -481,15 +481,20 @@ def summarize(rows: list[dict[str, Any]]) -> str:
             f"{r['load1']:.1f} | {p['expected']:.2f} ({p['low']:.2f}-{p['high']:.2f}) | "
             f"{r['error'] * 100:+.1f}% | {'yes' if r['covers'] else 'NO'} |"
         )
-    lines += ["", "| set | runs | median abs error | worst error | within ±25% | inside low-high |"]
-    lines.append("|---|---:|---:|---:|---:|---:|")
-    for label in ("training", "test"):
-        chosen = [r for r in rows if r["set"] == label]
+    lines += [
+        "",
+        "| set | PG | runs | median abs error | worst error | within ±25% | inside low-high |",
+    ]
+    lines.append("|---|---|---:|---:|---:|---:|---:|")
+    majors = sorted({r["major"] for r in rows})
+    for label, major in itertools.product(("training", "test"), [None, *majors]):
+        chosen = [r for r in rows if r["set"] == label and (major is None or r["major"] == major)]
         if not chosen:
             continue
         errors = [r["error"] for r in chosen]
         lines.append(
-            f"| {label} | {len(chosen)} | {statistics.median(abs(e) for e in errors) * 100:.1f}% | "
+            f"| {label} | {major or 'all'} | {len(chosen)} | "
+            f"{statistics.median(abs(e) for e in errors) * 100:.1f}% | "
             f"{max(errors, key=abs) * 100:+.1f}% | "
             f"{sum(abs(e) <= 0.25 for e in errors)}/{len(chosen)} | "
             f"{sum(r['covers'] for r in chosen)}/{len(chosen)} |"
