@@ -532,8 +532,8 @@ def write_section(table: str, elapsed: float, args: str) -> None:
         f"byte, {apply['per_toast_byte'] * 1e9:g} ns per TOAST byte, "
         f"{apply['per_key_index_byte'] * 1e9:g} ns per primary-key index byte (up to "
         f"{ns.KEY_INDEX_BYTES_PER_ROW:g} B per row), {apply['per_other_index_byte'] * 1e9:g} ns "
-        f"per other index byte; {overheads}. PostgreSQL 16 uses the 18 constants and is "
-        "validation only: all its rows are test rows.",
+        f"per other index byte; {overheads}. PostgreSQL 16 and 17 use the 18 constants and are "
+        "validation only: all their rows are test rows.",
         "",
         table,
         "",
