@@ -20,7 +20,9 @@ this machine: a publisher (``wal_level=logical``) and a subscriber. For each tab
 The median of the repeats is the measurement; the 1-minute load average before each run is
 recorded. Shapes are split into a *training* set, whose measurements fit the constants of
 ``audit/estimate/native_sync.py`` (``--fit`` prints a least-squares fit, non-negative, over the
-training runs of all majors), and a *test* set that is never fitted on.
+training runs of PostgreSQL 15 and 18), and a *test* set that is never fitted on; every run of
+another major is a test run. A background trickle of commits keeps the publisher live (see
+``Trickle``). ``--only`` runs some shapes again and merges them into the stored results.
 
 Results go to bench/native_sync_results.json and the "Native logical replication: initial
 table sync" section of docs/accuracy.md (``--no-report``: print only; ``--from-results``:
