@@ -29,7 +29,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from audit.engine import Rule, RuleOptions, all_rules, describe_options
-from audit.estimate.options import EstimateOptions, RowWidthOverride
+from audit.estimate.options import EstimateOptions, MeasuredSnapshot, RowWidthOverride
 from audit.scope import Scope, ScopeError
 from audit.suggest import closest
 
@@ -266,5 +266,7 @@ def _place(loc: Sequence[str]) -> tuple[str, type[BaseModel], str]:
         return f"[[waivers]] #{int(loc[1]) + 1}", Waiver, ".".join(loc[2:]) or "(table)"
     if loc[0] == "estimates" and len(loc) > 3 and loc[1] == "row_widths":
         return f'[estimates.row_widths."{loc[2]}"]', RowWidthOverride, ".".join(loc[3:])
+    if loc[0] == "estimates" and len(loc) > 2 and loc[1] == "measured_snapshot":
+        return "[estimates] measured_snapshot:", MeasuredSnapshot, ".".join(loc[2:])
     model = _TABLES.get(loc[0], AuditConfig)
     return f"[{loc[0]}]", model, ".".join(loc[1:])

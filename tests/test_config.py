@@ -87,6 +87,19 @@ def error(tmp_path: Path, text: str) -> str:
             "[estimates] snapshot_mode: Input should be 'initial' or 'incremental', got 'blocking'",
         ),
         (
+            "[estimates]\nmeasured_snapshot = { seconds = 60, byte = 1e9 }\n",
+            "[estimates] measured_snapshot: unknown key byte (did you mean bytes?)",
+        ),
+        (
+            "[estimates]\nmeasured_snapshot = { seconds = -1, rows = 1000 }\n",
+            "[estimates] measured_snapshot: seconds: Input should be greater than 0, got -1",
+        ),
+        (
+            "[estimates]\nmeasured_snapshot = { seconds = 60 }\n",
+            "[estimates] measured_snapshot: Value error, measured_snapshot needs bytes or rows "
+            "(what the run copied), got {'seconds': 60}",
+        ),
+        (
             'select = ["NOPE"]\n',
             "select: unknown rule 'NOPE': give a code (CDC101), a code prefix (CDC1) or a rule "
             "name",
@@ -159,6 +172,18 @@ def test_estimates_are_the_typed_model(tmp_path: Path) -> None:
     config = load(tmp_path, "[estimates]\nfree_disk_bytes = 1000000\n")
     assert config.estimates.free_disk_bytes == 1_000_000
     assert config.estimates.overrides() == {"free_disk_bytes": 1_000_000}
+
+
+def test_a_measured_snapshot_is_read_from_the_estimates_table(tmp_path: Path) -> None:
+    text = "[estimates]\nmeasured_snapshot = { seconds = 5400, bytes = 120e9, workers = 8 }\n"
+    measured = load(tmp_path, text).estimates.measured_snapshot
+    assert measured is not None
+    assert (measured.seconds, measured.bytes, measured.rows, measured.workers) == (
+        5400.0,
+        120e9,
+        None,
+        8,
+    )
 
 
 def test_a_selection_that_leaves_no_rule_for_the_profile_is_a_usage_error(

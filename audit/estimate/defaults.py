@@ -2,8 +2,10 @@
 
 These are the numbers the snapshot and catch-up estimates use when the user does not say how
 fast their consumer is (``options``: ``consumer_rows_per_s``, ``consumer_bytes_per_s``,
-``consumer_events_per_s``, ``walsender_decode_bytes_per_s``). They are order-of-magnitude
-figures with wide ranges, not measurements of the user's pipeline: the report labels them so.
+``consumer_events_per_s``, ``walsender_decode_bytes_per_s``), or rescales from a previous run
+of their own (``measured_snapshot``). They are order-of-magnitude figures with wide ranges, not
+measurements of the user's pipeline: the report labels them so. Native logical replication's
+table sync is measured here instead (``audit/estimate/native_sync.py``).
 """
 
 from __future__ import annotations
@@ -29,11 +31,17 @@ class SnapshotDefaults:
 
 
 PROFILE_DEFAULTS: dict[str, SnapshotDefaults] = {
-    # snapshot.max.threads defaults to 1 (Debezium PostgreSQL connector reference, "snapshot.max.
-    # threads"). Per-thread rate: Sequin's published head-to-head measured Debezium on MSK Connect
-    # at ~6k change events/s sustained (https://sequinstream.com/docs/performance); a Kafka
-    # Connect snapshot of TPC-H SF50 to Iceberg took 120 min for ~430M rows, ~60k rows/s on one
-    # node (thenewstack.io "Postgres to Iceberg in 13 minutes", 2026). Expected is in between.
+    # Workers: snapshot.max.threads defaults to 1 (Debezium PostgreSQL connector reference,
+    # https://debezium.io/documentation/reference/stable/connectors/postgresql.html).
+    # Per-thread rate, from published measurements (none is of the user's pipeline):
+    # - low: Sequin's head-to-head, Debezium on AWS MSK Connect sustained ~6k change events/s
+    #   and its latency grew unbounded at 10k (https://sequinstream.com/docs/performance);
+    # - high: a single Kafka Connect node snapshotted TPC-H SF=50 (~433M rows in 8 tables) from
+    #   PostgreSQL to Iceberg in 120 minutes, ~60k rows/s (The New Stack, "Postgres to Iceberg
+    #   in 13 minutes", https://thenewstack.io/postgres-iceberg-cdc-benchmarks/, 2026);
+    # - expected: in between (geometric middle, rounded).
+    # Calibrate with [estimates] measured_snapshot from a previous snapshot of the same connector
+    # (its log prints the rows per table and the snapshot's duration).
     "debezium": SnapshotDefaults(
         mode="debezium_initial",
         workers=1,
@@ -41,12 +49,17 @@ PROFILE_DEFAULTS: dict[str, SnapshotDefaults] = {
         rows_per_s=Range(6_000, 20_000, 60_000),
         bytes_per_s=Range(4 * MIB, 10 * MIB, 40 * MIB),
         events_per_s=Range(3_000, 6_000, 20_000),
-        source="Debezium docs (snapshot.max.threads = 1); Sequin benchmark (~6k events/s); "
-        "Kafka Connect TPC-H SF50 snapshot (~60k rows/s)",
+        source="Debezium docs (snapshot.max.threads = 1); Sequin benchmark, Debezium on MSK "
+        "Connect ~6k events/s (sequinstream.com/docs/performance); Kafka Connect TPC-H SF=50 "
+        "snapshot in 120 min, ~60k rows/s (thenewstack.io/postgres-iceberg-cdc-benchmarks)",
     ),
-    # MaxFullLoadSubTasks defaults to 8 (AWS DMS User Guide, "Full-load task settings"). AWS
-    # publishes no per-table rate; DMS loads through a replication instance and commits in
-    # CommitRate = 10,000-row batches (same page). Assumption, override with options.
+    # Workers: MaxFullLoadSubTasks defaults to 8, at most 49; ParallelLoadThreads defaults to 0;
+    # CommitRate = 10,000 rows per batch (AWS DMS User Guide, "Full-load task settings",
+    # https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.CustomizingTasks.TaskSettings.FullLoad.html).
+    # AWS publishes no per-table full-load rate for a PostgreSQL source: the range is an
+    # assumption. Calibrate with [estimates] measured_snapshot from a previous task:
+    # DescribeTableStatistics gives FullLoadRows, FullLoadStartTime and FullLoadEndTime per table
+    # (AWS DMS API Reference, "TableStatistics").
     "dms": SnapshotDefaults(
         mode="dms_full_load",
         workers=8,
@@ -55,11 +68,13 @@ PROFILE_DEFAULTS: dict[str, SnapshotDefaults] = {
         bytes_per_s=Range(2 * MIB, 5 * MIB, 20 * MIB),
         events_per_s=Range(1_000, 5_000, 15_000),
         source="AWS DMS docs (MaxFullLoadSubTasks = 8, CommitRate = 10000); per-table rate "
-        "assumed (no published figure)",
+        "assumed (AWS publishes none): calibrate from DescribeTableStatistics of a previous task",
     ),
     # max_sync_workers_per_subscription defaults to 2 (PostgreSQL docs, runtime-config-
-    # replication). Table sync is COPY: 381-725k rows/s out of the publisher in the lab
-    # (wal_overhead.md §5); the subscriber's COPY into indexed tables is the slower side.
+    # replication). The snapshot does not use these rates unless consumer_rows_per_s or
+    # consumer_bytes_per_s is set: table sync has its own measured model
+    # (audit/estimate/native_sync.py, bench/native_sync_bench.py). events_per_s (the apply
+    # worker, one core) stays an assumption.
     "native": SnapshotDefaults(
         mode="native_table_sync",
         workers=2,
@@ -67,8 +82,8 @@ PROFILE_DEFAULTS: dict[str, SnapshotDefaults] = {
         rows_per_s=Range(50_000, 150_000, 400_000),
         bytes_per_s=Range(10 * MIB, 30 * MIB, 80 * MIB),
         events_per_s=Range(10_000, 30_000, 100_000),
-        source="PostgreSQL docs (max_sync_workers_per_subscription = 2); COPY rates from "
-        "wal_overhead.md §5",
+        source="PostgreSQL docs (max_sync_workers_per_subscription = 2); table sync: "
+        "bench/native_sync_bench.py",
     ),
     # A generic client materialising rows: ~150k rows/s, 31 MB/s in Python (wal_overhead.md §5).
     "generic": SnapshotDefaults(

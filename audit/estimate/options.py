@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
 
 
 class RowWidthOverride(BaseModel):
@@ -23,6 +31,32 @@ class RowWidthOverride(BaseModel):
         default=None, description="bytes of the whole row, TOASTed values inline"
     )
     key_bytes: PositiveFloat | None = Field(default=None, description="bytes of the replica key")
+
+
+class MeasuredSnapshot(BaseModel):
+    """A snapshot the user's own consumer ran before: rescales its per-worker rate."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seconds: PositiveFloat = Field(description="how long the whole snapshot (initial copy) took")
+    bytes: PositiveFloat | None = Field(
+        default=None, description="heap + TOAST bytes of the tables it copied"
+    )
+    rows: PositiveFloat | None = Field(default=None, description="rows it copied")
+    workers: PositiveInt | None = Field(
+        default=None,
+        le=64,
+        description="workers it ran with (default: the workers of this estimate)",
+    )
+    tables: PositiveInt | None = Field(
+        default=None, description="tables it copied (fewer tables than workers idle the rest)"
+    )
+
+    @model_validator(mode="after")
+    def _amount(self) -> MeasuredSnapshot:
+        if self.bytes is None and self.rows is None:
+            raise ValueError("measured_snapshot needs bytes or rows (what the run copied)")
+        return self
 
 
 class EstimateOptions(BaseModel):
@@ -56,6 +90,10 @@ class EstimateOptions(BaseModel):
     )
     native_sync_workers: PositiveInt | None = Field(
         default=None, le=64, description="max_sync_workers_per_subscription"
+    )
+    measured_snapshot: MeasuredSnapshot | None = Field(
+        default=None,
+        description="a previous snapshot of the same consumer, to rescale its per-worker rate",
     )
     incremental_chunk_rows: PositiveInt | None = Field(
         default=None, le=1_000_000, description="Debezium incremental.snapshot.chunk.size"

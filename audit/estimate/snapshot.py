@@ -23,8 +23,9 @@ import numpy.typing as npt
 
 from audit.engine.profile import Profile
 from audit.estimate import defaults as d
+from audit.estimate import native_sync as ns
 from audit.estimate.model import Snapshot, SnapshotAlternative, SnapshotTable
-from audit.estimate.options import EstimateOptions
+from audit.estimate.options import EstimateOptions, MeasuredSnapshot
 from audit.estimate.result import Range
 from audit.estimate.widths import row_count
 from audit.facts import Facts, Table, TableKind
@@ -212,6 +213,7 @@ class Plan:
         rates: list[tuple[Range, Range]],  # (rows/s, bytes/s): database first, then consumer
         workers: int,
         chunk: int,
+        native: NativeModel | None = None,
     ) -> None:
         self.names = [t.qualified_name for t in tables]
         self.row_list = [row_count(t) or 0.0 for t in tables]
@@ -221,7 +223,16 @@ class Plan:
         self.rates = rates
         self.workers = workers
         self.chunk = chunk
-        self._base = Copies(*_stage_seconds(self.rows, self.bytes, rates))
+        self.fixed = 0.0
+        self.native = native is not None
+        if native is None:
+            self._base = Copies(*_stage_seconds(self.rows, self.bytes, rates))
+        else:  # native table sync: the measured model (audit/estimate/native_sync.py)
+            times = ns.table_seconds(
+                native_work(tables), *rates[0], native.constants, native.spread
+            )
+            self._base = Copies(times.low, times.expected, times.high)
+            self.fixed = native.constants.subscription_seconds
         # high end: the database side does not scale past one connection
         self._db_only = sum(_stage_seconds(self.rows, self.bytes, rates[:1])[2].tolist())
 
@@ -237,9 +248,12 @@ class Plan:
         )
 
     def total(self, items: Copies, workers: int) -> Range:
-        low = _makespan(items.low.tolist(), workers)
-        expected = _makespan(items.expected.tolist(), workers)
-        high = max(_makespan(items.high.tolist(), workers), self._db_only)
+        low = _makespan(items.low.tolist(), workers) + self.fixed
+        expected = _makespan(items.expected.tolist(), workers) + self.fixed
+        # native: the high end gains nothing from more sync workers (a publisher or subscriber
+        # without a spare core per worker, as on the bench's shared 2-vCPU VM)
+        high_workers = 1 if self.native else workers
+        high = max(_makespan(items.high.tolist(), high_workers) + self.fixed, self._db_only)
         return Range(low, max(low, expected), max(low, expected, high))
 
     def longest(self, items: Copies, count: int) -> list[SnapshotTable]:
@@ -285,6 +299,73 @@ def decode_rate(options: EstimateOptions) -> Range:
     if options.walsender_decode_bytes_per_s is not None:
         return Range.exact(options.walsender_decode_bytes_per_s)
     return d.WALSENDER_DECODE_BYTES_PER_S
+
+
+@dataclass(frozen=True)
+class NativeModel:
+    """The native table-sync model's constants, the range it applies, which ones and why."""
+
+    constants: ns.SyncConstants
+    spread: tuple[float, float]
+    note: str
+
+
+def native_work(tables: Sequence[Table]) -> ns.Work:
+    """Rows, heap, TOAST and index bytes per table, for the native model."""
+
+    def column(values: list[float]) -> Floats:
+        return np.array(values, dtype=np.float64)
+
+    return ns.Work(
+        rows=column([row_count(t) or 0.0 for t in tables]),
+        heap=column([float(t.heap_bytes or 0) for t in tables]),
+        toast=column([float(t.toast_bytes or 0) for t in tables]),
+        index=column([float(t.index_bytes or 0) for t in tables]),
+    )
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A measured snapshot of the user's consumer: its rate against the model's (> 1: faster)."""
+
+    rate_factor: float
+    amount: str
+    per_worker_rate: float
+    workers: int
+    inputs: dict[str, Any]
+
+
+def calibrate(
+    measured: MeasuredSnapshot,
+    workers: int,
+    rows: Floats,
+    size: Floats,
+    model_seconds: Floats,
+    fixed_seconds: float = 0.0,
+) -> Calibration:
+    """The measured run's per-worker rate against the model's rate over the audited tables.
+
+    The measured run is taken to have copied tables like the audited ones (the same mix of
+    widths and indexes): bytes (or rows) / seconds / workers, against the audited tables'
+    bytes (or rows) / the model's expected seconds for them on one worker. ``fixed_seconds``
+    (the native model's per-subscription and per-table overheads) come off the measured time
+    first, at most half of it."""
+    used = min(measured.workers or workers, measured.tables or 64)
+    amount, total = ("bytes", size) if measured.bytes is not None else ("rows", rows)
+    copied = measured.bytes if measured.bytes is not None else measured.rows
+    assert copied is not None  # MeasuredSnapshot requires bytes or rows
+    per_worker = copied / max(measured.seconds - fixed_seconds, measured.seconds / 2) / used
+    model_total = float(model_seconds.sum())
+    model_rate = float(total.sum()) / model_total if model_total > 0 else 0.0
+    factor = per_worker / model_rate if model_rate > 0 else 1.0
+    inputs = {
+        **{f"measured_snapshot.{k}": v for k, v in measured.model_dump(exclude_none=True).items()},
+        "fixed_seconds_deducted": min(fixed_seconds, measured.seconds / 2),
+        f"measured_snapshot.{amount}_per_s_per_worker": per_worker,
+        f"model.{amount}_per_s_per_worker": model_rate,
+        "calibration_factor": factor,
+    }
+    return Calibration(factor, amount, per_worker, used, inputs)
 
 
 def _workers(default: d.SnapshotDefaults, options: EstimateOptions) -> int:
@@ -334,6 +415,74 @@ def _retention(
     return Retention(hold, catch_up, (hold + catch_up).times(logical_rate))
 
 
+CALIBRATED_SPREAD = (1 / ns.CALIBRATED_SPREAD[1], 1 / ns.CALIBRATED_SPREAD[0])  # rates
+
+
+def _consumer_model(
+    tables: list[Table],
+    version_num: int | None,
+    mode: str,
+    options: EstimateOptions,
+    workers: int,
+    consumer: tuple[Range, Range],
+) -> tuple[NativeModel | None, Calibration | None]:
+    """The native model (unless consumer rates are given) and the calibration, if any."""
+    native: NativeModel | None = None
+    explicit = options.consumer_rows_per_s is not None or options.consumer_bytes_per_s is not None
+    if mode == "native_table_sync" and not explicit:
+        constants, note = ns.constants_for(version_num)
+        native = NativeModel(constants, ns.APPLY_SPREAD, note)
+    measured = options.measured_snapshot
+    if measured is None:
+        return native, None
+    rows = np.array([row_count(t) or 0.0 for t in tables], dtype=np.float64)
+    size = np.array([float((t.heap_bytes or 0) + (t.toast_bytes or 0)) for t in tables])
+    if native is not None:
+        model = ns.apply_seconds(native_work(tables), native.constants)
+        c = native.constants
+        used = min(measured.workers or workers, measured.tables or 64)
+        fixed = (
+            c.subscription_seconds + c.per_table_seconds * (measured.tables or len(tables)) / used
+        )
+    else:
+        model, fixed = _stage_seconds(rows, size, [consumer])[1], 0.0
+    calibration = calibrate(measured, workers, rows, size, model, fixed)
+    if native is not None and calibration.rate_factor > 0:
+        native = NativeModel(
+            native.constants.scaled(1 / calibration.rate_factor),
+            ns.CALIBRATED_SPREAD,
+            native.note,
+        )
+    return native, calibration
+
+
+def _consumer_inputs(
+    native: NativeModel | None, source: str, rows: Range, size: Range, events: Range
+) -> dict[str, Any]:
+    if native is None:
+        return {
+            "source": source,
+            "rows_per_s": rows.as_dict(),
+            "bytes_per_s": size.as_dict(),
+            "events_per_s": events.as_dict(),
+        }
+    c = native.constants
+    return {
+        "source": ns.SOURCE,
+        "subscription_seconds": c.subscription_seconds,
+        "per_table_seconds": c.per_table_seconds,
+        "constants": native.note,
+        "per_row_seconds": c.per_row_seconds,
+        "per_heap_byte_seconds": c.per_heap_byte_seconds,
+        "per_toast_byte_seconds": c.per_toast_byte_seconds,
+        "per_key_index_byte_seconds": c.per_key_index_byte_seconds,
+        "per_other_index_byte_seconds": c.per_other_index_byte_seconds,
+        "key_index_bytes_per_row": ns.KEY_INDEX_BYTES_PER_ROW,
+        "apply_spread": list(native.spread),
+        "events_per_s": events.as_dict(),
+    }
+
+
 def snapshot_estimate(
     facts: Facts,
     profile: Profile,
@@ -353,11 +502,24 @@ def snapshot_estimate(
     if profile.name == "debezium" and options.snapshot_mode == "incremental":
         mode = "debezium_incremental"
     incremental = mode == "debezium_incremental"
+    native, calibration = _consumer_model(
+        tables,
+        facts.server.version_num if facts.server else None,
+        mode,
+        options,
+        _workers(default, options),
+        (c_rows, c_bytes),
+    )
+    if calibration is not None and native is None:
+        c_rows = Range.spread(c_rows.expected * calibration.rate_factor, *CALIBRATED_SPREAD)
+        c_bytes = Range.spread(c_bytes.expected * calibration.rate_factor, *CALIBRATED_SPREAD)
+        consumer_source = "options.measured_snapshot (the profile's default, rescaled)"
     plan = Plan(
         tables,
         [(read.rows_per_s, read.bytes_per_s), (c_rows, c_bytes)],
         _workers(default, options),
         options.incremental_chunk_rows or d.INCREMENTAL_CHUNK_ROWS,
+        native,
     )
     workers = 1 if incremental else plan.workers
     items = plan.copies(incremental)
@@ -374,19 +536,23 @@ def snapshot_estimate(
             "rows_per_s": read.rows_per_s.as_dict(),
             "bytes_per_s": read.bytes_per_s.as_dict(),
         },
-        "consumer": {
-            "source": consumer_source,
-            "rows_per_s": c_rows.as_dict(),
-            "bytes_per_s": c_bytes.as_dict(),
-            "events_per_s": c_events.as_dict(),
-        },
+        "consumer": _consumer_inputs(native, consumer_source, c_rows, c_bytes, c_events),
     }
     window = d.INCREMENTAL_WINDOW_SECONDS
     assumptions = [
         "each table goes at the pace of its slower side: database read (rows/s and bytes/s of "
-        "the read probe) or consumer (profile default or options)",
+        "the read probe) or consumer (profile default or options)"
+        if native is None
+        else "each table takes the subscriber's apply time (rows, heap, TOAST and index bytes x "
+        "measured costs) plus a measured per-table overhead (sync worker, sync slot, catch-up); "
+        "the publisher's read (read probe, keyset chunks: slower than table sync's COPY) caps "
+        "the high end only; the subscriber is assumed to have the publisher's indexes (as "
+        "pg_dump --schema-only gives it); index bytes up to "
+        f"{ns.KEY_INDEX_BYTES_PER_ROW:g} B per row are the primary key's, filled in key order, "
+        "the rest other indexes, filled in random order",
         f"{mode}: {workers} worker(s); whole tables per worker, longest first; high end: the "
-        "database side does not scale past one connection",
+        "database side does not scale past one connection"
+        + ("; nor do the sync workers (no spare core per worker)" if native else ""),
         "low/high: read probe sampling error and cold caches (wal_overhead.md §5) and the "
         "consumer default's range",
         hold_note,
@@ -399,6 +565,15 @@ def snapshot_estimate(
         )
     if unknown:
         assumptions.append("size unknown, left out: " + ", ".join(unknown))
+    if calibration is not None:
+        inputs["calibration"] = calibration.inputs
+        assumptions.append(
+            f"calibrated by options.measured_snapshot: {calibration.per_worker_rate:.4g} "
+            f"{calibration.amount}/s per worker over {calibration.workers} worker(s), "
+            f"{calibration.rate_factor:.3g}x the model's rate for these tables; the measured run "
+            "is taken to have copied tables like these; range "
+            f"{CALIBRATED_SPREAD[0]:g}x-{CALIBRATED_SPREAD[1]:g}x of the calibrated time"
+        )
     per_table = plan.longest(items, PER_TABLE_LIMIT)
     retention = _retention(
         inputs,
