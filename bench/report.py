@@ -132,5 +132,36 @@ def write_report(
             mpr=inval["messages"] / inval["records"] if inval["records"] else math.nan,
         )
     text += (Path(__file__).parent / "accuracy_notes.md").read_text()
+    kept = marked_sections(path.read_text()) if path.exists() else ""
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + ("\n" + kept if kept else ""))
+
+
+def _markers(key: str) -> tuple[str, str]:
+    return f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
+
+
+def write_section(path: Path, key: str, heading: str, body: str) -> None:
+    """Replace (or append) the section of ``path`` between the markers of ``key``; the other
+    benchmarks' sections are kept."""
+    begin, end = _markers(key)
+    block = f"{begin}\n{heading}\n\n{body.strip()}\n{end}\n"
+    text = path.read_text() if path.exists() else ""
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
+        text = head + block + (("\n" + tail) if tail else "")
+    else:
+        text = text.rstrip() + "\n\n" + block
     path.write_text(text)
+
+
+def marked_sections(text: str) -> str:
+    """Every marker-delimited benchmark section of ``text``, to carry over a rewrite."""
+    out = []
+    for part in text.split("<!-- bench:")[1:]:
+        key = part.split(" -->", 1)[0]
+        _, end = _markers(key)
+        if end in part:
+            out.append("<!-- bench:" + part.split(end, 1)[0] + end + "\n")
+    return "\n".join(out)
