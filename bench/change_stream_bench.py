@@ -304,7 +304,12 @@ def stream_run(
     dbname = f"cs_{workload.name}"
     _prepare(server, dbname, workload, scripts)
     out = server.base_dir / f"{dbname}.pgoutput"
+    # a warm-up, then ANALYZE: the tables have statistics, as autovacuum gives them in production
+    warm = _pgbench_args(workload, scripts, dbname)
+    warm[1:1] = ["-T", "2", "-R", str(workload.rate)]
+    server.run_as_server_user(warm)
     with server.connect(dbname) as conn:
+        conn.execute("ANALYZE")
         conn.execute("SELECT pg_create_logical_replication_slot('count_slot', 'pgoutput')")
         conn.execute("SELECT pg_create_logical_replication_slot('recv_slot', 'pgoutput')")
         stream_start = _lsn(conn)

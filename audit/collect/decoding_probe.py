@@ -218,13 +218,16 @@ def _lsn_key(text: str) -> int:
 
 
 def _drop(conn: psycopg.Connection[Any], name: str) -> bool:
-    """Drop the slot; False when the connection cannot run it (closing it then drops it)."""
+    """Drop the slot; True when it is gone (an error in the session has the server drop its
+    temporary slots already), False when the connection cannot tell (closing it drops it)."""
     if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         return False
     try:
         _timeout(conn, 10_000)
-        with conn.cursor() as cur:
-            cur.execute(load_sql("decoding_probe_drop"), {"slot": name})
-            return cur.rowcount == 1
+        conn.execute(load_sql("decoding_probe_drop"), {"slot": name})
+        left = conn.execute(
+            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s", (name,)
+        ).fetchone()
+        return left is not None and left[0] == 0
     except psycopg.Error:
         return False

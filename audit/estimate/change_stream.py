@@ -33,7 +33,8 @@ COLUMN_HEADER = 5  # kind 't' 1 + length 4 (a null or an unchanged TOASTed value
 BEGIN_COMMIT = 21 + 26
 HEAP_TUPLE_HEADER = 24  # in stored widths (pg_stats + 24, pg_column_size(t.*)), not in the text
 TEXT_FACTOR = Range(0.8, 1.0, 2.0)
-DEFAULT_COLUMNS = 8  # when the column count was not collected
+DEFAULT_COLUMNS = 8
+TOAST_POINTER_SAVING = 18 + COLUMN_HEADER - 1  # an unchanged TOASTed value: 'u' instead  # when the column count was not collected
 
 
 def _values(stored: Range, text: Range | None, columns: int) -> Range:
@@ -51,6 +52,7 @@ def _event_bytes(
     has_key: bool,
     columns: int,
     key_columns: int,
+    toastable: int = 0,
 ) -> Range:
     row = _values(widths.flat_bytes, widths.text_bytes, columns)
     tuple_overhead = TUPLE_HEADER + COLUMN_HEADER * columns
@@ -60,6 +62,11 @@ def _event_bytes(
     flat, on_page = widths.flat_bytes.expected, widths.tuple_bytes.expected
     share = min(1.0, max(on_page - HEAP_TUPLE_HEADER, 0.0) / max(flat - HEAP_TUPLE_HEADER, 1.0))
     new_row = row.scale(share) + Range.exact(MESSAGE_HEADER + tuple_overhead)
+    if share < 1.0 and toastable:
+        # each value left in TOAST counts above as its 18 B pointer and a 5 B header: 1 B is sent
+        new_row = (new_row + Range.exact(-TOAST_POINTER_SAVING * toastable)).clamp_low(
+            MESSAGE_HEADER + TUPLE_HEADER + columns
+        )
     inserts = full.scale(ops.ins)
     updates = new_row.scale(ops.upd)
     if identity is ReplicaIdentity.FULL:
@@ -115,6 +122,7 @@ def change_stream_estimate(
                 has_identity_key(table, table.replica_identity),
                 columns,
                 min(keys, columns),
+                len(table.toastable_columns or []) if table.toast_bytes else 0,
             ).scale(1 / window)
             total_bytes = total_bytes + size
         else:

@@ -143,5 +143,9 @@ class DecodingProbe(FactModel):
         default_factory=dict, description="pgoutput messages per type byte (B, C, I, U, D, R...)"
     )
     truncated: bool = Field(default=False, description="max_changes was reached")
-    slot_dropped: bool = Field(default=False, description="the explicit drop succeeded")
+    slot_dropped: bool = Field(
+        default=False,
+        description="the slot was gone when the probe ended: dropped by the probe, or by the "
+        "server (an error in the session drops its temporary slots)",
+    )
     error: str | None = None
