@@ -68,7 +68,15 @@ SECTION = "change-stream"
 MB = 1e6
 PUB = "bench_pub"
 PLUGIN_OPTIONS = ("proto_version", "1", "publication_names", PUB)
-LOGICAL = {**SETTINGS, "wal_level": "logical", "logical_decoding_work_mem": "64MB"}
+# synchronous_commit=off: one pgbench client writes the backlogs faster (no flush per commit);
+# it changes neither the messages nor the WAL records decoded
+LOGICAL = {
+    **SETTINGS,
+    "wal_level": "logical",
+    "logical_decoding_work_mem": "64MB",
+    "synchronous_commit": "off",
+}
+CHANGES_SQL = "SELECT sum(n_tup_ins + n_tup_upd + n_tup_del)::bigint FROM pg_stat_user_tables"
 
 
 @dataclass(frozen=True)
@@ -298,13 +306,9 @@ def _messages(conn: psycopg.Connection[Any], slot: str, start: str, end: str) ->
 # --------------------------------------------------------------------------- change stream
 
 
-def stream_run(
-    server: LocalPostgres, workload: Workload, scripts: Path, window: float, interval: float
-) -> dict[str, Any]:
-    dbname = f"cs_{workload.name}"
-    _prepare(server, dbname, workload, scripts)
-    out = server.base_dir / f"{dbname}.pgoutput"
-    # a warm-up, then ANALYZE: the tables have statistics, as autovacuum gives them in production
+def _warm_up(server: LocalPostgres, dbname: str, workload: Workload, scripts: Path) -> str:
+    """Two seconds of the workload, then ANALYZE (the tables have statistics, as autovacuum
+    gives them in production), then the two slots; returns where the stream starts."""
     warm = _pgbench_args(workload, scripts, dbname)
     warm[1:1] = ["-T", "2", "-R", str(workload.rate)]
     server.run_as_server_user(warm)
@@ -312,7 +316,16 @@ def stream_run(
         conn.execute("ANALYZE")
         conn.execute("SELECT pg_create_logical_replication_slot('count_slot', 'pgoutput')")
         conn.execute("SELECT pg_create_logical_replication_slot('recv_slot', 'pgoutput')")
-        stream_start = _lsn(conn)
+        return _lsn(conn)
+
+
+def stream_run(
+    server: LocalPostgres, workload: Workload, scripts: Path, window: float, interval: float
+) -> dict[str, Any]:
+    dbname = f"cs_{workload.name}"
+    _prepare(server, dbname, workload, scripts)
+    out = server.base_dir / f"{dbname}.pgoutput"
+    stream_start = _warm_up(server, dbname, workload, scripts)
     recv = _recvlogical(server, dbname, "recv_slot", out)
     duration = int(window + 25)
     bench_args = _pgbench_args(workload, scripts, dbname)
@@ -400,6 +413,7 @@ def decode_run(
         conn.execute("SELECT pg_create_logical_replication_slot('recv_slot', 'pgoutput')")
         conn.execute("SELECT pg_create_logical_replication_slot('sql_slot', 'pgoutput')")
         start = _lsn(conn)
+        changes_before = conn.execute(CHANGES_SQL).fetchone()
         began = time.monotonic()
         while True:  # the backlog, in bursts of 5 s, with both slots inactive
             args = _pgbench_args(workload, scripts, dbname)
@@ -412,9 +426,8 @@ def decode_run(
             if wal >= backlog_mb * MB:
                 break
         write_s = time.monotonic() - began
-        records = conn.execute(
-            "SELECT sum(n_tup_ins + n_tup_upd + n_tup_del)::bigint FROM pg_stat_user_tables"
-        ).fetchone()
+        time.sleep(1.0)  # the statistics of the last transactions
+        changes_after = conn.execute(CHANGES_SQL).fetchone()
     out = server.base_dir / f"{dbname}.pgoutput"
     t0 = time.monotonic()
     recv = _recvlogical(server, dbname, "recv_slot", out, "-E", end)
@@ -438,7 +451,7 @@ def decode_run(
         "workload": workload.name,
         "wal_bytes": wal,
         "write_seconds": write_s,
-        "row_changes": int(records[0] or 0) if records else None,
+        "row_changes": int((changes_after or [0])[0] or 0) - int((changes_before or [0])[0] or 0),
         "messages": int(row[0]),
         "pgoutput_bytes": int(row[1]),
         "recvlogical_seconds": recv_s,
@@ -527,6 +540,17 @@ def summarize(results: dict[str, Any]) -> str:
                 f"{r['recvlogical_bytes_per_s'] / MB:.1f} | {r['sql_seconds']:.2f} | "
                 f"{r['sql_bytes_per_s'] / MB:.1f} | {r['write_bytes_per_s'] / MB:.1f} |"
             )
+    shares = [
+        r["recvlogical_bytes_per_s"] / r["sql_bytes_per_s"]
+        for runs in results["decode"].values()
+        for r in runs
+    ]
+    if shares:
+        lines += [
+            "",
+            f"pg_recvlogical / SQL rate (the walsender path's share): "
+            f"{min(shares):.2f}-{max(shares):.2f}, median {statistics.median(shares):.2f}.",
+        ]
     return "\n".join(lines)
 
 

@@ -33,8 +33,8 @@ COLUMN_HEADER = 5  # kind 't' 1 + length 4 (a null or an unchanged TOASTed value
 BEGIN_COMMIT = 21 + 26
 HEAP_TUPLE_HEADER = 24  # in stored widths (pg_stats + 24, pg_column_size(t.*)), not in the text
 TEXT_FACTOR = Range(0.8, 1.0, 2.0)
-DEFAULT_COLUMNS = 8
-TOAST_POINTER_SAVING = 18 + COLUMN_HEADER - 1  # an unchanged TOASTed value: 'u' instead  # when the column count was not collected
+DEFAULT_COLUMNS = 8  # when the column count was not collected
+TOAST_POINTER_SAVING = 18 + COLUMN_HEADER - 1  # an unchanged TOASTed value: 'u' instead
 
 
 def _values(stored: Range, text: Range | None, columns: int) -> Range:

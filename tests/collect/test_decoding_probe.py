@@ -20,8 +20,7 @@ pytestmark = pytest.mark.pg
 def probe_slots(server: LocalPostgres) -> list[tuple[Any, ...]]:
     with server.connect() as conn:
         return conn.execute(
-            "SELECT slot_name, temporary, plugin FROM pg_replication_slots "
-            "WHERE slot_name LIKE %s",
+            "SELECT slot_name, temporary, plugin FROM pg_replication_slots WHERE slot_name LIKE %s",
             (SLOT_PREFIX + "%",),
         ).fetchall()
 
