@@ -478,7 +478,7 @@ def _err(estimate: float, measured: float) -> float:
 def summarize(results: dict[str, Any]) -> str:
     lines = [
         "| PG | workload | measured events/s | estimate | err | measured pgoutput B/s | "
-        "estimate B/s (low-high) | err | covers | messages per event | pg_recvlogical = SQL |",
+        "estimate B/s (low-high) | err | covers | messages per event | pg_recvlogical vs SQL |",
         "|---|---|---:|---:|---:|---:|---|---:|---|---:|---|",
     ]
     errors: dict[str, list[float]] = {"events": [], "bytes": []}
@@ -494,11 +494,7 @@ def summarize(results: dict[str, Any]) -> str:
             covered += inside
             events = r["measured"]["events"]
             recv = r["recvlogical"]
-            same = (
-                "yes"
-                if recv["payload_bytes"] == recv["sql_payload_bytes"]
-                else (f"{recv['payload_bytes']:,} vs {recv['sql_payload_bytes']:,}")
-            )
+            same = f"{_err(recv['payload_bytes'], recv['sql_payload_bytes']) * 100:+.2f}%"
             lines.append(
                 f"| {major} | {r['workload']} | {r['measured_events_per_s']:.0f} | "
                 f"{r['estimate_events_per_s']:.0f} | {ev_err * 100:+.1f}% | "
