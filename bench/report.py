@@ -60,9 +60,10 @@ DECODE = """## One walsender's decoding rate
 
 `pg_logical_slot_get_binary_changes` with pgoutput over the TPC-B run of the logical server:
 {wal_mb:.1f} MB of WAL ({messages:,} protocol messages) decoded in {seconds:.2f} s, {rate:.0f} MB/s.
-That WAL is mostly full-page images, which decoding skips cheaply; the default used by the
-estimates (`WALSENDER_DECODE_BYTES_PER_S`, 20-150 MB/s, expected 60) stays well below this
-figure on purpose: decoding cost grows with records and changed rows, not with image bytes.
+That WAL is mostly full-page images, which decoding skips cheaply, and this is the SQL path (no
+network, no client). The default the estimates use (`WALSENDER_DECODE_BYTES_PER_S`, 8-120 MiB/s,
+expected 30) comes from a walsender streaming backlogs to `pg_recvlogical`: see "Change stream
+and decoding rate" below.
 
 """
 

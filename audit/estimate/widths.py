@@ -33,6 +33,7 @@ TOAST_SPREAD = (0.6, 1.0)
 TOAST_FACTOR = 0.8
 # the tuple width of a table with TOAST data when only the flattened width is known
 TOAST_ONLY_LOW = 0.1
+KEY_TEXT_SPREAD = (0.8, 2.0)
 # an unknown key: int4 / int8 keys are the common case, uuid and composite keys wider
 DEFAULT_KEY = Range(4.0, 8.0, 16.0)
 
@@ -121,7 +122,8 @@ def row_widths(
         text = Range.spread(probe.avg_text_bytes, *PROBE_SPREAD)
         sources["text_bytes"] = "read probe octet_length(t::text)"
     if probe is not None and probe.avg_key_text_bytes and table.has_primary_key:
-        key_text = Range.exact(probe.avg_key_text_bytes)
+        # chunk 0 holds the smallest keys: serial keys grow longer as text further on
+        key_text = Range.spread(probe.avg_key_text_bytes, *KEY_TEXT_SPREAD)
         sources["key_text_bytes"] = "read probe octet_length(key::text)"
     return RowWidths(
         tuple_bytes=tuple_width,
