@@ -204,7 +204,14 @@ BACKLOGS = [
         "FROM generate_series(1, 1000) g;\n",
         0,
     ),
-    Workload("dec_tpcb", WORKLOADS[-1].description, [], None, 0, init_scale=10),
+    Workload(
+        "dec_tpcb",
+        "pgbench TPC-B-like (3 UPDATE, 1 SELECT, 1 INSERT per transaction), scale 10",
+        [],
+        None,
+        0,
+        init_scale=10,
+    ),
 ]
 
 

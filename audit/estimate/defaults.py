@@ -98,9 +98,10 @@ DEFAULT_DB_BYTES_PER_S = Range(20 * MIB, 80 * MIB, 95 * MIB)
 
 # One walsender decodes the whole server's WAL on one core. Measured by
 # bench/change_stream_bench.py: pg_recvlogical (pgoutput) catching up 130-730 MB backlogs,
-# PostgreSQL 15 and 18 on a shared 2-vCPU VM (docs/accuracy.md, "Change stream and decoding
-# rate"): 11-12 MB/s of single-row INSERT transactions, 32-74 MB/s of 1,000-row batches,
-# 58 MB/s of TPC-B. Decoding costs per record and per transaction, so row-heavy WAL is the low
-# end; image-heavy WAL and faster cores the high end. (Until issue 15: 20-150 MiB/s, expected
-# 60, from the SQL path over image-heavy TPC-B WAL, 3-7x faster than a walsender streaming it.)
+# PostgreSQL 15 and 18 on a shared 2-vCPU VM, two runs (docs/accuracy.md, "Change stream and
+# decoding rate"): 11-12 MB/s of single-row INSERT transactions, 15-74 MB/s of 1,000-row
+# batches, 25-103 MB/s of TPC-B. Decoding costs per record and per transaction, so row-heavy
+# WAL is the low end; image-heavy WAL, idle and faster cores the high end. (Until issue 15:
+# 20-150 MiB/s, expected 60, from the SQL path over image-heavy TPC-B WAL, which is 3-25x
+# faster than a walsender streaming it.)
 WALSENDER_DECODE_BYTES_PER_S = Range(8 * MIB, 30 * MIB, 120 * MIB)
