@@ -45,6 +45,7 @@ from audit.scope import ScopeError, scope_from_options
 
 if TYPE_CHECKING:  # psycopg and boto3 are imported when collecting, not to analyze
     from audit.collect import AwsRequest
+    from audit.collect.decoding_probe import ProbeRequest
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_CANNOT_AUDIT = 0, 1, 2, 3
 
@@ -165,6 +166,19 @@ NoReadProbeOpt = Annotated[
     typer.Option(
         "--no-read-probe",
         help="Skip the bounded keyset read of the largest tables that measures snapshot speed.",
+    ),
+]
+ProbeDecodingOpt = Annotated[
+    float,
+    typer.Option(
+        "--probe-decoding",
+        metavar="SECONDS",
+        min=0,
+        max=600,
+        help="Off by default; the one exception to read-only. On a server at wal_level=logical, "
+        "create a TEMPORARY logical slot, let it hold SECONDS of WAL, decode that WAL without "
+        "consuming it (pgoutput with --publication, else test_decoding) to measure the decode "
+        "rate and the change stream, then drop the slot. Needs REPLICATION.",
     ),
 ]
 IamAuthOpt = Annotated[
@@ -343,6 +357,7 @@ class Source:
     iam_auth: bool = False
     read_probe: bool = True
     labels: dict[str, str] = field(default_factory=dict)
+    decoding_probe: ProbeRequest | None = None
 
 
 def aws_request(
@@ -380,9 +395,22 @@ def _collect(source: Source) -> Facts:
                 aws=source.aws,
                 read_probe=source.read_probe,
                 labels=source.labels,
+                decoding_probe=source.decoding_probe,
             )
     except CollectError as exc:
         fail(f"cannot audit: {exc}")
+
+
+def _probe_request(seconds: float, publication: str | None) -> ProbeRequest | None:
+    """The decoding probe the user asked for, or None (the default: no probe)."""
+    if not seconds:
+        return None
+    from audit.collect.decoding_probe import ProbeRequest
+
+    try:
+        return ProbeRequest(seconds=seconds, publication=publication)
+    except ValueError as exc:
+        fail(f"--probe-decoding: {exc}", EXIT_USAGE)
 
 
 def _load_config(path: Path | None, tables: str | None, publication: str | None) -> AuditConfig:
@@ -608,6 +636,7 @@ def audit(
     aws_profile: AwsProfileOpt = None,
     iam_auth: IamAuthOpt = False,
     no_read_probe: NoReadProbeOpt = False,
+    probe_decoding: ProbeDecodingOpt = 0,
     history: HistoryOpt = None,
     baseline: BaselineOpt = None,
     keep_weeks: KeepWeeksOpt = None,
@@ -630,11 +659,12 @@ def audit(
         publication,
         fail_on.value,
     )
-    _load_config(config, tables, publication)  # a bad config fails before the database
+    loaded = _load_config(config, tables, publication)  # a bad config fails before the database
     runs = _open_history(ctx, _history_options(history, baseline, keep_weeks, fail_on_new))
+    probe = _probe_request(probe_decoding, loaded.scope.publication)
     with _outputs(out) as outputs:  # so does an unusable --out
         facts = _collect(
-            Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe, labels)
+            Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe, labels, probe)
         )
         sha = _write_facts(facts, outputs.path("facts.json"))
         facts_json = outputs.path("facts.json").read_bytes()
@@ -664,6 +694,11 @@ def collect(
     aws_profile: AwsProfileOpt = None,
     iam_auth: IamAuthOpt = False,
     no_read_probe: NoReadProbeOpt = False,
+    probe_decoding: ProbeDecodingOpt = 0,
+    publication: Annotated[
+        str | None,
+        typer.Option("--publication", help="The publication the decoding probe decodes for."),
+    ] = None,
     label: LabelOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -673,7 +708,8 @@ def collect(
     if (out is None) == (output is None):
         fail("collect needs one of --out DIR (writes DIR/facts.json) or -o FILE", EXIT_USAGE)
     aws = aws_request(aws_cluster_id, aws_instance_id, aws_region, aws_profile)
-    source = Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe, labels)
+    probe = _probe_request(probe_decoding, publication)
+    source = Source(dsn, sample_seconds, interval, aws, iam_auth, not no_read_probe, labels, probe)
     if out is not None:
         with _outputs(out) as outputs:
             facts = _collect(source)

@@ -47,6 +47,7 @@ from audit.estimate import estimate_all
 from audit.facts import Facts, Sampling, Setting, Table, WalSample
 from bench.accuracy import SETTINGS, _facts, _tables, log
 from bench.accuracy import Sampler as LsnSampler
+from bench.report import marked_sections
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "accuracy.md"
@@ -538,6 +539,7 @@ def print_breakdown(results: dict[int, dict[str, dict[str, dict[str, Any]]]]) ->
 def write_section(table: str, rows: list[dict[str, Any]], elapsed: float, notes: str) -> None:
     text = REPORT.read_text()
     head = text.split(SECTION)[0].rstrip() + "\n\n"
+    kept = marked_sections(text.split(SECTION, 1)[1]) if SECTION in text else ""
     lines = [
         SECTION,
         "",
@@ -557,7 +559,7 @@ def write_section(table: str, rows: list[dict[str, Any]], elapsed: float, notes:
         notes.strip(),
         "",
     ]
-    REPORT.write_text(head + "\n".join(lines))
+    REPORT.write_text(head + "\n".join(lines) + ("\n" + kept if kept else ""))
 
 
 NOTES_FILE = ROOT / "bench" / "no_lsn_notes.md"

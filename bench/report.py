@@ -60,9 +60,10 @@ DECODE = """## One walsender's decoding rate
 
 `pg_logical_slot_get_binary_changes` with pgoutput over the TPC-B run of the logical server:
 {wal_mb:.1f} MB of WAL ({messages:,} protocol messages) decoded in {seconds:.2f} s, {rate:.0f} MB/s.
-That WAL is mostly full-page images, which decoding skips cheaply; the default used by the
-estimates (`WALSENDER_DECODE_BYTES_PER_S`, 20-150 MB/s, expected 60) stays well below this
-figure on purpose: decoding cost grows with records and changed rows, not with image bytes.
+That WAL is mostly full-page images, which decoding skips cheaply, and this is the SQL path (no
+network, no client). The default the estimates use (`WALSENDER_DECODE_BYTES_PER_S`, 8-120 MiB/s,
+expected 30) comes from a walsender streaming backlogs to `pg_recvlogical`: see "Change stream
+and decoding rate" below.
 
 """
 
@@ -132,5 +133,36 @@ def write_report(
             mpr=inval["messages"] / inval["records"] if inval["records"] else math.nan,
         )
     text += (Path(__file__).parent / "accuracy_notes.md").read_text()
+    kept = marked_sections(path.read_text()) if path.exists() else ""
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + ("\n" + kept if kept else ""))
+
+
+def _markers(key: str) -> tuple[str, str]:
+    return f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
+
+
+def write_section(path: Path, key: str, heading: str, body: str) -> None:
+    """Replace (or append) the section of ``path`` between the markers of ``key``; the other
+    benchmarks' sections are kept."""
+    begin, end = _markers(key)
+    block = f"{begin}\n{heading}\n\n{body.strip()}\n{end}\n"
+    text = path.read_text() if path.exists() else ""
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
+        text = head + block + (("\n" + tail) if tail else "")
+    else:
+        text = text.rstrip() + "\n\n" + block
     path.write_text(text)
+
+
+def marked_sections(text: str) -> str:
+    """Every marker-delimited benchmark section of ``text``, to carry over a rewrite."""
+    out = []
+    for part in text.split("<!-- bench:")[1:]:
+        key = part.split(" -->", 1)[0]
+        _, end = _markers(key)
+        if end in part:
+            out.append("<!-- bench:" + part.split(end, 1)[0] + end + "\n")
+    return "\n".join(out)

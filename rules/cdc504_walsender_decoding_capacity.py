@@ -33,8 +33,10 @@ def walsender_decoding_capacity(facts: Facts, ctx: RuleContext) -> Iterator[Find
 
     ## What it checks
     The capacity estimate `decoding.utilisation`: the logical WAL rate divided by the rate at
-    which one walsender decodes WAL (measured by bench/accuracy.py, or
-    `walsender_decode_bytes_per_s` under `[estimates]`). It fails when the expected
+    which one walsender decodes WAL: `walsender_decode_bytes_per_s` under `[estimates]`, else
+    the rate the opt-in decoding probe measured on this server (`--probe-decoding`), else a
+    lab default (bench/change_stream_bench.py: `pg_recvlogical` catching up a backlog). It
+    fails when the expected
     utilisation is above the option `max_decoding_utilisation` (default 0.7), and reports high
     severity above 1.
 
@@ -45,8 +47,10 @@ def walsender_decoding_capacity(facts: Facts, ctx: RuleContext) -> Iterator[Find
     slot is invalidated or the disk fills. More connectors do not help: each decodes all WAL.
 
     ## How to fix
-    Measure the decode rate on the real server (a test slot and
-    `pg_logical_slot_get_binary_changes`) and pass it as `walsender_decode_bytes_per_s`. Lower
+    Measure the decode rate on the real server: run the audit with `--probe-decoding 60`
+    (a temporary slot, dropped after; needs `wal_level=logical` and `REPLICATION`), or time a
+    test slot with `pg_logical_slot_get_binary_changes` and pass the rate as
+    `walsender_decode_bytes_per_s`. Lower
     the WAL rate (see CDC501: FULL identities, wide HOT-updated rows), keep
     `logical_decoding_work_mem` large enough to avoid spilling, and use streaming of large
     transactions (pgoutput `streaming = on`, PostgreSQL 14+).
@@ -80,8 +84,8 @@ def walsender_decoding_capacity(facts: Facts, ctx: RuleContext) -> Iterator[Find
         },
         fix=Fix.of(
             note(
-                "measure the real decode rate on a test slot, then pass it as the option "
-                "walsender_decode_bytes_per_s; lower the WAL rate (see CDC501)"
+                "measure the real decode rate (--probe-decoding, or a test slot and the option "
+                "walsender_decode_bytes_per_s); lower the WAL rate (see CDC501)"
             )
         ),
         severity=Severity.HIGH if expected > 1 else None,

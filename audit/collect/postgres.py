@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
+
 from audit import __version__
 from audit.collect import activity, instance, inventory
 from audit.collect.connection import open_session, target_of
@@ -16,6 +18,7 @@ from audit.collect.connection_path import (
     read_hba_rules,
     with_last_backend_pid,
 )
+from audit.collect.decoding_probe import ProbeRequest, refusal, run_decoding_probe
 from audit.collect.errors import one_line, secrets_in
 from audit.collect.publications import read_publications
 from audit.collect.read_probe import run_read_probe
@@ -34,7 +37,7 @@ from audit.collect.slots import WAL_LSN_GRANT, read_current_lsn, read_slot_stats
 from audit.collect.tables import read_tables
 from audit.collect.walinspect import WalInspectUnavailable, collect_walinspect
 from audit.facts import Facts, Role, Sampling, Server, Table
-from audit.facts.capacity import ReadProbe, WalInspect
+from audit.facts.capacity import DecodingProbe, ReadProbe, WalInspect
 from audit.facts.connection import ReplicationConnection
 
 MONITOR_GRANT = "GRANT pg_monitor TO the auditing role"
@@ -54,12 +57,15 @@ def collect_postgres(
     progress: Callable[[str], None] | None = None,
     labels: Mapping[str, str] | None = None,
     read_probe: bool = True,
+    decoding_probe: ProbeRequest | None = None,
 ) -> Facts:
     """Collect the facts of the database ``conninfo`` names (libpq conventions fill the rest).
 
     ``progress`` receives one message per stage and one per sample. ``sample_seconds=0``
     skips the sampling window. ``read_probe`` reads a capped number of keyset chunks of the
-    largest tables after the window (read-only; it measures the snapshot read speed). Raises
+    largest tables after the window (read-only; it measures the snapshot read speed).
+    ``decoding_probe`` (off unless given) creates a temporary logical slot and decodes a span of
+    WAL: the one exception to read-only (see :mod:`audit.collect.decoding_probe`). Raises
     :class:`CollectError` only when the audit cannot run at all; anything narrower becomes an
     issue in ``Facts.issues``.
     """
@@ -102,6 +108,10 @@ def collect_postgres(
             session.record("read_probe", "the read probe was skipped: the run was interrupted")
         else:
             session.record("read_probe", "the read probe was skipped (--no-read-probe)")
+        if decoding_probe is not None and not interrupted:
+            families["decoding_probe"] = _probe_decoding(
+                conninfo, session, families, decoding_probe, report
+            )
         if families["connection_path"] is not None and not interrupted:
             path = families["connection_path"]
             last = session.attempt(
@@ -227,6 +237,30 @@ def _advanced(table: Table, delta: Mapping[str, int] | None) -> Table:
 
 def _probe_reads(session: Session, tables: list[Table]) -> ReadProbe | None:
     return session.attempt("read_probe", lambda: run_read_probe(session.conn, tables))
+
+
+def _probe_decoding(
+    conninfo: str | None,
+    session: Session,
+    families: Mapping[str, Any],
+    request: ProbeRequest,
+    report: Callable[[str], None],
+) -> DecodingProbe | None:
+    """The opt-in decoding probe, or None with the reason it did not run."""
+    reason = refusal(families["settings"], families["server"], families["role"])
+    if reason is not None:
+        session.record("decoding_probe", reason)
+        return None
+    report("decoding probe")
+    try:
+        probe = run_decoding_probe(conninfo, request, report, session.secrets)
+    except psycopg.Error as exc:
+        message = one_line(exc.diag.message_primary or str(exc), session.secrets)
+        session.record("decoding_probe", f"the decoding probe could not create its slot: {message}")
+        return None
+    if probe.error is not None:
+        session.record("decoding_probe", f"the decoding probe could not decode: {probe.error}")
+    return probe
 
 
 def _note_hidden_activity(session: Session, role: Role | None) -> None:

@@ -68,13 +68,15 @@ def _probe_table(
     assert table.primary_key
     relation = sql.Identifier(table.schema_name, table.name)
     keys = sql.SQL(", ").join(sql.Identifier(k) for k in table.primary_key)
-    key_width = sql.SQL(" + ").join(
-        sql.SQL("pg_column_size(t.{})").format(sql.Identifier(k)) for k in table.primary_key
+    key_widths = tuple(
+        sql.SQL(" + ").join(
+            sql.SQL(expression).format(sql.Identifier(k)) for k in table.primary_key
+        )
+        for expression in ("pg_column_size(t.{})", "octet_length(t.{}::text)")
     )
     seconds: list[float] = []
     counts: list[int] = []
-    row_bytes: float | None = None
-    key_bytes: float | None = None
+    widths: tuple[float | None, ...] | None = None
     stopped_by, error = "end_of_table", None
     last: tuple[Any, ...] | None = None
     try:
@@ -98,8 +100,8 @@ def _probe_table(
                 seconds.append(time.perf_counter() - began)
                 rows = cur.rowcount
                 counts.append(rows)
-                if row_bytes is None:
-                    row_bytes, key_bytes = _widths(conn, relation, keys, key_width, chunk_rows)
+                if widths is None:
+                    widths = _widths(conn, relation, keys, key_widths, chunk_rows)
                 if rows < chunk_rows:
                     break
                 names = [column.name for column in cur.description or []]
@@ -107,7 +109,7 @@ def _probe_table(
                 row = cur.fetchone()
                 assert row is not None
                 last = tuple(row[names.index(k)] for k in table.primary_key)
-                if sum(counts) * (row_bytes or 0) >= max_bytes:
+                if sum(counts) * ((widths or (None,))[0] or 0) >= max_bytes:
                     stopped_by = "bytes"
                     break
                 if time.monotonic() >= deadline:
@@ -123,8 +125,10 @@ def _probe_table(
         chunk_rows=chunk_rows,
         chunk_seconds=seconds,
         chunk_row_counts=counts,
-        avg_row_bytes=row_bytes,
-        avg_key_bytes=key_bytes,
+        avg_row_bytes=widths[0] if widths else None,
+        avg_key_bytes=widths[1] if widths else None,
+        avg_text_bytes=widths[2] if widths else None,
+        avg_key_text_bytes=widths[3] if widths else None,
         stopped_by=stopped_by,
         error=error,
     )
@@ -134,18 +138,22 @@ def _widths(
     conn: psycopg.Connection[Any],
     relation: sql.Composable,
     keys: sql.Composable,
-    key_width: sql.Composable,
+    key_widths: tuple[sql.Composable, ...],
     limit: int,
-) -> tuple[float | None, float | None]:
+) -> tuple[float | None, ...]:
     query = sql.SQL(_sql("read_probe_widths")).format(
-        table=relation, keys=keys, key_width=key_width, limit=sql.Literal(limit)
+        table=relation,
+        keys=keys,
+        key_width=key_widths[0],
+        key_text_width=key_widths[1],
+        limit=sql.Literal(limit),
     )
     with conn.cursor() as cur:
         cur.execute(query)
         row = cur.fetchone()
     if row is None:
-        return None, None
-    return row[0], row[1]
+        return None, None, None, None
+    return tuple(row)
 
 
 def run_read_probe(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import psycopg.conninfo
 
 from audit.collect.aws import AwsOptions, collect_aws
+from audit.collect.decoding_probe import ProbeRequest
 from audit.collect.iam_auth import iam_auth_token
 from audit.collect.postgres import collect_postgres
 from audit.facts import Facts
@@ -55,6 +56,7 @@ def collect_facts(
     aws: AwsRequest | None = None,
     aws_session: object | None = None,
     read_probe: bool = True,
+    decoding_probe: ProbeRequest | None = None,
 ) -> Facts:
     """Collect the PostgreSQL facts, then the AWS facts when ``aws`` asks for them.
 
@@ -69,6 +71,7 @@ def collect_facts(
         progress=progress,
         labels=labels,
         read_probe=read_probe,
+        decoding_probe=decoding_probe,
     )
     if aws is None or not aws.wanted_for(facts):
         return facts

@@ -37,7 +37,7 @@ def estimate_all(
         profile=profile.name,
         wal=wal.estimates,
         change_stream=change_stream,
-        decoding=recommend.decoding_load(options, wal.logical_rate),
+        decoding=recommend.decoding_load(options, wal.logical_rate, facts.decoding_probe),
         snapshot=snapshot,
         runway=runway,
         recommendations=Recommendations(

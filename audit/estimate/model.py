@@ -131,6 +131,12 @@ class RowWidths(_Model):
     flat_bytes: Range
     key_bytes: Range
     sources: dict[str, str]
+    text_bytes: Range | None = Field(
+        default=None, description="the row in text form, values expanded (read probe)"
+    )
+    key_text_bytes: Range | None = Field(
+        default=None, description="the key in text form (read probe)"
+    )
 
 
 class WalTable(_Model):

@@ -23,10 +23,12 @@ from audit.estimate.model import (
     Snapshot,
 )
 from audit.estimate.options import EstimateOptions
+from audit.estimate.probed import probed_decode_rate
 from audit.estimate.result import Range
 from audit.estimate.runway import free_disk, keep_size_bytes
 from audit.estimate.snapshot import decode_rate, snapshot_tables
 from audit.facts import Facts
+from audit.facts.capacity import DecodingProbe
 from audit.platform.staged import staged_settings
 from audit.units import GIB, setting_bytes, setting_milliseconds, size_setting
 
@@ -478,17 +480,27 @@ def heartbeat(
     )
 
 
-def decoding_load(options: EstimateOptions, logical: Range | None) -> Decoding:
+def decoding_load(
+    options: EstimateOptions, logical: Range | None, probe: DecodingProbe | None = None
+) -> Decoding:
     if logical is None:
         return Decoding.unavailable("the logical WAL rate is unavailable")
     capacity = decode_rate(options)
+    source = "decode rate from bench/change_stream_bench.py on a 2-vCPU VM (defaults.py)"
+    measured = probed_decode_rate(probe)
+    method = "logical WAL rate / one walsender's decoding rate"
+    if options.walsender_decode_bytes_per_s is not None:
+        source = "decode rate from the option walsender_decode_bytes_per_s"
+    elif measured is not None:
+        capacity, source = measured
+        method += " (measured by the decoding probe)"
     utilisation = Range(
         logical.low / capacity.high,
         logical.expected / capacity.expected,
         logical.high / capacity.low,
     )
     return Decoding(
-        method="logical WAL rate / one walsender's decoding rate",
+        method=method,
         inputs={
             "logical_bytes_per_s": logical.as_dict(),
             "walsender_decode_bytes_per_s": capacity.as_dict(),
@@ -496,7 +508,7 @@ def decoding_load(options: EstimateOptions, logical: Range | None) -> Decoding:
         assumptions=[
             "a walsender decodes every WAL record of the server on one core, whatever its "
             "publication selects: splitting tables over more connectors does not lower it",
-            "decode rate from bench/accuracy.py on a 2-vCPU VM unless options say otherwise",
+            source,
         ],
         utilisation=utilisation,
         capacity_bytes_per_s=capacity,

@@ -31,6 +31,9 @@ WAL_INSERT_SPREAD = (0.98, 1.02)
 # value, page overhead and dead chunks: ~80% of it is value bytes (bench/accuracy.py toast_upd)
 TOAST_SPREAD = (0.6, 1.0)
 TOAST_FACTOR = 0.8
+# the tuple width of a table with TOAST data when only the flattened width is known
+TOAST_ONLY_LOW = 0.1
+KEY_TEXT_SPREAD = (0.8, 2.0)
 # an unknown key: int4 / int8 keys are the common case, uuid and composite keys wider
 DEFAULT_KEY = Range(4.0, 8.0, 16.0)
 
@@ -64,6 +67,12 @@ def _tuple_width(
         return Range.spread(table.avg_row_bytes, *PG_STATS_SPREAD), (
             table.row_width_source or "tables.avg_row_bytes"
         )
+    if probe is not None and probe.avg_row_bytes:
+        # a TOAST table exists and nothing else says how wide the row is on its page: the
+        # flattened row is an upper bound (values moved out of line make the tuple narrower)
+        return Range(
+            probe.avg_row_bytes * TOAST_ONLY_LOW, probe.avg_row_bytes, probe.avg_row_bytes
+        ), ("read probe (TOAST table present, not analyzed: flattened row as upper bound)")
     return None
 
 
@@ -107,9 +116,20 @@ def row_widths(
     key, key_source = _key_width(table, probe)
     if override.key_bytes is not None:
         key, key_source = Range.exact(override.key_bytes), "options.row_widths"
+    sources = {"tuple_bytes": tuple_source, "flat_bytes": flat_source, "key_bytes": key_source}
+    text = key_text = None
+    if probe is not None and probe.avg_text_bytes:
+        text = Range.spread(probe.avg_text_bytes, *PROBE_SPREAD)
+        sources["text_bytes"] = "read probe octet_length(t::text)"
+    if probe is not None and probe.avg_key_text_bytes and table.has_primary_key:
+        # chunk 0 holds the smallest keys: serial keys grow longer as text further on
+        key_text = Range.spread(probe.avg_key_text_bytes, *KEY_TEXT_SPREAD)
+        sources["key_text_bytes"] = "read probe octet_length(key::text)"
     return RowWidths(
         tuple_bytes=tuple_width,
         flat_bytes=flat,
         key_bytes=key,
-        sources={"tuple_bytes": tuple_source, "flat_bytes": flat_source, "key_bytes": key_source},
+        sources=sources,
+        text_bytes=text,
+        key_text_bytes=key_text,
     )

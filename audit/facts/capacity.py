@@ -76,6 +76,14 @@ class ReadProbeTable(FactModel):
     avg_key_bytes: float | None = Field(
         default=None, description="avg(pg_column_size(key)) over chunk 0"
     )
+    avg_text_bytes: float | None = Field(
+        default=None,
+        description="avg(octet_length(t::text)) over chunk 0: the row in text form, compressed "
+        "and TOASTed values expanded (what pgoutput sends)",
+    )
+    avg_key_text_bytes: float | None = Field(
+        default=None, description="avg(octet_length(key::text)) over chunk 0"
+    )
     stopped_by: str = Field(description='"end_of_table", "bytes", "time" or "error"')
     error: str | None = None
 
@@ -101,3 +109,43 @@ class ReadProbe(FactModel):
     skipped: dict[str, str] = Field(
         default_factory=dict, description="table -> why it was not probed"
     )
+
+
+class DecodingProbe(FactModel):
+    """The opt-in decoding probe (``--probe-decoding SECONDS``): a temporary logical slot,
+    the WAL of a span decoded with ``pg_logical_slot_peek_binary_changes``, timed.
+
+    The one exception to read-only: the slot exists for the span plus the decode and holds
+    the WAL written meanwhile. ``plugin`` is ``pgoutput`` when a publication was given (the
+    bytes are then what a pgoutput consumer receives), else ``test_decoding`` (events and
+    decode time only: its text output is not the stream a CDC tool receives).
+    """
+
+    started_at: datetime
+    ended_at: datetime
+    slot_name: str
+    plugin: str = Field(description="pgoutput | test_decoding")
+    publication: str | None = None
+    span_seconds: float = Field(description="seconds between slot creation and the decode")
+    max_changes: int = Field(description="upto_nchanges given to the peek")
+    start_lsn: Lsn | None = Field(default=None, description="the slot's confirmed_flush_lsn")
+    end_lsn: Lsn | None = Field(default=None, description="pg_current_wal_lsn() after the span")
+    wal_bytes: int | None = Field(default=None, description="WAL written during the span")
+    decoded_wal_bytes: int | None = Field(
+        default=None, description="WAL up to the last message returned (less when truncated)"
+    )
+    decode_seconds: float | None = None
+    messages: int = 0
+    events: int = Field(default=0, description="row changes (pgoutput I/U/D, or test_decoding)")
+    transactions: int = 0
+    output_bytes: int = Field(default=0, description="sum(octet_length(data)) of the messages")
+    by_type: dict[str, int] = Field(
+        default_factory=dict, description="pgoutput messages per type byte (B, C, I, U, D, R...)"
+    )
+    truncated: bool = Field(default=False, description="max_changes was reached")
+    slot_dropped: bool = Field(
+        default=False,
+        description="the slot was gone when the probe ended: dropped by the probe, or by the "
+        "server (an error in the session drops its temporary slots)",
+    )
+    error: str | None = None

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from audit.facts.aws import AwsFacts
 from audit.facts.base import FactModel
-from audit.facts.capacity import ReadProbe, WalInspect
+from audit.facts.capacity import DecodingProbe, ReadProbe, WalInspect
 from audit.facts.connection import ConnectionPath, HbaRule, ReplicationConnection
 from audit.facts.lsn import Lsn
 from audit.facts.platform import Platform, decide_platform
@@ -527,6 +527,7 @@ class Facts(FactModel):
     sampling: Sampling | None = None
     walinspect: WalInspect | None = None
     read_probe: ReadProbe | None = None
+    decoding_probe: DecodingProbe | None = None
     current_wal_lsn: Lsn | None = None
     databases: list[Database] | None = None
     wal_stats: WalStats | None = None

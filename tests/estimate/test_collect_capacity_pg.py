@@ -95,6 +95,10 @@ def test_read_probe_respects_byte_cap_and_writes_nothing(
     # stops at the first chunk boundary past the cap
     assert (result.rows - 512) * result.avg_row_bytes < 2 * 2**20
     assert result.chunk_row_counts[0] == 512
+    # the text form over chunk 0 (ids 1-512): "(id,<200 x>)", what pgoutput sends as text
+    digits = (9 * 1 + 90 * 2 + 413 * 3) / 512
+    assert result.avg_key_text_bytes == pytest.approx(digits)
+    assert result.avg_text_bytes == pytest.approx(200 + 3 + digits)
 
 
 def test_read_probe_respects_time_cap_and_statement_timeout(
