@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:37991/shop
--- Report fe592e9d982c, facts collected 2026-12-02T10:13:11.396648+00:00, facts SHA-256 1c0741af362a5f6293f37f32339aed0cdec9e56ae66e5650e97924dd36ee5123
+-- Target: 127.0.0.1:34373/shop
+-- Report cf62a42522d3, facts collected 2026-12-02T11:34:51.115807+00:00, facts SHA-256 5d04d6df64d026933e1ee76c9ae80f8a11bb9ecad54044302b07b64b32503ce7
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. AWS CLI and
@@ -24,7 +24,7 @@ SELECT pg_drop_replication_slot('standby_decommissioned');
 
 -- Step 2. CDC407 (medium): The cluster or instance failed over during the look-back window.
 -- Window: no restart, no long lock
--- CDC407 cluster:demo-aurora: demo-aurora had 2 failover event(s) in the last 24 h (latest 2026-12-02 04:13 UTC: Completed failover to DB instance: demo-aurora-1); Aurora keeps WAL on the shared cluster volume that the promoted instance takes over, and has no streaming standby for PostgreSQL's slot synchronization to copy slots to; AWS does not state in so many words that logical slots survive a failover: check that every connector slot exists and advances
+-- CDC407 cluster:demo-aurora: demo-aurora had 2 failover event(s) in the last 24 h (latest 2026-12-02 05:35 UTC: Completed failover to DB instance: demo-aurora-1); Aurora keeps WAL on the shared cluster volume that the promoted instance takes over, and has no streaming standby for PostgreSQL's slot synchronization to copy slots to; AWS does not state in so many words that logical slots survive a failover: check that every connector slot exists and advances
 SELECT slot_name, slot_type, active, confirmed_flush_lsn, wal_status
   FROM pg_replication_slots;
 SELECT aurora_db_instance_identifier();
@@ -92,7 +92,7 @@ SELECT aurora_db_instance_identifier();
 
 -- Step 8. CDC101 (critical): Table has no primary key and no usable replica identity.
 -- Window: locks a table, or changes what applications or consumers see
--- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; 246 updates and 0 deletes since statistics reset
+-- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; 236 updates and 0 deletes since statistics reset
 ALTER TABLE shop.carts REPLICA IDENTITY USING INDEX carts_session_id_key;
 -- CDC101 shop.audit_log: shop.audit_log has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; no UPDATE or DELETE since statistics reset
 ALTER TABLE shop.audit_log ADD PRIMARY KEY (<key columns>);  -- preferred
@@ -105,5 +105,5 @@ ALTER TABLE shop.session_cache SET LOGGED;
 
 -- Step 10. CDC102 (medium): REPLICA IDENTITY FULL on a table with updates or deletes logs whole old rows.
 -- Window: locks a table, or changes what applications or consumers see
--- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 191 updates and 196 deletes since statistics reset: each logs the whole old row
+-- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 177 updates and 192 deletes since statistics reset: each logs the whole old row
 ALTER TABLE shop.events REPLICA IDENTITY DEFAULT;  -- unless consumers need whole before images

@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:35155/shop
--- Report cb3ec288c0ad, facts collected 2026-12-02T10:12:22.324366+00:00, facts SHA-256 8f72608915847beaac37c214602c5288acaaf9eec4755822b5b6eebffba58d7f
+-- Target: 127.0.0.1:43467/shop
+-- Report 7de5658cd424, facts collected 2026-12-02T11:34:20.561089+00:00, facts SHA-256 37005ee03050f4c30bfb0cb54203cd262592e2f992d8d51169bc3eeaebd7b0cf
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. AWS CLI and
@@ -22,19 +22,13 @@
 -- confirm that no standby streams from slot standby_decommissioned (primary_slot_name)
 SELECT pg_drop_replication_slot('standby_decommissioned');
 
--- Step 2. CDC506 (low): The sampling window is quieter, busier or spikier than the server's long-term load.
--- Window: no restart, no long lock
--- CDC506 window:spiky: the 20 s window is spiky: its interval WAL rates' p95 is 5.5 x their p50 (1.47 MiB/s against 272 KiB/s); a few bursts decide the mean the plan uses
--- audit again at the busiest hour of the week, or with a longer --sample-seconds, and
--- compare the WAL figures
-
 -- ============================================================================
 -- RELOAD: APPLIES WITHOUT A RESTART
 -- Applies at a configuration reload (pg_reload_conf, or an RDS/Aurora parameter applied
 -- immediately): no restart, no lock.
 -- ============================================================================
 
--- Step 3. CDC005 (medium): Nothing limits how much WAL a stalled replication slot can retain.
+-- Step 2. CDC005 (medium): Nothing limits how much WAL a stalled replication slot can retain.
 -- Window: applies at a configuration reload
 -- CDC005 setting:max_slot_wal_keep_size: max_slot_wal_keep_size is -1 (unlimited): a stalled slot retains WAL until the disk is full
 ALTER SYSTEM SET max_slot_wal_keep_size = '4GB';
@@ -46,13 +40,13 @@ SELECT pg_reload_conf();
 -- each instance once, at the end of the window.
 -- ============================================================================
 
--- Step 4. CDC001 (critical): The server does not write logical decoding information to WAL.
+-- Step 3. CDC001 (critical): The server does not write logical decoding information to WAL.
 -- Window: applies only when the server or instance restarts
 -- CDC001 setting:wal_level: wal_level is replica; logical is staged in the demo server's postgresql.auto.conf:3 (removed with the server) and waits for a restart: that restart resolves this finding
 -- wal_level = logical is already staged: the demo server's postgresql.auto.conf:3
 -- (removed with the server); pending restart
 
--- Step 5. CDC002 (high): Too few free replication slots for the planned connectors and a spare.
+-- Step 4. CDC002 (high): Too few free replication slots for the planned connectors and a spare.
 -- Window: applies only when the server or instance restarts
 -- CDC002 setting:max_replication_slots: max_replication_slots is 2 with 1 slot(s) in use: 1 free, 2 needed (1 connector(s) x 1 slot(s) + 1 spare): raise it to 3
 ALTER SYSTEM SET max_replication_slots = 3;
@@ -68,20 +62,20 @@ ALTER SYSTEM SET max_replication_slots = 3;
 -- time with their owners.
 -- ============================================================================
 
--- Step 6. CDC101 (critical): Table has no primary key and no usable replica identity.
+-- Step 5. CDC101 (critical): Table has no primary key and no usable replica identity.
 -- Window: locks a table, or changes what applications or consumers see
--- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; 245 updates and 0 deletes since statistics reset
+-- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; 237 updates and 0 deletes since statistics reset
 ALTER TABLE shop.carts REPLICA IDENTITY USING INDEX carts_session_id_key;
 -- CDC101 shop.audit_log: shop.audit_log has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; no UPDATE or DELETE since statistics reset
 ALTER TABLE shop.audit_log ADD PRIMARY KEY (<key columns>);  -- preferred
 ALTER TABLE shop.audit_log REPLICA IDENTITY FULL;  -- last resort: logs whole old rows
 
--- Step 7. CDC103 (high): Unlogged table in scope: its changes are never written to WAL, so CDC never sees them.
+-- Step 6. CDC103 (high): Unlogged table in scope: its changes are never written to WAL, so CDC never sees them.
 -- Window: locks a table, or changes what applications or consumers see
 -- CDC103 shop.session_cache: shop.session_cache is unlogged (632 KiB): its changes never reach CDC
 ALTER TABLE shop.session_cache SET LOGGED;
 
--- Step 8. CDC102 (medium): REPLICA IDENTITY FULL on a table with updates or deletes logs whole old rows.
+-- Step 7. CDC102 (medium): REPLICA IDENTITY FULL on a table with updates or deletes logs whole old rows.
 -- Window: locks a table, or changes what applications or consumers see
--- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 191 updates and 196 deletes since statistics reset: each logs the whole old row
+-- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 177 updates and 192 deletes since statistics reset: each logs the whole old row
 ALTER TABLE shop.events REPLICA IDENTITY DEFAULT;  -- unless consumers need whole before images

@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:47747/shop
--- Report 9e1e344fcfe9, facts collected 2026-12-02T10:15:49.703073+00:00, facts SHA-256 baed90f983debe1c0a813e2ea93d80593c9e8fba9cd6323e9b2961afeb343723
+-- Target: 127.0.0.1:50371/shop
+-- Report 4baab546e662, facts collected 2026-12-02T11:35:23.856973+00:00, facts SHA-256 83456d3cd3cbbb2df1fca48539522c7dd24a2876857a8b06dbcdb2d0a0b6934e
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. AWS CLI and
@@ -18,7 +18,7 @@
 
 -- Step 1. CDC204 (high): A physical slot whose standby stopped connecting still holds WAL and the xmin horizon.
 -- Window: no restart, no long lock
--- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 73.8 MiB of WAL
+-- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 73.7 MiB of WAL
 -- confirm that no standby streams from slot standby_decommissioned (primary_slot_name)
 SELECT pg_drop_replication_slot('standby_decommissioned');
 
@@ -64,7 +64,7 @@ ALTER SYSTEM SET max_replication_slots = 3;
 
 -- Step 5. CDC101 (critical): Table has no primary key and no usable replica identity.
 -- Window: locks a table, or changes what applications or consumers see
--- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; 118 updates and 0 deletes since statistics reset
+-- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; 108 updates and 0 deletes since statistics reset
 ALTER TABLE shop.carts REPLICA IDENTITY USING INDEX carts_session_id_key;
 -- CDC101 shop.audit_log: shop.audit_log has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; no UPDATE or DELETE since statistics reset
 ALTER TABLE shop.audit_log ADD PRIMARY KEY (<key columns>);  -- preferred
@@ -77,5 +77,5 @@ ALTER TABLE shop.session_cache SET LOGGED;
 
 -- Step 7. CDC102 (medium): REPLICA IDENTITY FULL on a table with updates or deletes logs whole old rows.
 -- Window: locks a table, or changes what applications or consumers see
--- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 99 updates and 84 deletes since statistics reset: each logs the whole old row
+-- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 92 updates and 80 deletes since statistics reset: each logs the whole old row
 ALTER TABLE shop.events REPLICA IDENTITY DEFAULT;  -- unless consumers need whole before images

@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:47747/shop
--- Report 2b530f3e3dd2, facts collected 2026-12-02T10:16:46.089532+00:00, facts SHA-256 eff9dd84920c9f2f3275221e8284a1ec88f3aa9339988ffa76dc3be4f95f0689
+-- Target: 127.0.0.1:50371/shop
+-- Report dd4d4f7b5a5d, facts collected 2026-12-02T11:35:56.269193+00:00, facts SHA-256 c3034514e64a66bb1a72182682b486f9ce4fcc9a523dda291b8ef63e38aea530
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. AWS CLI and
@@ -18,7 +18,7 @@
 
 -- Step 1. CDC204 (high): A physical slot whose standby stopped connecting still holds WAL and the xmin horizon.
 -- Window: no restart, no long lock
--- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 223 MiB of WAL
+-- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 195 MiB of WAL
 -- confirm that no standby streams from slot standby_decommissioned (primary_slot_name)
 SELECT pg_drop_replication_slot('standby_decommissioned');
 
@@ -30,7 +30,7 @@ SELECT pg_drop_replication_slot('standby_decommissioned');
 
 -- Step 2. CDC503 (high): A stalled slot would be invalidated, or fill the disk, too soon.
 -- Window: applies at a configuration reload
--- CDC503 runway:max_slot_wal_keep_size: a stalled slot reaches max_slot_wal_keep_size (1,024 MiB) in 29.7 min at the p95 logical WAL rate, less than 24 h
+-- CDC503 runway:max_slot_wal_keep_size: a stalled slot reaches max_slot_wal_keep_size (1,024 MiB) in 31.4 min at the p95 logical WAL rate, less than 24 h
 ALTER SYSTEM SET max_slot_wal_keep_size = '4GB';
 SELECT pg_reload_conf();
 -- and alert on pg_replication_slots.safe_wal_size
@@ -73,5 +73,5 @@ ALTER TABLE shop.session_cache SET LOGGED;
 
 -- Step 6. CDC102 (medium): REPLICA IDENTITY FULL on a table with updates or deletes logs whole old rows.
 -- Window: locks a table, or changes what applications or consumers see
--- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 303 updates and 274 deletes since statistics reset: each logs the whole old row
+-- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 291 updates and 256 deletes since statistics reset: each logs the whole old row
 ALTER TABLE shop.events REPLICA IDENTITY DEFAULT;  -- unless consumers need whole before images
