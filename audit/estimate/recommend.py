@@ -485,14 +485,14 @@ def decoding_load(
 ) -> Decoding:
     if logical is None:
         return Decoding.unavailable("the logical WAL rate is unavailable")
-    capacity = decode_rate(options)
+    capacity = decode_rate(options, probe)
     source = "decode rate from bench/change_stream_bench.py on a 2-vCPU VM (defaults.py)"
     measured = probed_decode_rate(probe)
     method = "logical WAL rate / one walsender's decoding rate"
     if options.walsender_decode_bytes_per_s is not None:
         source = "decode rate from the option walsender_decode_bytes_per_s"
     elif measured is not None:
-        capacity, source = measured
+        source = measured[1]
         method += " (measured by the decoding probe)"
     utilisation = Range(
         logical.low / capacity.high,

@@ -26,10 +26,11 @@ from audit.estimate import defaults as d
 from audit.estimate import native_sync as ns
 from audit.estimate.model import Snapshot, SnapshotAlternative, SnapshotTable
 from audit.estimate.options import EstimateOptions, MeasuredSnapshot
+from audit.estimate.probed import probed_decode_rate
 from audit.estimate.result import Range
 from audit.estimate.widths import row_count
 from audit.facts import Facts, Table, TableKind
-from audit.facts.capacity import ReadProbe, ReadProbeTable
+from audit.facts.capacity import DecodingProbe, ReadProbe, ReadProbeTable
 
 # Sampling the first K chunks (chunk 0 skipped) predicted the full keyset read within ±11-16%
 # on average and -35%..+46% worst case (wal_overhead.md §5); cold caches cost keyset reads
@@ -294,11 +295,14 @@ class Plan:
         return seconds, "the slot is created before the snapshot: WAL is held for all of it"
 
 
-def decode_rate(options: EstimateOptions) -> Range:
-    """Bytes per second one walsender decodes: the option, else the measured default."""
+def decode_rate(options: EstimateOptions, probe: DecodingProbe | None = None) -> Range:
+    """Bytes per second one walsender decodes: the option, else the decoding probe's
+    measurement, else the benchmarked default. The one place the rate is chosen: the
+    snapshot's catch-up and the decoding load (CDC504) read the same number."""
     if options.walsender_decode_bytes_per_s is not None:
         return Range.exact(options.walsender_decode_bytes_per_s)
-    return d.WALSENDER_DECODE_BYTES_PER_S
+    measured = probed_decode_rate(probe)
+    return measured[0] if measured is not None else d.WALSENDER_DECODE_BYTES_PER_S
 
 
 @dataclass(frozen=True)
@@ -583,7 +587,7 @@ def snapshot_estimate(
         logical_rate=logical_rate,
         event_rate=event_rate,
         events_capacity=c_events,
-        decode=decode_rate(options),
+        decode=decode_rate(options, facts.decoding_probe),
     )
     alternatives: dict[str, SnapshotAlternative] = {}
     if profile.name == "debezium":

@@ -168,3 +168,14 @@ def test_the_option_wins_over_the_probe() -> None:
     est = estimate_all(facts(decoding_probe=_decoding()), get_profile("debezium"), options)
     assert est.decoding.capacity_bytes_per_s is not None
     assert est.decoding.capacity_bytes_per_s.expected == 5 * MIB
+
+
+@pytest.mark.parametrize("probe", [None, _decoding()], ids=["default", "probed"])
+def test_the_snapshot_catch_up_decodes_at_the_rate_the_decoding_load_uses(
+    probe: DecodingProbe | None,
+) -> None:
+    """One decode rate per report: CDC504's load and the snapshot's catch-up read the same."""
+    est = estimate_all(facts(decoding_probe=probe), get_profile("debezium"))
+    assert est.decoding.capacity_bytes_per_s is not None
+    used = est.snapshot.inputs["walsender_decode_bytes_per_s"]
+    assert used == pytest.approx(est.decoding.capacity_bytes_per_s.as_dict(), rel=1e-5)
