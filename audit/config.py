@@ -31,7 +31,7 @@ from pydantic_core import ErrorDetails
 from audit.engine import Rule, RuleOptions, all_rules, describe_options
 from audit.estimate.options import EstimateOptions, MeasuredSnapshot, RowWidthOverride
 from audit.scope import Scope, ScopeError
-from audit.suggest import closest
+from audit.suggest import closest, field_error
 
 CONFIG_FILE_NAMES = ("cdc-preflight.toml", "pyproject.toml")
 PREFIX_PATTERN = re.compile(r"^CDC[0-9]{0,3}$")
@@ -251,11 +251,7 @@ def describe_error(error: ErrorDetails) -> str:
             return f"[{loc[0]}] {cause}"
         return str(cause)
     table, model, key = _place(loc)
-    if error["type"] == "extra_forbidden":
-        return f"{table} unknown key {key}{closest(key, model.model_fields)}".lstrip()
-    if error["type"] == "missing":
-        return f"{table} {key}: missing".lstrip()
-    return f"{table} {key}: {error['msg']}, got {error.get('input')!r}".lstrip()
+    return field_error(error, table, key, model.model_fields)
 
 
 def _place(loc: Sequence[str]) -> tuple[str, type[BaseModel], str]:

@@ -1,9 +1,12 @@
-"""The closest valid name to a mistyped one, for "did you mean" in usage errors."""
+"""Usage errors in configuration files: the closest valid name to a mistyped one ("did you
+mean"), and one line for a validation error at a place in the file."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+
+from pydantic_core import ErrorDetails
 
 
 def closest(word: str, candidates: Iterable[str]) -> str:
@@ -16,6 +19,16 @@ def closest(word: str, candidates: Iterable[str]) -> str:
         if (edits := _edits(word.lower(), c.lower())) <= limit
     ]
     return f" (did you mean {min(scored)[2]}?)" if scored else ""
+
+
+def field_error(error: ErrorDetails, place: str, key: str, fields: Iterable[str]) -> str:
+    """One line for a validation error of ``key`` in the table ``place``: an unknown key (with
+    the closest of ``fields``), a missing one, or the validator's message and the value."""
+    if error["type"] == "extra_forbidden":
+        return f"{place} unknown key {key}{closest(key, fields)}".lstrip()
+    if error["type"] == "missing":
+        return f"{place} {key}: missing".lstrip()
+    return f"{place} {key}: {error['msg']}, got {error.get('input')!r}".lstrip()
 
 
 def _edits(a: str, b: str) -> int:

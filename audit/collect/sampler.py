@@ -38,11 +38,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
-
-from audit import interrupt
 from audit.collect.counters import checkpoint_fragments, counter_fragments
-from audit.collect.errors import CollectError
 from audit.collect.session import Session
 from audit.facts import Sampling, WalSample
 from audit.facts.models import DatabaseCounters, SlotPosition
@@ -260,12 +256,8 @@ class Sampler:
                 _sleep_until(start + offset)
                 window.add(self.take())
                 progress(f"sampling: {number}/{total} samples, {offset:.0f} s of {seconds:.0f} s")
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Session.attempt turns an error a signal caused into one
             interrupted = True
-        except (psycopg.Error, CollectError):
-            if interrupt.received() is None:
-                raise
-            interrupted = True  # the query the signal cut short left the connection busy
         samples = window.finish()
         if window.stride > 1:
             self.session.record(

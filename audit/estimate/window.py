@@ -29,6 +29,7 @@ from audit.estimate.model import Basis, LongTermSignal, WalRate, WindowCompariso
 from audit.estimate.options import EstimateOptions
 from audit.facts import Facts
 from audit.facts.models import WalSample
+from audit.units import fmt_seconds
 
 #: Spans shorter than this many windows are never compared, whatever min_span_hours says.
 MIN_WINDOWS_IN_SPAN = 10
@@ -39,19 +40,9 @@ def _span_reason(span: float, window: float, options: EstimateOptions) -> str | 
     if span >= needed:
         return None
     return (
-        f"the span is {_duration(span)}: too short to be a long-term rate "
-        f"(at least {_duration(needed)})"
+        f"the span is {fmt_seconds(span)}: too short to be a long-term rate "
+        f"(at least {fmt_seconds(needed)})"
     )
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
 
 
 def _compare(

@@ -38,7 +38,7 @@ from pydantic_core import ErrorDetails
 from audit.config import ConfigError, load_config
 from audit.labels import check_labels
 from audit.scope import ScopeError, scope_from_options
-from audit.suggest import closest
+from audit.suggest import closest, field_error
 
 REPORT_FORMATS = ("html", "pdf", "json", "md", "junit", "prom")
 DEFAULT_FORMATS = ("html", "json")
@@ -291,13 +291,9 @@ def _describe(error: ErrorDetails, data: object) -> str:
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, _Problem):
         return f"{place} {key}: {cause}".strip()
-    if error["type"] == "extra_forbidden":
-        if key.lower() in ("password", "passwd", "pgpassword"):
-            return f"{place} {key}: {SECRETS_NEVER}".strip()
-        return f"{place} unknown key {key}{closest(key, fields)}".strip()
-    if error["type"] == "missing":
-        return f"{place} {key}: missing".strip()
-    return f"{place} {key}: {error['msg']}, got {error.get('input')!r}".strip()
+    if error["type"] == "extra_forbidden" and key.lower() in ("password", "passwd", "pgpassword"):
+        return f"{place} {key}: {SECRETS_NEVER}".strip()
+    return field_error(error, place, key, fields)
 
 
 def _place(loc: list[str], data: object) -> tuple[str, str, list[str]]:
