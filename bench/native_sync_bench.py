@@ -18,11 +18,14 @@ this machine: a publisher (``wal_level=logical``) and a subscriber. For each tab
    is computed from the facts of step 2 only.
 
 The median of the repeats is the measurement; the 1-minute load average before each run is
-recorded. Shapes are split into a *training* set, whose measurements fit the constants of
-``audit/estimate/native_sync.py`` (``--fit`` prints a least-squares fit, non-negative, over the
-training runs of PostgreSQL 15 and 18), and a *test* set that is never fitted on; every run of
-another major is a test run. A background trickle of commits keeps the publisher live (see
-``Trickle``). ``--only`` runs some shapes again and merges them into the stored results.
+recorded, and each server's CPU seconds over the run (``server_cpu_seconds``: per process, from
+/proc), which give the model's CPU costs; the model is told that publisher and subscriber share
+this machine's cores. Shapes are split into a *training* set, whose measurements fit the
+constants of ``audit/estimate/native_sync.py`` (``--fit`` prints a least-squares fit,
+non-negative, over the training runs of PostgreSQL 15 and 18), and a *test* set that is never
+fitted on; every run of another major is a test run. A background trickle of commits keeps the
+publisher live (see ``Trickle``). ``--only`` runs some shapes again and merges them into the
+stored results; ``--cpu-only`` runs again for the CPU seconds only, kept beside the timings.
 
 Results go to bench/native_sync_results.json and the "Native logical replication: initial
 table sync" section of docs/accuracy.md (``--no-report``: print only; ``--from-results``:
@@ -67,6 +70,8 @@ NOTES_FILE = ROOT / "bench" / "native_sync_notes.md"
 SECTION = "## Native logical replication: initial table sync (issue 15)"
 MB = 1e6
 POLL = 0.02
+# publisher and subscriber run on this machine's cores: the model is told so (its CPU floor)
+HOST_CPUS = float(os.cpu_count() or 1)
 TIMEOUT = 900.0
 LAST_CREATE: dict[int, float] = {}
 # the facts the snapshot estimate reads (the rest is left out of the results file)
@@ -278,6 +283,29 @@ class Trickle(threading.Thread):
         self.join()
 
 
+def server_cpu_seconds(server: LocalPostgres) -> float:
+    """CPU seconds (user + system) the server's processes have used so far: the postmaster's
+    own and its reaped children's (``cutime`` / ``cstime``: a sync worker or walsender that
+    has exited), plus every live child's. Read from /proc; per process, so other load on the
+    machine does not count."""
+    pid = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # exited meanwhile
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()  # from field 3 (state) on
+        utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
+        if int(entry.name) == pid:
+            ticks += utime + stime + cutime + cstime
+        elif int(fields[1]) == pid:
+            ticks += utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _sync_once(
     publisher: LocalPostgres, subscriber: LocalPostgres, shape: Shape, dbname: str, workers: int
 ) -> dict[str, Any]:
@@ -302,6 +330,7 @@ def _sync_once(
             time.sleep(max(0.0, last + row[0] + 0.5 - time.monotonic()))
         load = os.getloadavg()[0]
         LAST_CREATE[subscriber.port] = time.monotonic()
+        cpu_before = server_cpu_seconds(publisher), server_cpu_seconds(subscriber)
         began = time.monotonic()
         conn.execute(
             f"CREATE SUBSCRIPTION sub CONNECTION '{publisher.conninfo(dbname)}' "
@@ -319,9 +348,22 @@ def _sync_once(
             time.sleep(POLL)
         seconds = time.monotonic() - began
         conn.execute("DROP SUBSCRIPTION sub")
+        # PostgreSQL 15's launcher starts the terminated apply worker once more while the
+        # subscription is dropped (it then exits: "subscription was removed during startup"),
+        # and that start also sets its one timer: the next CREATE SUBSCRIPTION would wait up to
+        # wal_retrieve_retry_interval for its apply worker. Seen in the subscriber's log; the
+        # next run waits for the timer from here, not from this run's CREATE.
+        LAST_CREATE[subscriber.port] = time.monotonic()
+    time.sleep(0.3)  # the sync walsenders exit and are reaped (their CPU moves to cutime)
+    cpu = [
+        after - before
+        for before, after in zip(
+            cpu_before, (server_cpu_seconds(publisher), server_cpu_seconds(subscriber)), strict=True
+        )
+    ]
     with subscriber.connect() as conn:
         conn.execute(f"DROP DATABASE {dbname}")
-    return {"seconds": seconds, "load1": load}
+    return {"seconds": seconds, "load1": load, "cpu_publisher": cpu[0], "cpu_subscriber": cpu[1]}
 
 
 def run_major(
@@ -363,7 +405,12 @@ def run_major(
 
 
 def _estimate(facts: Facts, workers: int) -> dict[str, Any]:
-    est = estimate_all(facts, get_profile("native"), EstimateOptions(native_sync_workers=workers))
+    options = EstimateOptions(
+        native_sync_workers=workers,
+        native_sync_cpus=HOST_CPUS,
+        native_sync_shared_host=True,
+    )
+    est = estimate_all(facts, get_profile("native"), options)
     snap = est.snapshot
     assert snap.seconds is not None, snap.assumptions
     return {"seconds": snap.seconds.as_dict(), "inputs": snap.inputs}
@@ -440,6 +487,8 @@ def fit(raw: dict[str, Any]) -> dict[str, float]:
             t = _shape_totals(Facts.model_validate(result["facts"]))
             n = t["tables"]
             for workers, runs in result["runs"].items():
+                if n > 1 and int(workers) > 1:  # syncs side by side share the host's cores:
+                    continue  # the CPU floor's measured costs, not these constants, say how
                 y = statistics.median(r["seconds"] for r in runs)
                 k = math.ceil(n / int(workers))
                 fixed = [0.0] * 4
@@ -466,6 +515,39 @@ def fit(raw: dict[str, Any]) -> dict[str, float]:
             best = (err, full)
     assert best is not None
     return dict(zip(FIT_NAMES, best[1].tolist(), strict=True))
+
+
+def cpu_costs(raw: dict[str, Any]) -> dict[str, float]:
+    """The servers' CPU per table sync (``native_sync.CPU``), from the runs that recorded it:
+    the per-table costs from many_small on one worker (500-row tables: little else), the
+    publisher's per byte and the subscriber's per second of apply from the one-table shapes."""
+    per_table: dict[str, list[float]] = {"publisher": [], "subscriber": []}
+    per_byte: list[float] = []
+    per_apply_second: list[float] = []
+    for shapes in raw.values():
+        for name, result in shapes.items():
+            t = _shape_totals(Facts.model_validate(result["facts"]))
+            runs = [
+                (int(w), r)
+                for key in ("runs", "cpu_runs")
+                for w, rs in result.get(key, {}).items()
+                for r in rs
+                if "cpu_subscriber" in r
+            ]
+            for workers, r in runs:
+                if name == "many_small" and workers == 1:
+                    per_table["publisher"].append(r["cpu_publisher"] / t["tables"])
+                    per_table["subscriber"].append(r["cpu_subscriber"] / t["tables"])
+                elif t["tables"] == 1 and t["bytes"] > 10 * MB:
+                    per_byte.append(r["cpu_publisher"] / t["bytes"])
+                    per_apply_second.append(r["cpu_subscriber"] / r["seconds"])
+    return {
+        "subscriber_per_table": statistics.median(per_table["subscriber"]),
+        "publisher_per_table": statistics.median(per_table["publisher"]),
+        "publisher_per_byte": statistics.median(per_byte),
+        "subscriber_per_apply_second": statistics.median(per_apply_second),
+        "runs": len(per_byte) + len(per_table["publisher"]),
+    }
 
 
 def summarize(rows: list[dict[str, Any]]) -> str:
@@ -535,7 +617,14 @@ def write_section(table: str, elapsed: float, args: str) -> None:
         f"{apply['per_key_index_byte'] * 1e9:g} ns per primary-key index byte (up to "
         f"{ns.KEY_INDEX_BYTES_PER_ROW:g} B per row), {apply['per_other_index_byte'] * 1e9:g} ns "
         f"per other index byte; {overheads}. PostgreSQL 16 and 17 use the 18 constants and are "
-        "validation only: all their rows are test rows.",
+        "validation only: all their rows are test rows. CPU per sync (measured from the "
+        "servers' processes, `--fit` prints them): the subscriber "
+        f"{ns.CPU.subscriber_per_apply_second:g} CPU s per second of apply and "
+        f"{ns.CPU.subscriber_per_table * 1000:g} ms per table, the publisher "
+        f"{ns.CPU.publisher_per_byte * 1e9:g} ns per heap + TOAST byte and "
+        f"{ns.CPU.publisher_per_table * 1000:g} ms per table; the model is told this host's "
+        f"{HOST_CPUS:g} cores are shared by publisher and subscriber (`native_sync_cpus`, "
+        "`native_sync_shared_host`).",
         "",
         table,
         "",
@@ -556,6 +645,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--from-results", action="store_true", help="re-evaluate the stored results"
     )
+    parser.add_argument(
+        "--cpu-only",
+        action="store_true",
+        help="run again for the servers' CPU seconds only, kept beside the stored timings "
+        "(CPU per process is not moved by other load on the machine; wall time is)",
+    )
     args = parser.parse_args(argv)
     shapes = [s for s in SHAPES if not args.only or s.name in args.only.split(",")]
     elapsed = 0.0
@@ -566,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
         scale = 0.2 if args.quick else 1.0
         repeats = 1 if args.quick else args.repeats
         raw, before = {}, 0.0
-        if args.only and RESULTS.exists():  # some shapes again: keep the others' results
+        if (args.only or args.cpu_only) and RESULTS.exists():  # keep the others' results
             stored = json.loads(RESULTS.read_text())
             raw, before = stored["raw"], stored["elapsed"]
         began = time.monotonic()
@@ -574,15 +669,19 @@ def main(argv: list[str] | None = None) -> int:
             base = Path(tmp)
             base.chmod(0o755)
             for major in (int(v) for v in args.majors.split(",")):
-                raw.setdefault(str(major), {}).update(
-                    run_major(major, shapes, scale, repeats, base)
-                )
+                measured = run_major(major, shapes, scale, repeats, base)
+                if args.cpu_only:  # the CPU figures go beside the stored timings
+                    for name, result in measured.items():
+                        stored_shape = raw[str(major)][name]
+                        stored_shape["cpu_runs"] = result["runs"]
+                else:
+                    raw.setdefault(str(major), {}).update(measured)
         elapsed = before + time.monotonic() - began
         flags = " --quick" if args.quick else ""
     if not args.no_report and not args.from_results:  # raw first: evaluation may be refitted
         RESULTS.write_text(json.dumps({"elapsed": elapsed, "args": flags, "raw": raw}) + "\n")
     if args.fit:
-        print(json.dumps(fit(raw), indent=1))
+        print(json.dumps({**fit(raw), "cpu": cpu_costs(raw)}, indent=1))
     rows = evaluate(raw)
     table = summarize(rows)
     print(table)

@@ -19,8 +19,11 @@ Per table: ``subscriber apply + per_table``, the publisher read setting the high
   hand-over to the apply worker.
 
 Tables go to workers longest first (a list scheduler), plus ``subscription`` seconds once (the
-apply worker starting and noticing the last table). The constants were fitted on the training
-shapes of ``bench/native_sync_bench.py`` and validated on the others (docs/accuracy.md).
+apply worker starting and noticing the last table). Workers beyond the cores they run on gain
+nothing: given the subscriber's cores (and whether the publisher shares them), no schedule is
+shorter than the syncs' measured CPU seconds (``CPU``) over those cores. The constants were
+fitted on the training shapes of ``bench/native_sync_bench.py`` and validated on the others
+(docs/accuracy.md).
 """
 
 from __future__ import annotations
@@ -61,18 +64,20 @@ class SyncConstants:
 
 
 # Fitted by `python -m bench.native_sync_bench --fit` on the training shapes (non-negative least
-# squares in relative error, medians of 5 runs), publisher and subscriber on one shared 2-vCPU
-# VM: the apply costs are common to both majors, the fixed overheads per major (the tiny shape
-# pins them). The rows' own cost is small: every training table has a primary key, whose index
-# bytes grow with the rows and carry most of it.
+# squares in relative error, medians of 3 runs on a quiet machine), publisher and subscriber on
+# one 2-vCPU VM, from the runs where one sync worker does all the work (one table, or one
+# worker): the apply costs are common to both majors, the fixed overheads per major (the tiny
+# shape pins them). Runs with syncs side by side are left to the CPU floor (``CPU``). The
+# rows' own cost is small: every training table has a primary key, whose index bytes grow with
+# the rows and carry most of it.
 APPLY = {
-    "per_row": 2.6e-9,
-    "per_heap_byte": 16.6e-9,
-    "per_toast_byte": 37e-9,
-    "per_key_index_byte": 56e-9,
-    "per_other_index_byte": 52e-9,
+    "per_row": 1.5e-9,
+    "per_heap_byte": 10.5e-9,
+    "per_toast_byte": 22.8e-9,
+    "per_key_index_byte": 33e-9,
+    "per_other_index_byte": 64e-9,
 }
-OVERHEADS = {15: (0.04, 0.053), 18: (0.10, 0.043)}  # (subscription, per table) seconds
+OVERHEADS = {15: (0.035, 0.026), 18: (0.073, 0.025)}  # (subscription, per table) seconds
 # Index bytes up to this many per row are taken as the primary key's (a btree on an 8-byte
 # key: 16 B tuple + 4 B line pointer at 90% fill), filled in key order; the rest as other
 # indexes, filled in random order. A first fit on two runs per cell put ten times the cost on
@@ -107,6 +112,47 @@ SOURCE = (
     "measured: bench/native_sync_bench.py (CREATE SUBSCRIPTION with copy_data, time until every "
     "table is ready in pg_subscription_rel; PostgreSQL 15, 16 and 18), see docs/accuracy.md"
 )
+
+
+@dataclass(frozen=True)
+class CpuCosts:
+    """CPU seconds a table sync costs each server, measured by the bench from the servers'
+    processes (/proc: the postmaster's reaped children and its live ones), not from wall time."""
+
+    subscriber_per_apply_second: float  # the sync worker is busy the whole apply
+    subscriber_per_table: float  # worker start, connection, sync slot, catalog lookups
+    publisher_per_byte: float  # the walsender's COPY TO, per heap + TOAST byte
+    publisher_per_table: float  # walsender start, slot creation and drop, snapshot
+
+
+CPU = CpuCosts(  # `--fit` of the bench, rounded (its runs on PostgreSQL 15 and 18)
+    subscriber_per_apply_second=1.0,
+    subscriber_per_table=0.016,
+    publisher_per_byte=6e-9,
+    publisher_per_table=0.0145,
+)
+
+
+@dataclass(frozen=True)
+class Cores:
+    """The CPU cores table sync can use: the subscriber's (``cores``) and whether the publisher
+    runs on the same cores (one host for both, as on the bench's VM)."""
+
+    cores: float
+    shared_with_publisher: bool = False
+
+
+def cpu_floor_seconds(work: Work, apply: Floats, cores: Cores) -> float:
+    """The shortest time the syncs' CPU work fits into on ``cores``, however many workers:
+    every table's subscriber CPU (its apply, plus the per-table cost), and the publisher's
+    when it shares the cores. More workers than cores gain nothing past this."""
+    tables = len(apply)
+    cpu = float(apply.sum()) * CPU.subscriber_per_apply_second
+    cpu += CPU.subscriber_per_table * tables
+    if cores.shared_with_publisher:
+        cpu += float((work.heap + work.toast).sum()) * CPU.publisher_per_byte
+        cpu += CPU.publisher_per_table * tables
+    return cpu / cores.cores
 
 
 @dataclass(frozen=True)

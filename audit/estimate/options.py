@@ -91,6 +91,15 @@ class EstimateOptions(BaseModel):
     native_sync_workers: PositiveInt | None = Field(
         default=None, le=64, description="max_sync_workers_per_subscription"
     )
+    native_sync_cpus: PositiveFloat | None = Field(
+        default=None,
+        le=1024,
+        description="CPU cores the subscriber can give table sync; default: one per sync worker",
+    )
+    native_sync_shared_host: bool = Field(
+        default=False,
+        description="publisher and subscriber share those cores (one host for both)",
+    )
     measured_snapshot: MeasuredSnapshot | None = Field(
         default=None,
         description="a previous snapshot of the same consumer, to rescale its per-worker rate",
@@ -125,6 +134,12 @@ class EstimateOptions(BaseModel):
     row_widths: dict[str, RowWidthOverride] = Field(
         default_factory=dict, description="measured row widths per table (schema.table)"
     )
+
+    @model_validator(mode="after")
+    def _shared_host_needs_cores(self) -> EstimateOptions:
+        if self.native_sync_shared_host and self.native_sync_cpus is None:
+            raise ValueError("native_sync_shared_host needs native_sync_cpus (the host's cores)")
+        return self
 
     def overrides(self) -> dict[str, object]:
         """The keys the user set, for the report's "Parameters of this audit"."""

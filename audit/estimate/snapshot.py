@@ -226,14 +226,19 @@ class Plan:
         self.chunk = chunk
         self.fixed = 0.0
         self.native = native is not None
+        self.cpu_floor = Range.exact(0.0)  # native on limited cores: the CPU work's floor
         if native is None:
             self._base = Copies(*_stage_seconds(self.rows, self.bytes, rates))
         else:  # native table sync: the measured model (audit/estimate/native_sync.py)
-            times = ns.table_seconds(
-                native_work(tables), *rates[0], native.constants, native.spread
-            )
+            work = native_work(tables)
+            times = ns.table_seconds(work, *rates[0], native.constants, native.spread)
             self._base = Copies(times.low, times.expected, times.high)
             self.fixed = native.constants.subscription_seconds
+            if native.cores is not None:
+                floor = ns.cpu_floor_seconds(
+                    work, ns.apply_seconds(work, native.constants), native.cores
+                )
+                self.cpu_floor = Range(floor * native.spread[0], floor, floor * native.spread[1])
         # high end: the database side does not scale past one connection
         self._db_only = sum(_stage_seconds(self.rows, self.bytes, rates[:1])[2].tolist())
 
@@ -249,8 +254,9 @@ class Plan:
         )
 
     def total(self, items: Copies, workers: int) -> Range:
-        low = _makespan(items.low.tolist(), workers) + self.fixed
-        expected = _makespan(items.expected.tolist(), workers) + self.fixed
+        floor = self.cpu_floor
+        low = max(_makespan(items.low.tolist(), workers), floor.low) + self.fixed
+        expected = max(_makespan(items.expected.tolist(), workers), floor.expected) + self.fixed
         # native: the high end gains nothing from more sync workers (a publisher or subscriber
         # without a spare core per worker, as on the bench's shared 2-vCPU VM)
         high_workers = 1 if self.native else workers
@@ -312,6 +318,7 @@ class NativeModel:
     constants: ns.SyncConstants
     spread: tuple[float, float]
     note: str
+    cores: ns.Cores | None = None  # None: a free core per sync worker
 
 
 def native_work(tables: Sequence[Table]) -> ns.Work:
@@ -435,7 +442,10 @@ def _consumer_model(
     explicit = options.consumer_rows_per_s is not None or options.consumer_bytes_per_s is not None
     if mode == "native_table_sync" and not explicit:
         constants, note = ns.constants_for(version_num)
-        native = NativeModel(constants, ns.APPLY_SPREAD, note)
+        cores = None
+        if options.native_sync_cpus is not None:
+            cores = ns.Cores(options.native_sync_cpus, options.native_sync_shared_host)
+        native = NativeModel(constants, ns.APPLY_SPREAD, note, cores)
     measured = options.measured_snapshot
     if measured is None:
         return native, None
@@ -456,6 +466,7 @@ def _consumer_model(
             native.constants.scaled(1 / calibration.rate_factor),
             ns.CALIBRATED_SPREAD,
             native.note,
+            native.cores,
         )
     return native, calibration
 
@@ -484,7 +495,37 @@ def _consumer_inputs(
         "key_index_bytes_per_row": ns.KEY_INDEX_BYTES_PER_ROW,
         "apply_spread": list(native.spread),
         "events_per_s": events.as_dict(),
+        **(
+            {}
+            if native.cores is None
+            else {
+                "cores": native.cores.cores,
+                "cores_shared_with_publisher": native.cores.shared_with_publisher,
+            }
+        ),
     }
+
+
+def _cores_assumption(native: NativeModel | None, workers: int) -> list[str]:
+    if native is None:
+        return []
+    if native.cores is None:
+        return [
+            f"a free CPU core per sync worker on each side ({workers}); set "
+            "native_sync_cpus when the subscriber has fewer"
+        ]
+    shared = " shared with the publisher" if native.cores.shared_with_publisher else ""
+    return [
+        f"{native.cores.cores:g} subscriber core(s){shared} (options.native_sync_cpus): the "
+        "syncs' measured CPU (the apply, "
+        f"{ns.CPU.subscriber_per_table * 1000:g} ms per table"
+        + (
+            f", and the publisher's COPY at {ns.CPU.publisher_per_byte * 1e9:g} ns per byte"
+            if native.cores.shared_with_publisher
+            else ""
+        )
+        + ") fits in no less than its CPU seconds / cores, however many workers"
+    ]
 
 
 def snapshot_estimate(
@@ -557,6 +598,7 @@ def snapshot_estimate(
         f"{mode}: {workers} worker(s); whole tables per worker, longest first; high end: the "
         "database side does not scale past one connection"
         + ("; nor do the sync workers (no spare core per worker)" if native else ""),
+        *_cores_assumption(native, plan.workers),
         "low/high: read probe sampling error and cold caches (wal_overhead.md §5) and the "
         "consumer default's range",
         hold_note,

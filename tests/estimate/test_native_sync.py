@@ -176,3 +176,41 @@ def test_a_measured_run_of_fewer_tables_than_workers_counts_the_busy_workers_onl
     snapshot = estimate_all(the_facts, get_profile("debezium"), options).snapshot
     assert snapshot.seconds is not None and snapshot.seconds.expected == pytest.approx(100.0)
     assert snapshot.inputs["calibration"]["measured_snapshot.tables"] == 1
+
+
+@pytest.mark.usefixtures("simple")
+@pytest.mark.parametrize(("cpus", "shared"), [(4.0, False), (1.0, False), (1.5, True)])
+def test_more_sync_workers_than_cores_gain_nothing_past_the_cpu_work(
+    cpus: float, shared: bool
+) -> None:
+    # 18 s of apply (5,000 + 4,000 + 3 x 3,000 rows at 1 ms) and the measured CPU per table
+    subscriber = 18.0 * ns.CPU.subscriber_per_apply_second + 5 * ns.CPU.subscriber_per_table
+    publisher = 5 * MIB * ns.CPU.publisher_per_byte + 5 * ns.CPU.publisher_per_table
+    floor = (subscriber + (publisher if shared else 0.0)) / cpus
+    # on 4 cores the floor (about 4.5 s) is under the queue's 8.0 s for 4 workers; on 1 core
+    # the workers take turns (about 18 s); + 1 s for the subscription
+    expected = max(floor, 7.0) + 1.0
+    assert (floor < 7.0) == (cpus == 4.0)
+    options = EstimateOptions(
+        native_sync_workers=4, native_sync_cpus=cpus, native_sync_shared_host=shared
+    )
+    snapshot = estimate_all(_five_tables(), get_profile("native"), options).snapshot
+    assert snapshot.seconds is not None
+    assert snapshot.seconds.expected == pytest.approx(expected, rel=1e-5)  # six digits kept
+    assert snapshot.inputs["consumer"]["cores"] == cpus
+    assert any("native_sync_cpus" in a for a in snapshot.assumptions)
+    # the high end (no speedup at all) stays above the floor
+    assert snapshot.seconds.high >= snapshot.seconds.expected
+
+
+def test_a_shared_host_without_its_cores_is_refused() -> None:
+    with pytest.raises(ValidationError, match="native_sync_cpus"):
+        EstimateOptions(native_sync_shared_host=True)
+
+
+def test_without_cores_the_report_says_it_assumes_one_per_worker() -> None:
+    snapshot = estimate_all(
+        _five_tables(), get_profile("native"), EstimateOptions(native_sync_workers=3)
+    ).snapshot
+    assert any("free CPU core per sync worker" in a for a in snapshot.assumptions)
+    assert "cores" not in snapshot.inputs["consumer"]
