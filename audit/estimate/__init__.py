@@ -11,7 +11,13 @@ from __future__ import annotations
 from audit.engine.profile import Profile
 from audit.estimate import recommend
 from audit.estimate.change_stream import change_stream_estimate
-from audit.estimate.model import ESTIMATES_VERSION, Estimates, Recommendations
+from audit.estimate.model import (
+    ESTIMATES_VERSION,
+    Estimates,
+    Recommendations,
+    WalEstimates,
+    WindowComparison,
+)
 from audit.estimate.options import EstimateOptions
 from audit.estimate.runway import runway_estimate
 from audit.estimate.snapshot import snapshot_estimate
@@ -20,6 +26,26 @@ from audit.estimate.window import window_comparison
 from audit.facts import Facts
 
 __all__ = ["ESTIMATES_VERSION", "EstimateOptions", "Estimates", "estimate_all"]
+
+
+def _with_long_term(wal: WalEstimates, window: WindowComparison) -> WalEstimates:
+    """The current rate's ``long_term``: the WAL long-term rate the window comparison accepted
+    (one figure, one span guard), never a rate over statistics reset a minute ago."""
+    rate = wal.current_bytes_per_s
+    if rate.method == "cloudwatch":  # its own series' mean, set with it
+        return wal
+    accepted = next(
+        (s.long_term_per_s for s in window.signals if s.compared and s.unit == "bytes/s"), None
+    )
+    if accepted is None:
+        return wal
+    current = rate.model_copy(
+        update={
+            "long_term": accepted,
+            "assumptions": [*rate.assumptions, "long_term: as compared in estimates.window"],
+        }
+    )
+    return wal.model_copy(update={"current_bytes_per_s": current})
 
 
 def estimate_all(
@@ -33,9 +59,12 @@ def estimate_all(
     runway = runway_estimate(facts, options, wal.logical_rate, wal.logical_p95)
     settings = recommend.settings(profile, facts, options, snapshot)
     keep = next((s for s in settings if s.name == "max_slot_wal_keep_size"), None)
+    window = window_comparison(
+        facts, wal.estimates.current_bytes_per_s, wal.window_seconds, options
+    )
     estimates = Estimates(
         profile=profile.name,
-        wal=wal.estimates,
+        wal=_with_long_term(wal.estimates, window),
         change_stream=change_stream,
         decoding=recommend.decoding_load(options, wal.logical_rate, facts.decoding_probe),
         snapshot=snapshot,
@@ -46,9 +75,7 @@ def estimate_all(
             heartbeat=recommend.heartbeat(profile, facts, wal.logical_p95, keep),
             settings=settings,
         ),
-        window=window_comparison(
-            facts, wal.estimates.current_bytes_per_s, wal.window_seconds, options
-        ),
+        window=window,
     )
     # what report.json holds (six significant digits): rules and report read the same numbers
     return Estimates.model_validate(estimates.model_dump())

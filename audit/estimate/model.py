@@ -59,7 +59,10 @@ class WalRate(Estimate):
         default=None, description="bytes over the whole window / its seconds"
     )
     long_term: float | None = Field(
-        default=None, description="pg_stat_wal.wal_bytes since the statistics reset, per second"
+        default=None,
+        description="WAL bytes per second over the long span estimates.window compared the "
+        "window with (pg_stat_wal since its reset); the CloudWatch method: its series' mean; "
+        "null when no span was long enough to be a long-term rate",
     )
     samples: int | None = None
     intervals: int | None = None

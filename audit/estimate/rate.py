@@ -13,9 +13,7 @@ The rate comes from the first method that has data, in this order:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -69,21 +67,6 @@ def _window_mean(samples: Sequence[WalSample], field: str) -> float | None:
     return float(getattr(last, field) - getattr(first, field)) / seconds
 
 
-def _long_term(facts: Facts, samples: Sequence[WalSample]) -> tuple[float | None, dict[str, Any]]:
-    """``pg_stat_wal.wal_bytes`` since the statistics were reset, per second."""
-    first = next((s for s in samples if s.wal_bytes is not None), None)
-    reset: datetime | None = facts.server.stats_reset if facts.server else None
-    if first is None or first.wal_bytes is None or reset is None:
-        return None, {}
-    seconds = (first.at - reset).total_seconds()
-    if seconds <= 0:
-        return None, {}
-    return first.wal_bytes / seconds, {
-        "sampling.samples[0].wal_bytes": first.wal_bytes,
-        "server.stats_reset": reset.isoformat(),
-    }
-
-
 def window_seconds(facts: Facts) -> float | None:
     sampling = facts.sampling
     if sampling is None:
@@ -98,15 +81,6 @@ def current_wal_rate(facts: Facts, model: Callable[[], ModelledWal | None]) -> W
     only when no measured rate exists (it costs a second at 50,000 tables)."""
     sampling = facts.sampling
     samples = sampling.samples if sampling else []
-    long_term, long_inputs = _long_term(facts, samples)
-    long_assumption = (
-        [
-            "long_term: pg_stat_wal.wal_bytes since pg_stat_database.stats_reset of this database "
-            "(pg_stat_wal.stats_reset is not collected; both reset together unless reset by hand)"
-        ]
-        if long_term is not None
-        else []
-    )
     for field, method, label in (
         ("lsn", "lsn", "pg_current_wal_lsn() deltas between samples"),
         ("wal_bytes", "pg_stat_wal", "pg_stat_wal.wal_bytes deltas between samples"),
@@ -121,11 +95,10 @@ def current_wal_rate(facts: Facts, model: Callable[[], ModelledWal | None]) -> W
             assumptions.append("pg_stat_wal counts record bytes: WAL page headers (0.3%) excluded")
         return WalRate(
             method=method,
-            inputs={"sampling.samples": len(samples), **long_inputs},
-            assumptions=assumptions + long_assumption,
+            inputs={"sampling.samples": len(samples)},
+            assumptions=assumptions,
             **summary,
             window_mean=window if window is not None else summary["mean"],
-            long_term=long_term,
             samples=len(samples),
             intervals=len(rates),
         )
@@ -151,7 +124,6 @@ def current_wal_rate(facts: Facts, model: Callable[[], ModelledWal | None]) -> W
             mean=rate.expected,
             window_mean=rate.expected,
             range=rate,
-            long_term=long_term,
             samples=len(samples),
             intervals=1,
         )

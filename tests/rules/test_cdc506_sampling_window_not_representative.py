@@ -128,3 +128,20 @@ def test_not_evaluated_when_statistics_were_never_reset() -> None:
 
 def test_not_evaluated_without_sampling() -> None:
     assert run(RULE, facts(sampling=None)).status is Status.NOT_EVALUATED
+
+
+def test_the_wal_rate_long_term_figure_is_the_compared_one_and_only_that() -> None:
+    """estimates.wal.current_bytes_per_s.long_term: the long-term rate the window comparison
+    accepted; statistics reset an hour ago give none (no rate over a minute-old stats window)."""
+    from audit.engine import get_profile
+    from audit.estimate import estimate_all
+
+    old = estimate_all(_facts(WAL_PER_S * 1.2, NOW - timedelta(days=10)), get_profile("debezium"))
+    compared = next(s for s in old.window.signals if s.compared)
+    assert old.wal.current_bytes_per_s.long_term == compared.long_term_per_s
+    assert compared.long_term_per_s is not None
+    assert abs(compared.long_term_per_s / (WAL_PER_S * 1.2) - 1) < 1e-3
+    recent = estimate_all(_facts(WAL_PER_S * 5, NOW - timedelta(hours=1)), get_profile("debezium"))
+    assert recent.window.signals[0].long_term_per_s is not None  # listed, with its reason
+    assert not recent.window.signals[0].compared
+    assert recent.wal.current_bytes_per_s.long_term is None
