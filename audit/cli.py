@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from audit import __version__, interrupt
-from audit.collect.errors import CollectError, mask_passwords, secrets_in
+from audit.collect.errors import CollectError, hide_secrets, mask_passwords, secrets_in
 from audit.config import AuditConfig, ConfigError, load_config
 from audit.engine import Severity, all_rules, find_rule, get_profile
 from audit.facts import Facts, FactsFileError, write_facts
@@ -291,9 +291,7 @@ _STATE: dict[str, object] = {"debug": False, "stage": "start-up", "secrets": []}
 
 def mask(text: str) -> str:
     """``text`` without the password of the connection string (--dsn, PGPASSWORD)."""
-    for secret in sorted(set(_secrets()), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return mask_passwords(text)
+    return mask_passwords(hide_secrets(text, _secrets()))
 
 
 def _secrets() -> list[str]:

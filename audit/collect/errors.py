@@ -59,9 +59,25 @@ def mask_passwords(value: str) -> str:
     return _URI_PASSWORD.sub(r"\1***@", value)
 
 
+_WORD = re.compile(r"\w")
+
+
+def hide_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret replaced by ``***`` wherever it stands as a token of its own.
+
+    A secret is not matched inside a longer word: the password ``on`` leaves "connection"
+    alone. Where the secret begins or ends with a word character (letter, digit, ``_``), the
+    character beside it must not be one; the punctuation a conninfo, URI or message puts
+    around a password (``=``, ``:``, ``@``, quotes, spaces) lets it match. Longest first."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        before = r"(?<!\w)" if _WORD.match(secret[0]) else ""
+        after = r"(?!\w)" if _WORD.match(secret[-1]) else ""
+        text = re.sub(before + re.escape(secret) + after, "***", text)
+    return text
+
+
 def one_line(message: str, secrets: Iterable[str] = ()) -> str:
     """``message`` on a single line, whitespace collapsed, with every secret replaced by ``***``."""
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        message = message.replace(secret, "***")
+    message = hide_secrets(message, secrets)
     parts = [" ".join(line.split()) for line in message.splitlines()]
     return "; ".join(p for p in parts if p).strip() or "unknown error"

@@ -131,3 +131,30 @@ def test_a_connection_timeout_names_host_and_port(tmp_path: Path, silent_port: i
     line = assert_one_line(result.stderr)
     assert f"127.0.0.1:{silent_port}" in line and "timeout" in line
     assert "S3cretPW" not in result.stderr
+
+
+def test_a_short_password_is_masked_as_a_token_not_inside_words(
+    tmp_path: Path, silent_port: int
+) -> None:
+    """A password that is also a piece of ordinary words ("on", as in "connection") is masked
+    where it stands alone, and the error around it stays readable."""
+    dsn = f"postgresql://auditor:on@[127.0.0.1:{silent_port}/app"  # malformed: unclosed [
+    result = cli("audit", "--dsn", dsn, "--out", str(tmp_path / "o"), "--sample-seconds", "0")
+    assert result.returncode == 3, result.stderr
+    line = assert_one_line(result.stderr)
+    assert "auditor:on@" not in line and ":on@" not in line
+    assert "connection" in line.lower() or "dsn" in line.lower(), line
+    assert "c***nnecti***" not in line
+
+
+def test_hide_secrets_matches_tokens_only() -> None:
+    from audit.collect.errors import hide_secrets
+
+    text = "connection to server on host failed: password=on, uri u:on@h, 'on'"
+    assert hide_secrets(text, ["on"]) == (
+        "connection to server *** host failed: password=***, uri u:***@h, '***'"
+    )
+    # a secret with punctuation at its edges matches beside letters too
+    assert hide_secrets("x@bc!y and u:S3cret@h", ["@bc!", "S3cret"]) == "x***y and u:***@h"
+    # longest first: a secret inside another is not left half-masked
+    assert hide_secrets("pw=abcdef", ["abc", "abcdef"]) == "pw=***"
