@@ -80,6 +80,18 @@ class Waiver(_Strict):
         return self.expires is not None and self.expires < today
 
 
+class Connector(_Strict):
+    """``[connector]``: the CDC connector itself, for the checks about its own sessions."""
+
+    role: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=63,
+        description="the role the connector logs in as (CDC310, CDC311); default: the auditing "
+        "role",
+    )
+
+
 class AuditConfig(_Strict):
     select: list[str] = Field(
         default_factory=lambda: ["CDC"], description="rule codes, code prefixes or names"
@@ -90,6 +102,9 @@ class AuditConfig(_Strict):
         description="per-rule options ([rules.CODE] or [rules.name]), validated, by rule code",
     )
     waivers: list[Waiver] = Field(default_factory=list)
+    connector: Connector = Field(
+        default_factory=Connector, description="the connector's own login: [connector] role"
+    )
     scope: Scope = Field(default_factory=Scope, description="the tables CDC will capture")
     estimates: EstimateOptions = Field(
         default_factory=EstimateOptions,
@@ -177,6 +192,11 @@ def _option_problem(key: str, rule: Rule, error: ErrorDetails) -> str:
                 f"{where} unknown option {name}: the connector plan is audit-wide, set it "
                 f"under [estimates] ({name}; spare_senders is spare_slots)"
             )
+        if name == "connector_role":
+            return (
+                f"{where} unknown option connector_role: the connector's role is one setting "
+                'for every check, set it as [connector] role = "..."'
+            )
         if not declared:
             return f"{where} unknown option {name}: {rule.code} has no options"
         return f"{where} unknown option {name}{closest(name, declared)}"
@@ -234,6 +254,7 @@ def config_from_dict(data: object, origin: str = "the configuration") -> AuditCo
 
 
 _TABLES: dict[str, type[BaseModel]] = {
+    "connector": Connector,
     "estimates": EstimateOptions,
     "scope": Scope,
     "waivers": Waiver,
@@ -250,6 +271,8 @@ def describe_error(error: ErrorDetails) -> str:
         if loc and loc[0] in _TABLES:
             return f"[{loc[0]}] {cause}"
         return str(cause)
+    if len(loc) == 1 and loc[0] in _TABLES and isinstance(cause, ValueError):
+        return f"[{loc[0]}] {cause}"  # a check across the table's keys
     table, model, key = _place(loc)
     return field_error(error, table, key, model.model_fields)
 

@@ -31,6 +31,8 @@ def audit_parameters(
     if fail_on is not None and fail_on != DEFAULT_FAIL_ON:
         found.append(Parameter(name="fail_on", value=fail_on, default=DEFAULT_FAIL_ON))
     found += _scope(config.scope)
+    if config.connector.role is not None:
+        found.append(Parameter(name="connector.role", value=config.connector.role, default=None))
     for key in ("select", "ignore"):
         value, default = getattr(config, key), getattr(defaults, key)
         if value != default:

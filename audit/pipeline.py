@@ -79,6 +79,7 @@ def analyze(
             options=config.options_for(r),
             estimates=estimates,
             expired_waivers=expired,
+            connector_role=config.connector.role,
         )
         for r in rules
     }

@@ -10,10 +10,7 @@ from audit.engine import (
     Finding,
     NotEvaluated,
     RuleContext,
-    RuleOptions,
     Severity,
-    Unit,
-    option,
     rule,
 )
 from audit.estimate.model import Snapshot
@@ -35,14 +32,6 @@ _WHOLE_SNAPSHOT_TRANSACTION = {"debezium_initial"}
 _TABLE_TRANSACTION = {"dms_full_load", "native_table_sync"}
 
 
-class Options(RuleOptions):
-    connector_role: str = option(
-        "",
-        unit=Unit.NAME,
-        description="the role the connector logs in as; empty: the auditing role",
-    )
-
-
 @dataclass(frozen=True)
 class InForce:
     """A timeout as the connector's sessions get it, and which level set it."""
@@ -58,7 +47,6 @@ class InForce:
     severity=Severity.HIGH,
     requires=("server", "settings"),
     profiles=("debezium", "dms", "native"),
-    options=Options,
 )
 def connector_session_timeouts(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """A timeout in force for the connector's role ends its snapshot or its stream.
@@ -69,8 +57,9 @@ def connector_session_timeouts(facts: Facts, ctx: RuleContext) -> Iterator[Findi
     `idle_in_transaction_session_timeout` and `idle_session_timeout`. Each is taken from the
     most specific level that sets it: `ALTER ROLE ... IN DATABASE ... SET`, then
     `ALTER ROLE ... SET`, then `ALTER DATABASE ... SET` (`pg_db_role_setting`), then the
-    server (`pg_settings`). The connector's role is the option `connector_role` under
-    `[rules.CDC310]`; by default the auditing role.
+    server (`pg_settings`). The connector's role is `role` under `[connector]` in the
+    configuration (one setting for every check about the connector); by default the auditing
+    role.
 
     A non-zero timeout is compared with the capacity estimate of the snapshot
     (`estimates.snapshot`, its high end) for the profile's snapshot method:
@@ -116,7 +105,7 @@ def connector_session_timeouts(facts: Facts, ctx: RuleContext) -> Iterator[Findi
     - https://github.com/MaterializeInc/materialize/issues/16123
     """
     assert facts.server is not None
-    role = ctx.options_for(Options).connector_role or facts.server.current_user
+    role = ctx.connector_role or facts.server.current_user
     database = facts.server.current_database
     snapshot = estimates_for(facts, ctx).snapshot
     findings: list[Finding] = []

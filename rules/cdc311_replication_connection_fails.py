@@ -9,10 +9,7 @@ from audit.engine import (
     Finding,
     NotEvaluated,
     RuleContext,
-    RuleOptions,
     Severity,
-    Unit,
-    option,
     rule,
 )
 from audit.facts import Facts
@@ -24,20 +21,11 @@ from rules._sql import quote_ident
 SUBJECT = "replication-connection"
 
 
-class Options(RuleOptions):
-    connector_role: str = option(
-        "",
-        unit=Unit.NAME,
-        description="the role the connector logs in as; empty: the auditing role",
-    )
-
-
 @rule(
     code="CDC311",
     name="replication-connection-fails",
     severity=Severity.CRITICAL,
     requires=("replication_connection",),
-    options=Options,
 )
 def replication_connection_fails(facts: Facts, ctx: RuleContext) -> Iterator[Finding]:
     """A replication connection to the audited database cannot be opened.
@@ -54,8 +42,8 @@ def replication_connection_fails(facts: Facts, ctx: RuleContext) -> Iterator[Fin
     another role the check is not evaluated, with that reason, and CDC301 reports the role.
 
     When the audit may read `pg_hba_file_rules` (superusers only by default), the line the
-    connection meets is part of the evidence. With the option `connector_role` under
-    `[rules.CDC311]` naming a role other than the auditing one, the check also finds the line
+    connection meets is part of the evidence. With `role` under `[connector]` in the
+    configuration naming a role other than the auditing one, the check also finds the line
     that role's connection would meet from the same client address, database and transport,
     and fails when no line admits it or the line is `reject`. Group lines (`+group`),
     `samenet`, host names and lines the server cannot load make that answer undetermined: the
@@ -96,7 +84,7 @@ def replication_connection_fails(facts: Facts, ctx: RuleContext) -> Iterator[Fin
     if not probe.ok:
         yield _refused(facts, probe, own)
         return
-    connector = ctx.options_for(Options).connector_role
+    connector = ctx.connector_role
     if connector and own is not None and connector != own.role:
         yield from _connector_line(facts, own, connector)
 

@@ -412,6 +412,7 @@ def run(
     profile: str = "debezium",
     *,
     estimates: EstimateOptions | None = None,
+    connector_role: str | None = None,
     **options: Any,
 ) -> RuleResult:
     """Run one rule the way the engine does, its options validated as the configuration does;
@@ -421,6 +422,7 @@ def run(
         profile=the_profile,
         options=rule.options.model_validate(options),
         estimates=estimate_all(the_facts, the_profile, estimates) if estimates else None,
+        connector_role=connector_role,
     )
     return run_rule(rule, the_facts, context)
 

@@ -70,6 +70,20 @@ def error(tmp_path: Path, text: str) -> str:
             "[rules.slot-lag-grwing] unknown rule (did you mean slot-lag-growing?)",
         ),
         (
+            '[rules.CDC310]\nconnector_role = "debezium"\n',
+            "[rules.CDC310] unknown option connector_role: the connector's role is one setting "
+            'for every check, set it as [connector] role = "..."',
+        ),
+        ('[connector]\nrol = "debezium"\n', "[connector] unknown key rol (did you mean role?)"),
+        (
+            '[connector]\nrole = ""\n',
+            "[connector] role: String should have at least 1 character, got ''",
+        ),
+        (
+            "[estimates]\nnative_sync_shared_host = true\n",
+            "[estimates] native_sync_shared_host needs native_sync_cpus (the host's cores)",
+        ),
+        (
             "[rules.CDC001]\nthreshold = 1\n",
             "[rules.CDC001] unknown option threshold: CDC001 has no options",
         ),

@@ -65,6 +65,7 @@ def test_every_kind_of_non_default_setting_is_listed_and_defaults_are_not() -> N
             "rules": {"CDC205": {"slot_name": "orders_slot", "plugin": "pgoutput"}},
             "estimates": {"free_disk_bytes": 10_000_000_000},
             "scope": {"tables": ["shop.*"]},
+            "connector": {"role": "debezium_cdc"},
             "waivers": [
                 {
                     "rule": "CDC103",
@@ -85,6 +86,7 @@ def test_every_kind_of_non_default_setting_is_listed_and_defaults_are_not() -> N
         "profile": ("dms", "debezium"),
         "fail_on": ("high", "critical"),
         "scope.tables": (["shop.*"], []),
+        "connector.role": ("debezium_cdc", None),
         "select": (["CDC1", "CDC2"], ["CDC"]),
         "ignore": (["CDC105"], []),
         "rules.CDC205.slot_name": ("orders_slot", "debezium"),  # plugin is at its default
@@ -95,6 +97,27 @@ def test_every_kind_of_non_default_setting_is_listed_and_defaults_are_not() -> N
     assert "Every setting at its default" in render_html(
         analyze(DEMO, profile=DEBEZIUM, config=AuditConfig(), facts_sha256="0")
     )
+
+
+def test_the_connector_role_reaches_every_check_about_the_connector() -> None:
+    """[connector] role is one setting: CDC310 judges that role's timeouts."""
+    from audit.facts.models import RoleSetting
+    from tests.factories import facts, setting, settings, table
+
+    # a 1 s statement_timeout set for role debezium_cdc only, and a big table to copy
+    the_facts = facts(
+        tables=[table("public.orders", reltuples=5e7, n_live_tup=50_000_000, heap_bytes=2e10)],
+        settings=settings({"statement_timeout": setting("statement_timeout", "0", unit="ms")}),
+        role_settings=[RoleSetting(role="debezium_cdc", name="statement_timeout", value="1s")],
+    )
+
+    def cdc310(config: AuditConfig) -> list[str]:
+        report = analyze(the_facts, profile=DEBEZIUM, config=config, facts_sha256="0")
+        return [f.subject for f in report.findings if f.code == "CDC310"]
+
+    role = {"connector": {"role": "debezium_cdc"}}
+    assert cdc310(config_from_dict(role)) == ["setting:statement_timeout"]
+    assert cdc310(AuditConfig()) == []  # the auditing role has no timeout
 
 
 @rule(code="CDC998", name="broken-rule", severity=Severity.HIGH, requires=())

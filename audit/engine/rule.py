@@ -118,6 +118,7 @@ class RuleContext:
     options: RuleOptions = field(default_factory=RuleOptions)
     estimates: Estimates | None = None
     expired_waivers: tuple[ExpiredWaiver, ...] = ()
+    connector_role: str | None = None  # [connector] role: the role the connector logs in as
 
     def options_for(self, model: type[OptionsT]) -> OptionsT:
         """The rule's validated options; its defaults when the context carries none."""
