@@ -23,10 +23,9 @@ from audit.estimate.model import (
     Snapshot,
 )
 from audit.estimate.options import EstimateOptions
-from audit.estimate.probed import probed_decode_rate
 from audit.estimate.result import Range
 from audit.estimate.runway import free_disk, keep_size_bytes
-from audit.estimate.snapshot import decode_rate, snapshot_tables
+from audit.estimate.snapshot import choose_decode_rate, snapshot_tables
 from audit.facts import Facts
 from audit.facts.capacity import DecodingProbe
 from audit.platform.staged import staged_settings
@@ -485,14 +484,10 @@ def decoding_load(
 ) -> Decoding:
     if logical is None:
         return Decoding.unavailable("the logical WAL rate is unavailable")
-    capacity = decode_rate(options, probe)
-    source = "decode rate from bench/change_stream_bench.py on a 2-vCPU VM (defaults.py)"
-    measured = probed_decode_rate(probe)
+    chosen = choose_decode_rate(options, probe)
+    capacity, source = chosen.rate, chosen.source
     method = "logical WAL rate / one walsender's decoding rate"
-    if options.walsender_decode_bytes_per_s is not None:
-        source = "decode rate from the option walsender_decode_bytes_per_s"
-    elif measured is not None:
-        source = measured[1]
+    if chosen.probed:
         method += " (measured by the decoding probe)"
     utilisation = Range(
         logical.low / capacity.high,

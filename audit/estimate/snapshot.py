@@ -301,14 +301,37 @@ class Plan:
         return seconds, "the slot is created before the snapshot: WAL is held for all of it"
 
 
-def decode_rate(options: EstimateOptions, probe: DecodingProbe | None = None) -> Range:
+@dataclass(frozen=True)
+class DecodeRate:
+    """The decode rate chosen for this report, where it came from, and whether it was
+    measured on the audited server."""
+
+    rate: Range
+    source: str
+    probed: bool = False
+
+
+def choose_decode_rate(options: EstimateOptions, probe: DecodingProbe | None = None) -> DecodeRate:
     """Bytes per second one walsender decodes: the option, else the decoding probe's
     measurement, else the benchmarked default. The one place the rate is chosen: the
-    snapshot's catch-up and the decoding load (CDC504) read the same number."""
+    snapshot's catch-up and the decoding load (CDC504) read the same number and source."""
     if options.walsender_decode_bytes_per_s is not None:
-        return Range.exact(options.walsender_decode_bytes_per_s)
+        return DecodeRate(
+            Range.exact(options.walsender_decode_bytes_per_s),
+            "decode rate from the option walsender_decode_bytes_per_s",
+        )
     measured = probed_decode_rate(probe)
-    return measured[0] if measured is not None else d.WALSENDER_DECODE_BYTES_PER_S
+    if measured is not None:
+        return DecodeRate(measured[0], measured[1], probed=True)
+    return DecodeRate(
+        d.WALSENDER_DECODE_BYTES_PER_S,
+        "decode rate from bench/change_stream_bench.py on a 2-vCPU VM (defaults.py)",
+    )
+
+
+def decode_rate(options: EstimateOptions, probe: DecodingProbe | None = None) -> Range:
+    """The chosen decode rate alone (:func:`choose_decode_rate`)."""
+    return choose_decode_rate(options, probe).rate
 
 
 @dataclass(frozen=True)
