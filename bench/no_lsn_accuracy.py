@@ -41,6 +41,7 @@ if __package__ in (None, ""):  # run as `python bench/no_lsn_accuracy.py`
 
 from audit.collect.sampler import METHODS, Sampler
 from audit.collect.session import Session
+from audit.collect.tables import read_tables
 from audit.demo.localpg import LocalPostgres, find_bin_dir
 from audit.engine.profile import get_profile
 from audit.estimate import estimate_all
@@ -205,7 +206,7 @@ class NoLsnSampler(threading.Thread):
     def finish(self) -> Sampling:
         self.stop_event.set()
         self.join()
-        self.samples.append(self.sampler.take())
+        self.samples.append(self.sampler.take(final=True))
         self.conn.close()
         return Sampling(
             started_at=self.samples[0].at,
@@ -215,6 +216,7 @@ class NoLsnSampler(threading.Thread):
             methods=[m for m in METHODS if m in self.sampler.worked],
             samples=self.samples,
             table_deltas=self.sampler.table_deltas(),
+            table_scans=self.sampler.table_scans(),
         )
 
 
@@ -233,16 +235,21 @@ def _setup(server: LocalPostgres, dbname: str, workload: Workload) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
-def _with_fillfactor(conn: psycopg.Connection[Any], tables: list[Table]) -> list[Table]:
-    """The tables with their fillfactor, as audit/collect/sql/tables.sql reads it."""
-    rows = conn.execute(
-        "SELECT format('%I.%I', n.nspname, c.relname), o.option_value::int FROM pg_class AS c "
-        "JOIN pg_namespace AS n ON n.oid = c.relnamespace "
-        "CROSS JOIN LATERAL pg_options_to_table(c.reloptions) AS o "
-        "WHERE o.option_name = 'fillfactor'"
-    ).fetchall()
-    fillfactors = dict(rows)
-    return [t.model_copy(update={"fillfactor": fillfactors.get(t.qualified_name)}) for t in tables]
+def _with_storage(conn: psycopg.Connection[Any], version: int, tables: list[Table]) -> list[Table]:
+    """The tables with their fillfactor and index correlation, read by the collector's own
+    tables query (audit/collect/sql/tables.sql)."""
+    collected = {t.qualified_name: t for t in read_tables(Session(conn), version)}
+    return [
+        t.model_copy(
+            update={
+                "fillfactor": collected[t.qualified_name].fillfactor,
+                "index_correlation": collected[t.qualified_name].index_correlation,
+            }
+        )
+        if t.qualified_name in collected
+        else t
+        for t in tables
+    ]
 
 
 def _settings() -> dict[str, Setting]:
@@ -279,6 +286,7 @@ def _predicted_bytes(facts: Facts) -> dict[str, Any]:
                 "checkpoints_in_window",
                 "cycle_age_seconds",
                 "segment_change_shares",
+                "runs_on_consecutive_pages",
             )
         },
         "assumptions": current.assumptions,
@@ -344,7 +352,7 @@ def run_server(
             dbname = f"w_{workload.name}"
             _setup(server, dbname, workload)
             with server.connect(dbname) as conn:
-                tables = _with_fillfactor(conn, _tables(conn))
+                tables = _with_storage(conn, server.version_num, _tables(conn))
             time.sleep(1.1)  # pg_control_checkpoint() has whole seconds: setup's apart
             audits = mode == "replica"
             no_lsn = (
@@ -512,7 +520,7 @@ def print_breakdown(results: dict[int, dict[str, dict[str, dict[str, Any]]]]) ->
                     {
                         k: v
                         for k, v in model["inputs"].items()
-                        if k.startswith(("check", "cycle", "seg"))
+                        if k.startswith(("check", "cycle", "seg", "runs"))
                     }
                 )
             )
@@ -539,7 +547,7 @@ def print_breakdown(results: dict[int, dict[str, dict[str, dict[str, Any]]]]) ->
 def write_section(table: str, rows: list[dict[str, Any]], elapsed: float, notes: str) -> None:
     text = REPORT.read_text()
     head = text.split(SECTION)[0].rstrip() + "\n\n"
-    kept = marked_sections(text.split(SECTION, 1)[1]) if SECTION in text else ""
+    kept = _following(text.split(SECTION, 1)[1]) if SECTION in text else ""
     lines = [
         SECTION,
         "",
@@ -560,6 +568,13 @@ def write_section(table: str, rows: list[dict[str, Any]], elapsed: float, notes:
         "",
     ]
     REPORT.write_text(head + "\n".join(lines) + ("\n" + kept if kept else ""))
+
+
+def _following(after: str) -> str:
+    """What follows this section in the report: from the next heading or benchmark marker on
+    (the other benchmarks' sections, kept as they are)."""
+    ends = [i for i in (after.find("\n## "), after.find("\n<!-- bench:")) if i >= 0]
+    return after[min(ends) + 1 :] if ends else marked_sections(after)
 
 
 NOTES_FILE = ROOT / "bench" / "no_lsn_notes.md"

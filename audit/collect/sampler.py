@@ -9,7 +9,10 @@ the method is not tried again in the window):
   ``n_tup_*`` counters, the only method that works everywhere and the input of the WAL
   overhead model. Each sample after the first also keeps the tables that changed since the
   previous one (``WalSample.table_changes``), computed from the same rows: no extra query, and
-  only two samples' worth of per-table counters are held at a time.
+  only two samples' worth of per-table counters are held at a time. The same rows carry each
+  table's sequential and index scans, read at the first and the last sample only: their change
+  over the window (``Sampling.table_scans``, for the tables whose rows changed) says how many
+  rows each changing statement reached.
 
 Beside them, and in the same way, ``checkpoints`` reads the completed checkpoints and the
 buffers they wrote (``pg_stat_bgwriter`` before 17, ``pg_stat_checkpointer`` from 17 on) and
@@ -38,10 +41,12 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from psycopg import sql
+
 from audit.collect.counters import checkpoint_fragments, counter_fragments
 from audit.collect.session import Session
 from audit.facts import Sampling, WalSample
-from audit.facts.models import DatabaseCounters, SlotPosition
+from audit.facts.models import SCAN_COUNTERS, DatabaseCounters, SlotPosition
 
 SLEEP_STEP = 0.1
 TABLE_COUNTERS = ("n_tup_ins", "n_tup_upd", "n_tup_del", "n_tup_hot_upd", "n_tup_newpage_upd")
@@ -71,10 +76,13 @@ _GRANT = {
     "row_changes": "GRANT pg_monitor TO the auditing role",
 }
 
-# relid -> (qualified name, *TABLE_COUNTERS); n_tup_newpage_upd is None before PostgreSQL 16
+# relid -> (qualified name, *TABLE_COUNTERS, *SCAN_COUNTERS); n_tup_newpage_upd is None before
+# PostgreSQL 16
 TableCounters = dict[int, tuple[Any, ...]]
 # the counters of a TableCounters row that WalSample.table_changes keeps (TABLE_CHANGE_COUNTERS)
 _INTERVAL_COUNTERS = slice(1, 5)
+_ROW_COUNTERS = slice(1, 1 + len(TABLE_COUNTERS))
+_SCANS = slice(1 + len(TABLE_COUNTERS), 1 + len(TABLE_COUNTERS) + len(SCAN_COUNTERS))
 
 
 MAX_KEPT_SAMPLES = 2_000
@@ -165,6 +173,10 @@ class Sampler:
         self.first_tables: TableCounters | None = None
         self.last_tables: TableCounters | None = None
         self.fragments = counter_fragments(version_num)
+        self.scan_fragments = {
+            read: {**self.fragments, "read_scans": sql.SQL("true" if read else "false")}
+            for read in (True, False)
+        }
         self.checkpoint_fragments = checkpoint_fragments(version_num)
         self.interval_entries = 0  # per-interval table changes kept so far
         self.interval_capped = False
@@ -172,26 +184,29 @@ class Sampler:
             self.active.remove("pg_stat_wal")
             session.record("sampling.pg_stat_wal", "pg_stat_wal exists from PostgreSQL 14 on")
 
-    def take(self) -> WalSample:
+    def take(self, final: bool = False) -> WalSample:
+        """One sample; the tables' scans are read at the first one and at a ``final`` one (the
+        window's change is all that is used of them)."""
         values: dict[str, Any] = {"at": datetime.now(UTC)}
+        read_scans = final or self.first_tables is None
         readers: dict[str, Callable[[], dict[str, Any]]] = {
             "lsn": lambda: self.session.row("wal_lsn"),
             "slots": self._slots,
             "pg_stat_wal": lambda: self.session.row("sample_wal_stats"),
             "checkpoints": self._checkpoints,
             "checkpoint_time": lambda: self.session.row("sample_checkpoint_time"),
-            "row_changes": self._row_changes,
+            "row_changes": lambda: self._row_changes(read_scans),
         }
         for method in list(self.active):
             values.update(self._try(method, readers[method]))
         return WalSample.model_validate(values)
 
-    def _row_changes(self) -> dict[str, Any]:
+    def _row_changes(self, read_scans: bool) -> dict[str, Any]:
         databases = {
             row.pop("database"): DatabaseCounters.model_validate(row)
             for row in self.session.rows("sample_databases")
         }
-        rows = self.session.tuples("sample_tables", fragments=self.fragments)
+        rows = self.session.tuples("sample_tables", fragments=self.scan_fragments[read_scans])
         tables = {row[0]: row[1:] for row in rows}
         del rows
         previous = self.last_tables
@@ -243,7 +258,20 @@ class Sampler:
 
     def table_deltas(self) -> dict[str, dict[str, int]]:
         """Per-table counter changes from the first to the last sample, unchanged ones left out."""
-        return dict(_deltas(self.first_tables or {}, self.last_tables or {}))
+        return {
+            name: changes
+            for name, changes, _ in _deltas(self.first_tables or {}, self.last_tables or {})
+        }
+
+    def table_scans(self) -> dict[str, dict[str, int]]:
+        """Scans from the first to the last sample (SCAN_COUNTERS) of the tables whose rows
+        changed: with the rows changed, how many rows each changing statement reached. Empty
+        when the last sample did not read them (a window ended by Ctrl-C)."""
+        return {
+            name: scans
+            for name, _, scans in _deltas(self.first_tables or {}, self.last_tables or {})
+            if scans
+        }
 
     def run(self, seconds: float, interval: float, progress: Callable[[str], None]) -> Sampling:
         total = sample_count(seconds, interval)
@@ -254,7 +282,7 @@ class Sampler:
         try:
             for number, offset in enumerate(sample_offsets(seconds, interval), start=1):
                 _sleep_until(start + offset)
-                window.add(self.take())
+                window.add(self.take(final=number == total))
                 progress(f"sampling: {number}/{total} samples, {offset:.0f} s of {seconds:.0f} s")
         except KeyboardInterrupt:  # Session.attempt turns an error a signal caused into one
             interrupted = True
@@ -275,24 +303,35 @@ class Sampler:
             methods=[m for m in METHODS if m in self.worked],
             samples=samples,
             table_deltas=self.table_deltas(),
+            table_scans=self.table_scans(),
         )
 
 
-def _deltas(first: TableCounters, last: TableCounters) -> Iterator[tuple[str, dict[str, int]]]:
-    """Counter changes per table; a table whose counters went down was reset, so counts from 0.
+def _deltas(
+    first: TableCounters, last: TableCounters
+) -> Iterator[tuple[str, dict[str, int], dict[str, int]]]:
+    """Row-counter changes per table, and the scan-counter changes of the same tables; a table
+    whose counters went down was reset, so counts from 0 (row and scan counters apart).
 
-    Counters the server does not have (None in the last sample) are left out.
+    Only tables whose rows changed are yielded. Counters not read (None in the last sample:
+    n_tup_newpage_upd before 16, the scans of a sample that did not read them) are left out.
     """
-    for relid, (name, *now_raw) in last.items():
-        counters = [c for c, v in zip(TABLE_COUNTERS, now_raw, strict=True) if v is not None]
-        now = [v for v in now_raw if v is not None]
+    for relid, row in last.items():
         before = first.get(relid)
-        then = [v for v in before[1:] if v is not None] if before is not None else []
-        if len(then) != len(now) or any(n < t for n, t in zip(now, then, strict=True)):
-            then = [0] * len(now)
-        changes = [n - t for n, t in zip(now, then, strict=True)]
-        if any(changes):
-            yield name, dict(zip(counters, changes, strict=True))
+        changes = _changed(TABLE_COUNTERS, row[_ROW_COUNTERS], before and before[_ROW_COUNTERS])
+        if any(changes.values()):
+            yield row[0], changes, _changed(SCAN_COUNTERS, row[_SCANS], before and before[_SCANS])
+
+
+def _changed(
+    names: tuple[str, ...], now_raw: tuple[Any, ...], before: tuple[Any, ...] | None
+) -> dict[str, int]:
+    counters = [c for c, v in zip(names, now_raw, strict=True) if v is not None]
+    now = [v for v in now_raw if v is not None]
+    then = [v for v in before if v is not None] if before else []
+    if len(then) != len(now) or any(n < t for n, t in zip(now, then, strict=True)):
+        then = [0] * len(now)
+    return dict(zip(counters, (n - t for n, t in zip(now, then, strict=True)), strict=True))
 
 
 MAX_INTERVAL_ENTRIES = 500_000  # about 50 MB of per-interval changes (~100 B each)
@@ -305,7 +344,7 @@ def interval_changes(previous: TableCounters, current: TableCounters) -> dict[st
     changed since ``previous``; a table new since then counts from 0, and so does one whose
     counters went down (reset), as in :func:`_deltas`. Unchanged rows are skipped with one tuple
     comparison: 50,000 quiet tables cost about 3 ms, and a changed table about 100 bytes per
-    sample.
+    sample (a table only scanned takes the longer path and is then skipped).
     """
     changes: dict[str, list[int]] = {}
     for relid, row in current.items():

@@ -13,12 +13,19 @@ It rebuilds replica-mode WAL the way PostgreSQL writes it (wal_overhead.md §2.3
   BLCKSZ / 10)``; one typical page is followed through its accesses in the window
   (:func:`page_churn`), which also says, before PostgreSQL 16, which non-HOT updates found room
   on their own page (prefix/suffix-compressed record, like a HOT update) and which moved;
+- **runs of rows** (:class:`Runs`): updates and deletes reach their rows where they are, one
+  page visit per row when the rows are scattered; a statement that changes a run of rows in
+  index order reaches each page the run spans once. Rows changed per scan
+  (``pg_stat_all_tables`` seq_scan + idx_scan, sampled with the row counters) say how long the
+  runs are, the squared ``pg_stats.correlation`` of the B-tree indexes' leading columns how
+  much of them lies on consecutive pages (the planner's weight in cost_index); this decides
+  the expected pages touched and the visits that prune;
 - **B-tree splits**: entries at random keys split a leaf for each half page they add once
   the leaves' free room is used up, right-most inserts (a serial key) at 90%;
 - **full-page images**: the first change of a page after a checkpoint logs the page minus its
   hole. The pages a window touches first in its checkpoint cycle are bounded between
   "clustered" (changes fill whole pages in order) and "random" (``P (1 - exp(-N / P))`` of the
-  ``P`` pages for ``N`` changes spread uniformly); appended inserts go to new pages, which need
+  ``P`` pages for ``N`` page visits spread uniformly); appended inserts go to new pages, which need
   no image; each index gets its random entries over its own share of the leaf pages. Where the
   window stands in its cycle comes from ``pg_control_checkpoint()`` (whole seconds; the changes
   before and after a checkpoint from the per-interval table changes) and the checkpoints
@@ -163,6 +170,47 @@ def record_bytes(ops: oh.Ops, shape: TableShape, same: Range | None = None) -> R
 
 
 @dataclass(frozen=True)
+class Runs:
+    """How the rows that updates and deletes change lie on the heap.
+
+    ``rows_per_scan``: rows changed per scan of the table (``(n_tup_upd + n_tup_del) /
+    (seq_scan + idx_scan)`` over the window, at least 1). Reads scan too, so it is a lower
+    bound on the rows each changing statement reached: one for single-row changes, the range
+    for range deletes. ``ordered``: the share of those runs that lies on consecutive pages,
+    the index scans' share of the scans times the squared correlation of the indexes' leading
+    columns with the heap order (the weight costsize.c's cost_index gives between the
+    perfectly correlated and the uncorrelated page counts; the least correlated B-tree index,
+    as which one the changes used is in no statistic).
+    """
+
+    rows_per_scan: float = 1.0
+    ordered: float = 0.0
+
+    @classmethod
+    def of(cls, ops: oh.Ops, scans: Mapping[str, int] | None, table: Table | None) -> Runs:
+        if not scans:
+            return SCATTERED
+        index, seq = float(scans.get("idx_scan", 0)), float(scans.get("seq_scan", 0))
+        changed = ops.upd + ops.dele
+        if index + seq <= 0 or changed <= 0:
+            return SCATTERED
+        correlation = table.index_correlation if table else None
+        ordered = index / (index + seq) * (correlation or 0.0) ** 2
+        return cls(rows_per_scan=max(1.0, changed / (index + seq)), ordered=min(1.0, ordered))
+
+    def page_visits(self, rows: float, rows_per_page: float) -> float:
+        """Heap page visits of ``rows`` changed rows: one per row where they are scattered; one
+        per page a run spans where it is ordered (a run of ``k`` rows from a random start spans
+        ``1 + (k - 1) / rows per page`` pages)."""
+        k = self.rows_per_scan
+        spanned = 1.0 + (k - 1.0) / max(1.0, rows_per_page)
+        return rows * ((1.0 - self.ordered) + self.ordered * spanned / k)
+
+
+SCATTERED = Runs()
+
+
+@dataclass(frozen=True)
 class Churn:
     """What a table's updates and deletes do to the pages they find their rows on."""
 
@@ -175,25 +223,31 @@ class Churn:
 MAX_STEPS = 2_000  # page accesses simulated; beyond, the steady state is scaled
 
 
-def page_churn(ops: oh.Ops, shape: TableShape, fillfactor: int | None) -> Churn:
+def page_churn(
+    ops: oh.Ops, shape: TableShape, fillfactor: int | None, runs: Runs | None = None
+) -> Churn:
     """Pruning and same-page placement on the pages updates and deletes touch (heapam.c).
 
     A page is pruned when it is accessed while it holds dead tuples and its free space is below
-    ``max(BLCKSZ x (100 - fillfactor) / 100, BLCKSZ / 10)`` (heap_page_prune_opt); pruning
-    frees the dead tuples' space. A HOT update takes a new tuple's space on its page; a non-HOT
-    update does too where there is room (before 16 the counters do not say: the room decides),
-    else its new version goes to another page; a delete takes none. One typical page is followed
-    through its accesses in the window (``accesses / distinct pages`` of them, in the window's
-    mix of operations), starting from the free space its live rows leave and with no dead tuple
-    (those of before the window are the range's high end).
+    ``max(BLCKSZ x (100 - fillfactor) / 100, BLCKSZ / 10)`` (heap_page_prune_opt, called once
+    per heap page a scan moves to, not once per row); pruning frees the dead tuples' space. A
+    HOT update takes a new tuple's space on its page; a non-HOT update does too where there is
+    room (before 16 the counters do not say: the room decides), else its new version goes to
+    another page; a delete takes none. One typical page is followed through its visits in the
+    window (``visits / distinct pages`` of them, each changing ``rows / visits`` rows in the
+    window's mix of operations; one row per visit unless ``runs`` says statements change runs
+    of consecutive rows), starting from the free space its live rows leave and with no dead
+    tuple (those of before the window are the range's high end).
     """
     hot = min(ops.hot, ops.upd)
     nonhot = max(0.0, ops.upd - hot)
     accesses = ops.upd + ops.dele
     if accesses <= 0:
         return Churn(0.0, 0.0, 0.0, 0.0)
-    pages = max(1.0, random_pages(accesses, shape.heap_pages))
-    per_page = accesses / pages
+    visits = (runs or SCATTERED).page_visits(accesses, shape.rows_per_page)
+    pages = max(1.0, random_pages(visits, shape.heap_pages))
+    per_page = visits / pages
+    per_visit = accesses / visits
     tup = _align(shape.tuple_bytes.expected)
     slot = tup + LINE_POINTER
     free = max(0.0, PAGE - PAGE_HEADER - shape.rows_per_page * slot)
@@ -208,24 +262,29 @@ def page_churn(ops: oh.Ops, shape: TableShape, fillfactor: int | None) -> Churn:
     steps = min(math.ceil(per_page), MAX_STEPS)
     dead_bytes, dead_offsets, chains = 0.0, 0, False
     prunes, prune_bytes, same = [0.0], [0.0], [0.0]
+    owed = 0.0  # rows of the visits so far not yet changed (a visit changes whole rows)
     for _ in range(steps):
-        for k, v in share.items():
-            due[k] += v
-        kind = max(due, key=lambda k: due[k])
-        due[kind] -= 1
         n, b, s = prunes[-1], prune_bytes[-1], same[-1]
         if dead_offsets and free < minfree:
             n += 1
             b += _align(PRUNE_FIXED + 2 * dead_offsets + (4 if chains else 0))
             free += dead_bytes
             dead_bytes, dead_offsets, chains = 0.0, 0, False
-        if kind == "hot":
-            free, chains = max(0.0, free - tup), True
-        elif kind == "same" or (kind == "nonhot" and free >= slot):
-            free -= slot
-            s += 1
-        dead_bytes += tup
-        dead_offsets += 1
+        owed += per_visit
+        rows = max(1, math.floor(owed + 1e-9))
+        owed -= rows
+        for _ in range(rows):
+            for k, v in share.items():
+                due[k] += v
+            kind = max(due, key=lambda k: due[k])
+            due[kind] -= 1
+            if kind == "hot":
+                free, chains = max(0.0, free - tup), True
+            elif kind == "same" or (kind == "nonhot" and free >= slot):
+                free -= slot
+                s += 1
+            dead_bytes += tup
+            dead_offsets += 1
         prunes.append(n)
         prune_bytes.append(b)
         same.append(s)
@@ -318,11 +377,18 @@ class PageTouches:
 
 
 def first_touches(
-    ops: oh.Ops, shape: TableShape, segments: Sequence[Segment], same: Range | None = None
+    ops: oh.Ops,
+    shape: TableShape,
+    segments: Sequence[Segment],
+    same: Range | None = None,
+    runs: Runs | None = None,
 ) -> PageTouches:
-    """Pages whose first change after a checkpoint falls in the window (each logs an image)."""
+    """Pages whose first change after a checkpoint falls in the window (each logs an image);
+    expected: updates and deletes reach random pages, one per row or, where ``runs`` says the
+    rows changed lie in runs on consecutive pages, one per page a run spans."""
     same = same if same is not None else ops.same_page_updates()
     scattered = ops.upd + ops.dele  # updates and deletes find their row where it is
+    visits = (runs or SCATTERED).page_visits(scattered, shape.rows_per_page)
     moved = max(0.0, ops.upd - same.expected)  # new versions go where there is room
     nonhot = max(0.0, ops.upd - min(ops.hot, ops.upd))  # each inserts into every index
     idx_rows = ops.ins + nonhot
@@ -342,7 +408,7 @@ def first_touches(
                 heap[i] += new(clustered_pages, scattered + moved, p, r)
                 index[i] += new(clustered_pages, nonhot * count.low, shape.index_pages, r)
             elif i == 1:
-                heap[i] += new(random_pages, scattered, p) + new(clustered_pages, moved, p, r)
+                heap[i] += new(random_pages, visits, p) + new(clustered_pages, moved, p, r)
                 heap[i] += 1.0 if ops.ins else 0.0  # the partly filled last page
                 # the indexes share the leaf pages equally (only their sum is collected):
                 # every non-HOT update inserts into each at a random key; an insert goes to
@@ -560,9 +626,13 @@ def modelled_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> ModelledWal |
     pruning = Range.exact(0.0)
     splits = Range.exact(0.0)
     same: dict[str, Range] = {}
+    runs = {
+        name: Runs.of(ops, sampling.table_scans.get(name), tables.get(name))
+        for name, ops in logged.items()
+    }
     for name, ops in logged.items():
         table = tables.get(name)
-        churn = page_churn(ops, shapes[name], table.fillfactor if table else None)
+        churn = page_churn(ops, shapes[name], table.fillfactor if table else None, runs[name])
         same[name] = same_page_range(ops, churn)
         records = records + record_bytes(ops, shapes[name], same[name])
         splits = splits + split_bytes(ops, shapes[name])
@@ -582,7 +652,7 @@ def modelled_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> ModelledWal |
     hints = hints_logged(facts)
     for name, ops in logged.items():
         shape = shapes[name]
-        touched = first_touches(ops, shape, cycle.segments, same[name])
+        touched = first_touches(ops, shape, cycle.segments, same[name], runs[name])
         pages["heap"] += touched.heap.expected
         pages["index"] += touched.index.expected
         heap_image, index_image = shape.heap_image(), shape.index_image()
@@ -607,6 +677,11 @@ def modelled_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> ModelledWal |
         "checkpoint_signal": cycle.signal,
         **cycle.inputs,
         "pages_first_touched": {k: round(v) for k, v in pages.items()},
+        "runs_on_consecutive_pages": {
+            name: {"rows_per_scan": round(r.rows_per_scan, 1), "ordered": round(r.ordered, 3)}
+            for name, r in runs.items()
+            if r.ordered > 0 and r.rows_per_scan > 1
+        },
     }
     if commits:
         inputs.update(commits[1])
@@ -616,11 +691,14 @@ def modelled_wal(facts: Facts, widths: Mapping[str, RowWidths]) -> ModelledWal |
         "delete 56 B, one B-tree insert per index (count from index size / rows) per insert and "
         "non-HOT update, TOAST chunks of inserted rows, 40 B per commit",
         "pruning: pages accessed while below the fillfactor's free space with dead tuples (about "
-        "64 B per prune); B-tree splits once the leaves' room is used (3 KiB each); updates and "
-        "deletes taken as spread at random over the table (clustered ranges log fewer)",
+        "64 B per prune); B-tree splits once the leaves' room is used (3 KiB each)",
+        "updates and deletes reach random pages, one page visit per row; where the rows changed "
+        "per scan (seq_scan + idx_scan) exceed one and the B-tree indexes follow the heap order "
+        "(pg_stats.correlation), one visit per page each statement's run of rows spans "
+        "(weighted by the index scans' share x correlation squared, as the planner does)",
         "full-page images: first change of each page per checkpoint cycle; pages between "
-        "'clustered' (low) and 'uniformly random' (high), expected random for updates and deletes "
-        "and appended for inserts; image = page minus its hole",
+        "'clustered' (low) and 'uniformly random' (high), expected from the page visits above for "
+        "updates and deletes and appended for inserts; image = page minus its hole",
         f"checkpoints: {cycle.signal}",
         "one window only: p50 = p95 = max = mean",
     ]

@@ -171,6 +171,12 @@ class Table(FactModel):
         default=None,
         description="the table's fillfactor storage parameter; None: not set (100)",
     )
+    index_correlation: float | None = Field(
+        default=None,
+        description="the smallest |pg_stats.correlation| of the leading columns of the "
+        "table's B-tree indexes (1: consecutive keys sit on consecutive pages in every index; "
+        "a column not analyzed counts 0); None: no B-tree index, or none analyzed",
+    )
     avg_row_bytes: float | None = None
     row_width_source: str | None = None
     n_tup_ins: int | None = None
@@ -253,6 +259,9 @@ class DatabaseCounters(FactModel):
 
 # The order of the per-interval table counters in WalSample.table_changes.
 TABLE_CHANGE_COUNTERS = ("n_tup_ins", "n_tup_upd", "n_tup_del", "n_tup_hot_upd")
+# the scans Sampling.table_scans counts per table: sequential scans, and index scans summed over
+# the table's indexes (pg_stat_all_tables.seq_scan and idx_scan)
+SCAN_COUNTERS = ("seq_scan", "idx_scan")
 
 
 class SlotPosition(FactModel):
@@ -317,6 +326,11 @@ class Sampling(FactModel):
     table_deltas: dict[str, dict[str, int]] = Field(
         default_factory=dict,
         description="qualified table name -> n_tup_ins/upd/del/hot_upd change over the window",
+    )
+    table_scans: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="qualified table name -> seq_scan / idx_scan change over the window "
+        "(SCAN_COUNTERS), for the tables of table_deltas; empty when not sampled",
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from collect_support import client_program, expected_methods, flush_stats
 
-from audit.collect.sampler import TABLE_COUNTERS, interval_changes, sample_offsets
+from audit.collect.sampler import TABLE_COUNTERS, _deltas, interval_changes, sample_offsets
 from audit.demo.localpg import LocalPostgres
 from audit.engine import Status, get_profile, run_rule
 from audit.engine.rule import RuleContext
@@ -158,6 +158,9 @@ def test_without_wal_functions_the_sampler_falls_back_to_row_changes(
     if pg_server.version_num >= 160000:
         busy["n_tup_newpage_upd"] = 0
     assert sampling.table_deltas["public.busy"] == busy
+    # the same rows carry the scans: the INSERT scanned nothing (busy has no index)
+    assert sampling.table_scans["public.busy"] == {"seq_scan": 0, "idx_scan": 0}
+    assert set(sampling.table_scans) <= set(sampling.table_deltas)
     assert sampling.table_deltas["pg_catalog.pg_class"]["n_tup_ins"] >= 1
     assert all(not name.startswith("pg_temp") for name in sampling.table_deltas)
     lsn_issue = facts.issue_for("sampling.lsn")
@@ -316,6 +319,25 @@ def test_interval_changes_keep_only_changed_tables_in_counter_order() -> None:
         "public.born_busy": [8, 1, 0, 1],
     }
     assert interval_changes(current, current) == {}
+
+
+def test_window_scans_need_both_ends_and_only_tables_whose_rows_changed() -> None:
+    first = {
+        1: ("public.purged", 0, 0, 10, 0, None, 5, 100),
+        2: ("public.read", 0, 0, 0, 0, None, 5, 100),
+    }
+    last = {
+        1: ("public.purged", 0, 0, 4_010, 0, None, 5, 200),
+        2: ("public.read", 0, 0, 0, 0, None, 9, 900),
+        3: ("public.new", 50, 0, 0, 0, None, 0, 1),
+    }
+    assert [(name, scans) for name, _, scans in _deltas(first, last)] == [
+        ("public.purged", {"seq_scan": 0, "idx_scan": 100}),  # 40 rows a scan
+        ("public.new", {"seq_scan": 0, "idx_scan": 1}),  # new since the first: from 0
+    ]
+    # a last sample that did not read the scans (intermediate, or a window ended by Ctrl-C)
+    unread = {relid: (*row[:6], None, None) for relid, row in last.items()}
+    assert [scans for _, _, scans in _deltas(first, unread)] == [{}, {}]
 
 
 def summed_changes(samples: list[WalSample]) -> dict[str, list[int]]:

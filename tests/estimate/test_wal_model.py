@@ -16,6 +16,8 @@ from audit.estimate.wal_model import (
     LINE_POINTER,
     PAGE,
     PAGE_HEADER,
+    SCATTERED,
+    Runs,
     TableShape,
     clustered_pages,
     first_touches,
@@ -312,3 +314,95 @@ def test_hint_images_widen_only_the_high_end_with_checksums() -> None:
     a, b = images(plain), images(checked)
     assert (a.low, a.expected) == (b.low, b.expected)
     assert b.high > a.high
+
+
+def test_a_run_of_rows_in_heap_order_visits_each_page_it_spans_once() -> None:
+    # single-row changes: one visit per row whatever the order
+    assert Runs(rows_per_scan=1.0, ordered=1.0).page_visits(1_000, 80) == 1_000
+    # runs of 50 rows in heap order, 80 rows a page: 1 + 49/80 pages per run of 50 rows
+    ordered = Runs(rows_per_scan=50.0, ordered=1.0).page_visits(1_000, 80)
+    assert ordered == pytest.approx(1_000 / 50 * (1 + 49 / 80))
+    # the same runs in an order unrelated to the heap: every row on its own page
+    assert Runs(rows_per_scan=50.0, ordered=0.0).page_visits(1_000, 80) == 1_000
+    assert SCATTERED.page_visits(1_000, 80) == 1_000
+
+
+def range_facts(rows_per_scan: float, correlation: float | None, seq_share: float = 0.0) -> Facts:
+    """80,000 deletes on a 100 MiB table, ``rows_per_scan`` rows per scan of the table."""
+    facts = no_lsn_facts(upd=0, dele=80_000, heap_mib=100)
+    assert facts.sampling is not None and facts.tables is not None
+    scans = 80_000 / rows_per_scan
+    table_scans = {
+        "public.t": {
+            "seq_scan": round(scans * seq_share),
+            "idx_scan": round(scans * (1 - seq_share)),
+        }
+    }
+    table = facts.tables[0].model_copy(update={"index_correlation": correlation})
+    return facts.model_copy(
+        update={
+            "sampling": facts.sampling.model_copy(update={"table_scans": table_scans}),
+            "tables": [table],
+        }
+    )
+
+
+def components(facts: Facts) -> dict[str, Range]:
+    modelled = modelled_wal(facts, {})
+    assert modelled is not None
+    return modelled.components
+
+
+def test_range_deletes_in_heap_order_touch_fewer_pages_than_single_row_ones() -> None:
+    single = components(range_facts(1.0, 1.0))
+    ranged = components(range_facts(50.0, 1.0))
+    # 80,000 rows over ~700,000: one image per row spread at random; runs of 50 share pages
+    assert ranged["full_page_images"].expected < 0.3 * single["full_page_images"].expected
+    # the range keeps both bounds: clustered pages low, every row on its own page high
+    assert ranged["full_page_images"].low == single["full_page_images"].low
+    assert ranged["full_page_images"].high == single["full_page_images"].high
+
+
+@pytest.mark.parametrize(
+    ("correlation", "seq_share"),
+    [(None, 0.0), (0.0, 0.0), (1.0, 1.0)],
+    ids=["no-statistics", "uncorrelated-index", "sequential-scans"],
+)
+def test_runs_count_as_scattered_unless_index_scans_follow_the_heap_order(
+    correlation: float | None, seq_share: float
+) -> None:
+    """Many rows per scan say nothing of where they lie unless an index correlated with the
+    heap order reached them."""
+    scattered = components(range_facts(1.0, None))["full_page_images"]
+    runs = components(range_facts(50.0, correlation, seq_share))["full_page_images"]
+    assert runs.expected == pytest.approx(scattered.expected)
+
+
+def test_facts_without_scans_model_every_change_as_its_own_page_visit() -> None:
+    """Facts written before the scans were sampled (no table_scans) load and keep the
+    scattered model."""
+    facts = range_facts(50.0, 1.0)
+    assert facts.sampling is not None
+    old = facts.model_copy(
+        update={"sampling": facts.sampling.model_copy(update={"table_scans": {}})}
+    )
+    assert components(old)["full_page_images"].expected == pytest.approx(
+        components(range_facts(1.0, 1.0))["full_page_images"].expected
+    )
+
+
+def test_a_range_delete_prunes_a_page_once_per_visit_not_once_per_row() -> None:
+    """heap_page_prune_opt runs when a scan moves to a heap page: 41 rows deleted per scan in
+    heap order (purge_range) visit a full page about 1.5 times, and each visit after the
+    first prunes what the previous one left dead."""
+    full = shape(tuple_bytes=96, free=100, heap_pages=12_500)
+    ops = oh.Ops(dele=330_000)
+    runs = Runs(rows_per_scan=41.0, ordered=1.0)
+    single, ranged = page_churn(ops, full, None), page_churn(ops, full, None, runs)
+    visits = runs.page_visits(330_000, full.rows_per_page)
+    assert ranged.pages == pytest.approx(random_pages(visits, 12_500))
+    assert ranged.prunes == pytest.approx(visits - ranged.pages, rel=1e-6)
+    # one delete a visit: a visit prunes until the freed space reaches the threshold (8 deleted
+    # 96 B tuples from 100 B free to 819 B), on every page
+    assert single.prunes == pytest.approx(8 * single.pages, rel=1e-6)
+    assert ranged.prunes < single.prunes / 10

@@ -1,6 +1,7 @@
 -- tables.sql: every ordinary and partitioned table (partitions included) with its replica identity,
 -- keys, row-level security, planner estimates (rows, pages of heap, TOAST and indexes), average row
--- width from pg_stats, fillfactor, activity counters, and its columns: TOAST-able ones with their
+-- width from pg_stats, fillfactor, how closely its B-tree indexes follow the heap order
+-- (pg_stats.correlation of their leading columns), activity counters, and its columns: TOAST-able ones with their
 -- widths, types CDC tools handle specially, generated ones. Catalog and statistics reads only, no lock on
 -- any user table. Feeds Facts.tables: replica identity and column type rules (CDC1xx), snapshot
 -- and WAL estimates. Measured sizes of the largest tables come from table_sizes.sql.
@@ -35,7 +36,7 @@ partition_parents AS (
     JOIN pg_namespace AS pn ON pn.oid = pc.relnamespace
 ),
 column_stats AS (
-    SELECT st.schemaname, st.tablename, st.attname, st.inherited, st.avg_width
+    SELECT st.schemaname, st.tablename, st.attname, st.inherited, st.avg_width, st.correlation
     FROM pg_stats AS st
     WHERE st.schemaname <> 'information_schema' AND st.schemaname !~ '^pg_'
 ),
@@ -49,6 +50,7 @@ columns AS (
         a.attstorage <> 'p' AS toastable,
         a.attgenerated <> '' AS generated,
         st.avg_width,
+        st.correlation,
         array_remove(ARRAY[
             CASE WHEN ty.typcategory = 'A' THEN 'array' END,
             CASE WHEN b.typtype = 'e' THEN 'enum' END,
@@ -82,10 +84,24 @@ columns AS (
     WHERE a.attnum > 0 AND NOT a.attisdropped
 ),
 indexes AS (
-    SELECT i.*, ix.relname AS index_name, greatest(ix.relpages, 0) AS index_pages
+    SELECT i.*, ix.relname AS index_name, ix.relam, greatest(ix.relpages, 0) AS index_pages
     FROM pg_index AS i
     JOIN tables AS t ON t.oid = i.indrelid
     JOIN pg_class AS ix ON ix.oid = i.indexrelid
+),
+-- the least |correlation| of the B-tree indexes' leading columns: rows one index scan reaches in
+-- key order sit on consecutive pages only as far as it is near 1 (an expression or a column not
+-- analyzed counts 0); NULL when no leading column is analyzed
+index_order AS (
+    SELECT
+        i.indrelid AS relid,
+        CASE WHEN count(c.correlation) > 0
+            THEN min(abs(coalesce(c.correlation, 0)))
+        END::float8 AS correlation
+    FROM indexes AS i
+    JOIN pg_am AS am ON am.oid = i.relam AND am.amname = 'btree'
+    LEFT JOIN columns AS c ON c.attrelid = i.indrelid AND c.attnum = i.indkey[0]
+    GROUP BY i.indrelid
 ),
 index_columns AS (
     SELECT i.indexrelid, i.indrelid, k.ord, c.name, c.not_null
@@ -174,6 +190,7 @@ SELECT
     coalesce(ix.pages, 0)::bigint * current_setting('block_size')::bigint AS index_bytes,
     (SELECT o.option_value::int FROM pg_options_to_table(t.reloptions) AS o
         WHERE o.option_name = 'fillfactor') AS fillfactor,
+    io.correlation AS index_correlation,
     CASE WHEN cs.analyzed_columns > 0 THEN 24 + cs.analyzed_width END::float8 AS analyzed_row_bytes,
     pg_stat_get_tuples_inserted(t.oid) AS n_tup_ins,
     pg_stat_get_tuples_updated(t.oid) AS n_tup_upd,
@@ -195,3 +212,4 @@ LEFT JOIN index_summary AS ix ON ix.relid = t.oid
 LEFT JOIN toast_pages AS tp ON tp.relid = t.oid
 LEFT JOIN partition_parents AS pp ON pp.relid = t.oid
 LEFT JOIN column_summary AS cs ON cs.relid = t.oid
+LEFT JOIN index_order AS io ON io.relid = t.oid
