@@ -185,6 +185,39 @@ VALIDATION = [
         8_000,
         validation=True,
     ),
+    # held out from the clustered-runs fix (added after it, run once): a run of updates in key
+    # order on a table whose other index follows the key, and multi-row updates through an
+    # index on a column in random order (many rows a statement, scattered pages)
+    Workload(
+        "batch_status",
+        "UPDATE of 20 consecutive orders per statement (an unindexed status column), 400k rows "
+        "of ~110 B, fillfactor 90, a second index on the time-ordered created_at",
+        [
+            "CREATE TABLE bs_t (id int PRIMARY KEY, created_at timestamptz, status int, "
+            "payload text) WITH (fillfactor = 90)",
+            "INSERT INTO bs_t SELECT g, timestamptz '2026-01-01' + g * interval '1 s', 0, "
+            "repeat(md5(g::text), 2) FROM generate_series(1, 400000) g",
+            "CREATE INDEX bs_t_created ON bs_t (created_at)",
+        ],
+        "\\set s random(1, 400000)\n"
+        "UPDATE bs_t SET status = status + 1 WHERE id BETWEEN :s AND :s + 19;\n",
+        6_000,
+        validation=True,
+    ),
+    Workload(
+        "by_customer",
+        "UPDATE of one customer's ~20 orders per statement through an index on customer_id "
+        "(random order: scattered pages), 200k rows of ~110 B",
+        [
+            "CREATE TABLE bc_t (id int PRIMARY KEY, customer_id int, status int, payload text)",
+            "INSERT INTO bc_t SELECT g, (hashint4(g) & 2147483647) % 10000, 0, "
+            "repeat(md5(g::text), 2) FROM generate_series(1, 200000) g",
+            "CREATE INDEX bc_t_customer ON bc_t (customer_id)",
+        ],
+        "\\set c random(0, 9999)\nUPDATE bc_t SET status = status + 1 WHERE customer_id = :c;\n",
+        4_000,
+        validation=True,
+    ),
 ]
 WORKLOADS += VALIDATION
 
