@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from audit import forked
 from audit.files import hidden_beside, write_atomic, write_atomic_chunks, write_hidden
 from audit.gc_pause import paused_gc
-from audit.report import remediation
 from audit.report.junit import render_junit
 from audit.report.model import Report
 from audit.report.prom import render_prom
@@ -51,8 +50,9 @@ COMPANION_FORMATS = ("csv", "sql")
 MACHINE_FORMATS = ("junit", "prom")
 ACCEPTED = FORMATS + COMPANION_FORMATS + MACHINE_FORMATS
 DOCUMENTS = ("html", "pdf", "md")
-#: Written by a second process where one can be forked, while this one renders the documents.
-SECOND_PROCESS = ("json", "csv", "sql")
+#: Written by a second process where one can be forked, while this one renders the documents
+#: and remediation.sql (the two take about as long on a large schema).
+SECOND_PROCESS = ("json", "csv")
 
 FILE_NAMES = {
     "json": "report.json",
@@ -89,8 +89,8 @@ def write_reports(
     leaves the directory as it was. The result also names the companion files
     (``csv``, ``sql``, and ``aws`` for remediation-aws.sh when written).
 
-    Where a second process can be forked (:mod:`audit.forked`), it writes the files for
-    machines (:data:`SECOND_PROCESS`) while this one renders the documents: the same bytes.
+    Where a second process can be forked (:mod:`audit.forked`), it writes report.json and
+    tables.csv (:data:`SECOND_PROCESS`) while this one renders the rest: the same bytes.
     """
     unknown = [f for f in formats if f not in ACCEPTED]
     if unknown:
@@ -133,29 +133,28 @@ def _renderers(report: Report, template_dir: Path | None) -> dict[str, Callable[
 def _write_in_two_processes(
     report: Report, out_dir: Path, chosen: list[str], template_dir: Path | None
 ) -> dict[str, Path]:
-    """:func:`write_reports` with the files for machines written by a forked child into hidden
-    temporary files while this process renders the documents; all are put in place once both
+    """:func:`write_reports` with report.json and tables.csv written by a forked child into
+    hidden temporary files while this process renders the rest; all are put in place once both
     have succeeded. On any error or interrupt the child is killed and its files removed."""
-    machine = [f for f in chosen if f in SECOND_PROCESS]
     created = not out_dir.is_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     hidden: dict[str, Path] = {}
     try:
-        for fmt in machine + (["aws"] if "sql" in machine else []):
-            hidden[fmt] = hidden_beside(out_dir / FILE_NAMES[fmt])
-        if "sql" in machine:
-            remediation.build_plan(report)  # once, before the fork: both processes read it
+        for fmt in chosen:
+            if fmt in SECOND_PROCESS:
+                hidden[fmt] = hidden_beside(out_dir / FILE_NAMES[fmt])
         renderers = _renderers(report, template_dir)
         with forked.forked(lambda: _write_machine_files(report, hidden)) as child:
-            # the fork failed after all (out of processes or memory): one process does both
-            has_script = _write_machine_files(report, hidden) if child is None else False
-            rendered = {fmt: renderers[fmt]() for fmt in chosen if fmt not in SECOND_PROCESS}
+            if child is None:  # the fork failed after all (out of processes or memory)
+                _write_machine_files(report, hidden)
+            rendered = {fmt: renderers[fmt]() for fmt in chosen if fmt not in hidden}
+            script = render_remediation_aws(report) if "sql" in chosen else None
             if child is not None:
-                has_script = child.result()
-        if not has_script and "aws" in hidden:
-            hidden.pop("aws").unlink()
+                child.result()
+        if script is not None:
+            rendered["aws"] = script.encode()
         paths: dict[str, Path] = {}
-        for fmt in [*chosen, *(["aws"] if has_script else [])]:
+        for fmt in [*chosen, *(["aws"] if script is not None else [])]:
             path = out_dir / FILE_NAMES[fmt]
             if fmt in hidden:
                 os.replace(hidden.pop(fmt), path)
@@ -169,23 +168,14 @@ def _write_in_two_processes(
             with contextlib.suppress(OSError):
                 out_dir.rmdir()
         raise
-    if "sql" in chosen and not has_script:
+    if "sql" in chosen and script is None:
         (out_dir / FILE_NAMES["aws"]).unlink(missing_ok=True)
     return paths
 
 
-def _write_machine_files(report: Report, hidden: dict[str, Path]) -> bool:
-    """Fill the hidden files of :data:`SECOND_PROCESS`'s formats; whether there is an AWS
-    script (its hidden file is left empty when there is none)."""
-    makers: dict[str, Callable[[], Iterable[bytes]]] = {
-        "json": lambda: render_json_chunks(report),
-        "csv": lambda: (render_csv(report).encode(),),
-        "sql": lambda: (render_remediation_sql(report).encode(),),
-    }
-    for fmt in SECOND_PROCESS:
-        if fmt in hidden:
-            write_hidden(hidden[fmt], makers[fmt]())
-    script = render_remediation_aws(report) if "sql" in hidden else None
-    if script is not None:
-        write_hidden(hidden["aws"], (script.encode(),))
-    return script is not None
+def _write_machine_files(report: Report, hidden: dict[str, Path]) -> None:
+    """Fill the hidden files of :data:`SECOND_PROCESS`'s formats."""
+    if "json" in hidden:
+        write_hidden(hidden["json"], render_json_chunks(report))
+    if "csv" in hidden:
+        write_hidden(hidden["csv"], (render_csv(report).encode(),))

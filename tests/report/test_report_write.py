@@ -186,7 +186,9 @@ def test_html_and_markdown_share_one_view_context_only_where_asked(
     assert len(made) == 4  # outside, each rendering makes its own
 
 
-@pytest.mark.parametrize("failing", ["render_csv", "render_json_chunks", "render_markdown"])
+@pytest.mark.parametrize(
+    "failing", ["render_csv", "render_json_chunks", "render_markdown", "render_remediation_sql"]
+)
 def test_a_failure_in_either_process_writes_nothing(
     tmp_path: Path, small_report: Report, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
