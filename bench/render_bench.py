@@ -496,8 +496,8 @@ def write_doc(rows: list[dict[str, Any]], path: Path = DOC) -> None:
         "CPU figure is the steadier one. The analysis is the median of the runs (their CPU "
         "range after it); like the collection benchmark it starts once the command line is "
         "loaded, and the time to load it (imports) is the next column. `analyze` writes "
-        "report.json, tables.csv and remediation.sql in a second process (forked once the "
-        "report is built) while it renders report.html and report.md: the CPU seconds are "
+        "report.json and tables.csv in a second process (forked once the report is built) "
+        "while it renders report.html, report.md and remediation.sql: the CPU seconds are "
         "both processes', and the second process's peak RSS is the column after the first's "
         "(it counts the pages it shares with the first).",
         "",
