@@ -41,9 +41,17 @@ class ChildFailed(RuntimeError):
 def usable() -> bool:
     """Whether a child may be forked here: Linux-like ``fork``, 2+ CPUs, no other thread (a
     thread holding a lock at the fork would leave it held forever in the child)."""
-    if os.environ.get(PROCESSES_ENV) == "1":
+    if os.environ.get(PROCESSES_ENV) == "1" or not hasattr(os, "fork"):
         return False
-    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+    return _cpus() > 1 and threading.active_count() == 1
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (a container or ``taskset`` may allow fewer than the
+    machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class Child(Generic[T]):
@@ -70,14 +78,19 @@ class Child(Generic[T]):
         result: T = value
         return result
 
+    def kill(self) -> None:
+        """SIGKILL to the child unless it has been reaped (its pid may then be another's)."""
+        if not self._reaped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
     def stop(self) -> None:
         """Kill the child unless it has been reaped, then reap it."""
         if self._reader is not None:
             os.close(self._reader)
             self._reader = None
         if not self._reaped:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+            self.kill()
             self._reap()
 
     def _reap(self) -> int:
@@ -94,7 +107,7 @@ def forked(work: Callable[[], T]) -> Iterator[Child[T] | None]:
     if child is None:
         yield None
         return
-    unregister = interrupt.on_second_signal(lambda: os.kill(child.pid, signal.SIGKILL))
+    unregister = interrupt.on_second_signal(child.kill)
     try:
         yield child
     finally:
