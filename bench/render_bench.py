@@ -194,13 +194,17 @@ def _pages(pdf: bytes) -> int | None:
 
 
 def _cpu_s() -> float:
-    """User + system CPU seconds of this process (steadier than wall time on a busy machine)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """User + system CPU seconds of this process and of the children it has waited for (the
+    process ``analyze`` forks to write the files for machines): steadier than wall time on a
+    busy machine."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
-def _maxrss_mb() -> float:
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def _maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    kb = resource.getrusage(who).ru_maxrss
     return kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024
 
 
@@ -342,6 +346,8 @@ def cli_child(args: list[str]) -> dict[str, Any]:
         "cpu_s": round(_cpu_s() - cpu, 2),
         "code": code,
         "rss_mb": round(_maxrss_mb(), 1),
+        # the forked writer's peak; it counts the pages it shares with this process
+        "child_rss_mb": round(_maxrss_mb(resource.RUSAGE_CHILDREN), 1),
         **loaded,
     }
 
@@ -389,7 +395,8 @@ def measure(tables: int, profile_phase: str | None = None, repeat: int = 3) -> d
             for _ in range(max(1, repeat))
         ]
         row["analysis"] = {
-            key: _median(runs, key) for key in ("s", "cpu_s", "rss_mb", "import_s", "import_cpu_s")
+            key: _median(runs, key)
+            for key in ("s", "cpu_s", "rss_mb", "child_rss_mb", "import_s", "import_cpu_s")
         }
         row["analysis"]["runs"] = runs
         row["all_formats"] = _child("cli", *common, "--out", f"{tmp}/all")
@@ -436,19 +443,20 @@ def status_lines(rows: list[dict[str, Any]]) -> list[str]:
     if collect is None:
         time_line = f"- **Time: no collection figure** for {n} tables in benchmarks-collect.md."
     else:
-        wall_met, cpu_met = a["s"] < collect, a["cpu_s"] < collect
-        word = "met" if wall_met and cpu_met else "not met"
+        word = "met" if a["s"] < collect else "not met"
         time_line = (
-            f"- **Time: {word}.** The analysis of {n} tables took {a['s']:.2f} s wall and "
-            f"{a['cpu_s']:.2f} CPU s (median of {len(a['runs'])} runs; CPU "
-            f"{_spread(a['runs'], 'cpu_s')} s), against {collect:.2f} s to collect them "
-            f"({(a['cpu_s'] / collect):.1f}x in CPU). Loading the command line adds "
-            f"{a['import_s']:.2f} s ({a['import_cpu_s']:.2f} CPU s) before it."
+            f"- **Time (wall): {word}.** The analysis of {n} tables took {a['s']:.2f} s wall "
+            f"and {a['cpu_s']:.2f} CPU s in two processes (median of {len(a['runs'])} runs; "
+            f"CPU {_spread(a['runs'], 'cpu_s')} s), against {collect:.2f} s to collect them "
+            f"({(a['s'] / collect):.2f}x in wall time, {(a['cpu_s'] / collect):.2f}x in CPU). "
+            f"Loading the command line adds {a['import_s']:.2f} s "
+            f"({a['import_cpu_s']:.2f} CPU s) before it."
         )
     memory = a["rss_mb"]
     memory_line = (
         f"- **Memory: {'met' if memory < MEMORY_TARGET_MB else 'not met'}.** The analysis "
-        f"peaks at {_mb(memory)} MB at {n} tables (target {MEMORY_TARGET_MB} MB); with the PDF "
+        f"peaks at {_mb(memory)} MB at {n} tables (target {MEMORY_TARGET_MB} MB), its "
+        f"second process at {_mb(a.get('child_rss_mb', 0))} MB; with the PDF "
         f"{_mb(largest['all_formats']['rss_mb'])} MB."
     )
     pdf_line = (
@@ -487,18 +495,24 @@ def write_doc(rows: list[dict[str, Any]], path: Path = DOC) -> None:
         "Wall seconds, then CPU seconds (user + system) in brackets: on a shared machine the "
         "CPU figure is the steadier one. The analysis is the median of the runs (their CPU "
         "range after it); like the collection benchmark it starts once the command line is "
-        "loaded, and the time to load it (imports) is the next column.",
+        "loaded, and the time to load it (imports) is the next column. `analyze` writes "
+        "report.json and tables.csv in a second process (forked once the report is built) "
+        "while it renders report.html, report.md and remediation.sql: the CPU seconds are "
+        "both processes', and the second process's peak RSS is the column after the first's "
+        "(it counts the pages it shares with the first).",
         "",
         f"| tables | facts.json (MB) | analysis `--format {ANALYSIS_FORMATS}` (s) | CPU range (s) "
-        "| loading the CLI (s) | peak RSS (MB) | all formats, PDF included (s) | peak RSS (MB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| loading the CLI (s) | peak RSS (MB) | second process (MB) "
+        "| all formats, PDF included (s) | peak RSS (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         a, b = r["analysis"], r["all_formats"]
         lines.append(
             f"| {r['tables']:,} | {r['facts_mb']} | {a['s']:.2f} ({a['cpu_s']:.2f}) "
             f"| {_spread(a['runs'], 'cpu_s')} | {a['import_s']:.2f} ({a['import_cpu_s']:.2f}) "
-            f"| {_mb(a['rss_mb'])} | {b['s']:.2f} ({b['cpu_s']:.2f}) | {_mb(b['rss_mb'])} |"
+            f"| {_mb(a['rss_mb'])} | {_mb(a.get('child_rss_mb', 0))} "
+            f"| {b['s']:.2f} ({b['cpu_s']:.2f}) | {_mb(b['rss_mb'])} |"
         )
     lines += [
         "",

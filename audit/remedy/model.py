@@ -124,16 +124,20 @@ class Fix(BaseModel):
 
     def redacted(self, text: Callable[[str], str], facts: Callable[[Any], Any]) -> Fix:
         """The same fix with every step's text, comment and facts passed through the given
-        redactions (credentials a setting's value may carry must not reach a report)."""
-        return Fix(
-            steps=tuple(
-                s.model_copy(
-                    update={
-                        "text": text(s.text),
-                        "comment": text(s.comment) if s.comment is not None else None,
-                        "facts": facts(s.facts),
-                    }
-                )
-                for s in self.steps
-            )
-        )
+        redactions (credentials a setting's value may carry must not reach a report); the fix
+        itself when they change nothing (a redaction gives back what it does not change)."""
+        steps = tuple(_redacted_step(s, text, facts) for s in self.steps)
+        if all(new is old for new, old in zip(steps, self.steps, strict=True)):
+            return self
+        return Fix(steps=steps)
+
+
+def _redacted_step(step: Step, text: Callable[[str], str], facts: Callable[[Any], Any]) -> Step:
+    update = {
+        "text": text(step.text),
+        "comment": text(step.comment) if step.comment is not None else None,
+        "facts": facts(step.facts),
+    }
+    if all(value is getattr(step, name) for name, value in update.items()):
+        return step
+    return step.model_copy(update=update)

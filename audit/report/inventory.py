@@ -25,14 +25,16 @@ from audit.report.base import ReportModel, rounded
 from audit.report.redact import redact
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class InventoryTable:
     """One row of the per-table matrix (tables.csv has every column).
 
     A standard-library dataclass, validated by pydantic where a report is read back (extra
     keys refused, as for every report model): built from facts already validated, the 50,000
     rows of a large schema are made without validating each again, and without the field set
-    a pydantic model keeps beside each instance.
+    a pydantic model keeps beside each instance. Not frozen, but never changed once built: a
+    frozen dataclass sets each of its 29 fields through ``object.__setattr__``, four times the
+    cost of building the row (0.2 s on 50,000 tables).
     """
 
     __pydantic_config__ = ConfigDict(extra="forbid")

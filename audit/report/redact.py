@@ -8,12 +8,14 @@ masked wherever it appears, and a value filed under a secret-sounding name is re
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 REDACTED = "[redacted]"
 
-_SECRET_NAME = re.compile(r"password|passphrase|secret|token|conninfo", re.IGNORECASE)
+_SECRET_WORDS = ("password", "passphrase", "secret", "token", "conninfo")
+_SECRET_NAME = re.compile("|".join(_SECRET_WORDS), re.IGNORECASE)
 _CONNINFO_PASSWORD = re.compile(
     r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s'\"]+)", re.IGNORECASE
 )
@@ -46,11 +48,42 @@ def redact(name: str, value: str | None) -> str | None:
 
 
 def scrub(value: Any, kind: str | None = None) -> Any:
-    """``value`` (JSON-like) with credentials masked; ``kind``: the secret it sits under."""
+    """``value`` (JSON-like) with credentials masked; ``kind``: the secret it sits under.
+
+    ``value`` itself when nothing in it can be masked (:func:`_nothing_to_mask`): the
+    evidence of almost every finding, checked at once instead of value by value."""
+    if kind is None and _nothing_to_mask(value):
+        return value
+    return _scrub(value, kind)
+
+
+def _scrub(value: Any, kind: str | None) -> Any:
     if isinstance(value, str):
         return REDACTED if kind == "secret" and value else scrub_text(value)
     if isinstance(value, dict):
-        return {k: scrub(v, kind or secret_kind(str(k))) for k, v in value.items()}
+        return {k: _scrub(v, kind or secret_kind(str(k))) for k, v in value.items()}
     if isinstance(value, list):
-        return [scrub(v, kind) for v in value]
+        return [_scrub(v, kind) for v in value]
     return value
+
+
+# what the check below reads: every key and every string of a JSON-like value, verbatim
+# (letters, ':' and '/' are never escaped), in one pass of the C encoder
+_AS_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def _nothing_to_mask(value: Any) -> bool:
+    """True when :func:`_scrub` would give ``value`` back unchanged: as JSON, it holds no
+    secret-sounding word (which covers every secret-sounding key and every string holding
+    ``password``, in any case) and no ``://``. A value that is not plain JSON data (a date,
+    a model) is not judged here (False): it is walked."""
+    try:
+        text = _AS_JSON.encode(value)
+    except (TypeError, ValueError):
+        return False
+    if "://" in text:
+        return False
+    if text.isascii():  # ignoring case is lower-casing then (the search is slower)
+        lower = text.lower()
+        return not any(word in lower for word in _SECRET_WORDS)
+    return _SECRET_NAME.search(text) is None

@@ -92,9 +92,17 @@ def _text(value: Any) -> Any:
 def _number(value: Any) -> Any:
     """A number cell as :func:`_cell` writes it; an int and None are left to the writer, which
     writes ``str(value)`` and an empty cell as :func:`_cell` does."""
-    if type(value) is int or value is None:
+    kind = type(value)
+    if kind is int or value is None:
         return value
+    if kind is float:  # _cell's float, without its other checks first
+        return f"{value:.6g}" if value != int(value) or abs(value) >= 1e15 else str(int(value))
     return _cell(value)
+
+
+def _names(value: list[str] | None) -> str:
+    """A list of names as :func:`_cell` writes it (most tables have none)."""
+    return _cell(value) if value else ""
 
 
 def _flag(value: Any) -> str:
@@ -131,8 +139,8 @@ def row(table: InventoryTable, findings: Mapping[str, list[ReportFinding]]) -> l
         _number(snapshot.expected) if snapshot else None,
         _number(snapshot.low) if snapshot else None,
         _number(snapshot.high) if snapshot else None,
-        _cell(table.toastable_columns),
-        _cell(table.special_columns),
+        _names(table.toastable_columns),
+        _names(table.special_columns),
         _flag(table.can_select),
         _flag(table.row_security),
         _cell([f"{f.code} ({f.severity.value})" for f in about]) if about else None,

@@ -21,10 +21,13 @@ Two more formats are for machines that watch scheduled runs (docs/schedules.md):
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from audit.files import write_atomic, write_atomic_chunks
+from audit import forked
+from audit.files import hidden_beside, write_atomic, write_atomic_chunks, write_hidden
 from audit.gc_pause import paused_gc
 from audit.report.junit import render_junit
 from audit.report.model import Report
@@ -47,6 +50,9 @@ COMPANION_FORMATS = ("csv", "sql")
 MACHINE_FORMATS = ("junit", "prom")
 ACCEPTED = FORMATS + COMPANION_FORMATS + MACHINE_FORMATS
 DOCUMENTS = ("html", "pdf", "md")
+#: Written by a second process where one can be forked, while this one renders the documents
+#: and remediation.sql (the two take about as long on a large schema).
+SECOND_PROCESS = ("json", "csv")
 
 FILE_NAMES = {
     "json": "report.json",
@@ -82,21 +88,19 @@ def write_reports(
     written into a temporary file beside its place), so an unknown format or a template error
     leaves the directory as it was. The result also names the companion files
     (``csv``, ``sql``, and ``aws`` for remediation-aws.sh when written).
+
+    Where a second process can be forked (:mod:`audit.forked`), it writes report.json and
+    tables.csv (:data:`SECOND_PROCESS`) while this one renders the rest: the same bytes.
     """
     unknown = [f for f in formats if f not in ACCEPTED]
     if unknown:
         raise ValueError(f"unknown report format(s) {unknown}; choose from {list(ACCEPTED)}")
-    renderers: dict[str, Callable[[], bytes]] = {
-        "html": lambda: render_html(report, template_dir).encode(),
-        "pdf": lambda: render_pdf(report, template_dir),
-        "md": lambda: render_markdown(report, template_dir).encode(),
-        "csv": lambda: render_csv(report).encode(),
-        "sql": lambda: render_remediation_sql(report).encode(),
-        "junit": lambda: render_junit(report),
-        "prom": lambda: render_prom(report),
-    }
     chosen = output_formats(formats)
+    machine = [f for f in chosen if f in SECOND_PROCESS]
     with shared_contexts():  # html and md read one view context, and every file one plan
+        if machine and len(machine) < len(chosen) and forked.usable():
+            return _write_in_two_processes(report, out_dir, chosen, template_dir)
+        renderers = _renderers(report, template_dir)
         rendered = {fmt: renderers[fmt]() for fmt in chosen if fmt != "json"}
         script = render_remediation_aws(report) if "sql" in chosen else None
     if script is not None:
@@ -112,3 +116,66 @@ def write_reports(
     if "sql" in chosen and script is None:
         (out_dir / FILE_NAMES["aws"]).unlink(missing_ok=True)
     return paths
+
+
+def _renderers(report: Report, template_dir: Path | None) -> dict[str, Callable[[], bytes]]:
+    return {
+        "html": lambda: render_html(report, template_dir).encode(),
+        "pdf": lambda: render_pdf(report, template_dir),
+        "md": lambda: render_markdown(report, template_dir).encode(),
+        "csv": lambda: render_csv(report).encode(),
+        "sql": lambda: render_remediation_sql(report).encode(),
+        "junit": lambda: render_junit(report),
+        "prom": lambda: render_prom(report),
+    }
+
+
+def _write_in_two_processes(
+    report: Report, out_dir: Path, chosen: list[str], template_dir: Path | None
+) -> dict[str, Path]:
+    """:func:`write_reports` with report.json and tables.csv written by a forked child into
+    hidden temporary files while this process renders the rest; all are put in place once both
+    have succeeded. On any error or interrupt the child is killed and its files removed."""
+    created = not out_dir.is_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    hidden: dict[str, Path] = {}
+    try:
+        for fmt in chosen:
+            if fmt in SECOND_PROCESS:
+                hidden[fmt] = hidden_beside(out_dir / FILE_NAMES[fmt])
+        renderers = _renderers(report, template_dir)
+        with forked.forked(lambda: _write_machine_files(report, hidden)) as child:
+            if child is None:  # the fork failed after all (out of processes or memory)
+                _write_machine_files(report, hidden)
+            rendered = {fmt: renderers[fmt]() for fmt in chosen if fmt not in hidden}
+            script = render_remediation_aws(report) if "sql" in chosen else None
+            if child is not None:
+                child.result()
+        if script is not None:
+            rendered["aws"] = script.encode()
+        paths: dict[str, Path] = {}
+        for fmt in [*chosen, *(["aws"] if script is not None else [])]:
+            path = out_dir / FILE_NAMES[fmt]
+            if fmt in hidden:
+                os.replace(hidden.pop(fmt), path)
+            else:
+                write_atomic(path, rendered.pop(fmt))
+            paths[fmt] = path
+    except BaseException:
+        for leftover in hidden.values():
+            leftover.unlink(missing_ok=True)
+        if created:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()
+        raise
+    if "sql" in chosen and script is None:
+        (out_dir / FILE_NAMES["aws"]).unlink(missing_ok=True)
+    return paths
+
+
+def _write_machine_files(report: Report, hidden: dict[str, Path]) -> None:
+    """Fill the hidden files of :data:`SECOND_PROCESS`'s formats."""
+    if "json" in hidden:
+        write_hidden(hidden["json"], render_json_chunks(report))
+    if "csv" in hidden:
+        write_hidden(hidden["csv"], (render_csv(report).encode(),))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from report_factory import build, finding
 
+from audit import forked
 from audit.files import write_atomic_chunks
 from audit.remedy import ChangeWindow, Fix, Step, StepKind
 from audit.report import (
@@ -23,8 +25,22 @@ from audit.report import (
     view,
     write_reports,
 )
+from audit.report import write as report_write
 from audit.report.render import render_json_bytes, render_json_chunks, shared_contexts
 from audit.report.view import Medium
+
+
+@pytest.fixture(autouse=True, params=["one process", "two processes"])
+def processes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here in one process and with the files for machines written by a forked
+    child (pytest-xdist's worker runs a thread, which would otherwise keep it to one)."""
+    if request.param == "one process":
+        monkeypatch.setenv(forked.PROCESSES_ENV, "1")
+    else:
+        monkeypatch.delenv(forked.PROCESSES_ENV, raising=False)
+        monkeypatch.setattr(forked.threading, "active_count", lambda: 1)
+    mode: str = request.param
+    return mode
 
 
 def test_writes_each_format_and_the_files_to_act_on(tmp_path: Path, small_report: Report) -> None:
@@ -168,3 +184,26 @@ def test_html_and_markdown_share_one_view_context_only_where_asked(
     render_html(small_report)
     render_html(small_report)
     assert len(made) == 4  # outside, each rendering makes its own
+
+
+@pytest.mark.parametrize(
+    "failing", ["render_csv", "render_json_chunks", "render_markdown", "render_remediation_sql"]
+)
+def test_a_failure_in_either_process_writes_nothing(
+    tmp_path: Path, small_report: Report, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    def full_disk(*args: object, **kwargs: object) -> str:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(report_write, failing, full_disk)
+    out = tmp_path / "out"
+    with pytest.raises(OSError) as raised:
+        write_reports(small_report, out, ["json", "md"])
+    assert raised.value.errno == errno.ENOSPC
+    assert not out.exists()
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "report.json").write_text("earlier")
+    with pytest.raises(OSError):
+        write_reports(small_report, tmp_path / "kept", ["json", "md"])
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == ["report.json"]
+    assert (tmp_path / "kept" / "report.json").read_text() == "earlier"
