@@ -374,36 +374,60 @@ def _load() -> float:
     return round(os.getloadavg()[0], 1)
 
 
-def measure(tables: int, profile_phase: str | None = None, repeat: int = 3) -> dict[str, Any]:
-    """One size: write the facts, then the end-to-end runs, the phases and the PDF alone.
+def measure_all(sizes: list[int], profile_phase: str | None, repeat: int) -> list[dict[str, Any]]:
+    """Every size (:func:`measure`), then the PDF alone, ``repeat`` rounds alternating the
+    sizes (the machine's speed drifts over minutes: alternating keeps that drift out of the
+    comparison of sizes), the median of each size kept."""
+    with tempfile.TemporaryDirectory(prefix="cdc-bench-") as tmp:
+        rows = [measure(size, Path(tmp), profile_phase, repeat) for size in sizes]
+        if profile_phase:
+            return rows
+        pdf_runs: dict[int, list[dict[str, Any]]] = {size: [] for size in sizes}
+        for _ in range(max(1, repeat)):
+            for size in sizes:
+                pdf_runs[size].append(_child("pdf", str(Path(tmp) / f"facts-{size}.json")))
+        for row in rows:
+            runs = pdf_runs[row["tables"]]
+            row["pdf"] = {
+                **{key: _median(runs, key) for key in ("s", "cpu_s")},
+                "pages": runs[0]["pages"],
+                "bytes": runs[0]["bytes"],
+                "runs": [r["cpu_s"] for r in runs],
+            }
+            row["load_after"] = _load()
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def measure(
+    tables: int, tmp: Path, profile_phase: str | None = None, repeat: int = 3
+) -> dict[str, Any]:
+    """One size: write the facts (kept in ``tmp`` for the PDF rounds), then the end-to-end
+    runs and the phases.
 
     The analysis runs ``repeat`` times (the machine may be shared: the median and the range are
     kept, with the load average before and after). Every step runs in a child: Linux carries a
     process's peak RSS over to the programs it starts, so this process stays small (it never
     imports audit)."""
-    with tempfile.TemporaryDirectory(prefix="cdc-bench-") as tmp:
-        facts = Path(tmp) / "facts.json"
-        _child("facts", str(tables), str(facts))
-        row: dict[str, Any] = {"tables": tables, "facts_mb": round(facts.stat().st_size / 1e6, 1)}
-        if profile_phase:
-            row["phases"] = _child("phases", str(facts), profile_phase, profile=True)["phases"]
-            return row
-        row["load_before"] = _load()
-        common = ["analyze", str(facts), "--fail-on", "never"]
-        runs = [
-            _child("cli", *common, "--out", f"{tmp}/analysis", "--format", ANALYSIS_FORMATS)
-            for _ in range(max(1, repeat))
-        ]
-        row["analysis"] = {
-            key: _median(runs, key)
-            for key in ("s", "cpu_s", "rss_mb", "child_rss_mb", "import_s", "import_cpu_s")
-        }
-        row["analysis"]["runs"] = runs
-        row["all_formats"] = _child("cli", *common, "--out", f"{tmp}/all")
-        row.update(_child("phases", str(facts), ""))
-        row["pdf"] = _child("pdf", str(facts))
-        row["load_after"] = _load()
-    print(json.dumps(row), flush=True)
+    facts = tmp / f"facts-{tables}.json"
+    _child("facts", str(tables), str(facts))
+    row: dict[str, Any] = {"tables": tables, "facts_mb": round(facts.stat().st_size / 1e6, 1)}
+    if profile_phase:
+        row["phases"] = _child("phases", str(facts), profile_phase, profile=True)["phases"]
+        return row
+    row["load_before"] = _load()
+    common = ["analyze", str(facts), "--fail-on", "never"]
+    runs = [
+        _child("cli", *common, "--out", f"{tmp}/analysis-{tables}", "--format", ANALYSIS_FORMATS)
+        for _ in range(max(1, repeat))
+    ]
+    row["analysis"] = {
+        key: _median(runs, key)
+        for key in ("s", "cpu_s", "rss_mb", "child_rss_mb", "import_s", "import_cpu_s")
+    }
+    row["analysis"]["runs"] = runs
+    row["all_formats"] = _child("cli", *common, "--out", f"{tmp}/all-{tables}")
+    row.update(_child("phases", str(facts), ""))
     return row
 
 
@@ -520,7 +544,9 @@ def write_doc(rows: list[dict[str, Any]], path: Path = DOC) -> None:
         "",
         "CPU seconds per step (wall seconds move with the machine's load), in one process, in "
         "the order `analyze` runs them; then the process's peak RSS at the end. The PDF is "
-        "rendered in a process of its own (wall, then CPU seconds in brackets). "
+        "rendered in a process of its own (wall, then CPU seconds in brackets), once per "
+        "round, the sizes alternated round by round (the machine's speed drifts over minutes), "
+        "the median of the rounds kept. "
         "`analyze` renders report.md from the view context report.html made; the md phase here "
         "makes it again.",
         "",
@@ -590,7 +616,7 @@ def main() -> None:
         write_doc([json.loads(line) for line in lines if line.startswith('{"tables"')])
         print(f"wrote {DOC.relative_to(ROOT)}")
         return
-    rows = [measure(int(s), args.profile, args.repeat) for s in args.sizes.split(",")]
+    rows = measure_all([int(s) for s in args.sizes.split(",")], args.profile, args.repeat)
     if not args.no_write and not args.profile:
         write_doc(rows)
         print(f"wrote {DOC.relative_to(ROOT)}")
