@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # remediation-aws.sh: the AWS CLI and shell steps of a cdc-preflight remediation plan.
-# Target: 127.0.0.1:34373/shop
-# Report cf62a42522d3, facts collected 2026-12-02T11:34:51.115807+00:00
+# Target: 127.0.0.1:59815/shop
+# Report 3a910227390b, facts collected 2026-12-02T14:28:14.201912+00:00
 #
 # Nothing runs by default: without --execute this script only prints the commands.
 # With --execute it asks before each one. Commands with placeholders (<...>) are never run:

@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:34373/shop
--- Report cf62a42522d3, facts collected 2026-12-02T11:34:51.115807+00:00, facts SHA-256 5d04d6df64d026933e1ee76c9ae80f8a11bb9ecad54044302b07b64b32503ce7
+-- Target: 127.0.0.1:59815/shop
+-- Report 3a910227390b, facts collected 2026-12-02T14:28:14.201912+00:00, facts SHA-256 068d90ebe108c7b4f276950103136e4b605e7abe61f60d11df9efbdc06a37e67
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. AWS CLI and
@@ -24,7 +24,7 @@ SELECT pg_drop_replication_slot('standby_decommissioned');
 
 -- Step 2. CDC407 (medium): The cluster or instance failed over during the look-back window.
 -- Window: no restart, no long lock
--- CDC407 cluster:demo-aurora: demo-aurora had 2 failover event(s) in the last 24 h (latest 2026-12-02 05:35 UTC: Completed failover to DB instance: demo-aurora-1); Aurora keeps WAL on the shared cluster volume that the promoted instance takes over, and has no streaming standby for PostgreSQL's slot synchronization to copy slots to; AWS does not state in so many words that logical slots survive a failover: check that every connector slot exists and advances
+-- CDC407 cluster:demo-aurora: demo-aurora had 2 failover event(s) in the last 24 h (latest 2026-12-02 08:28 UTC: Completed failover to DB instance: demo-aurora-1); Aurora keeps WAL on the shared cluster volume that the promoted instance takes over, and has no streaming standby for PostgreSQL's slot synchronization to copy slots to; AWS does not state in so many words that logical slots survive a failover: check that every connector slot exists and advances
 SELECT slot_name, slot_type, active, confirmed_flush_lsn, wal_status
   FROM pg_replication_slots;
 SELECT aurora_db_instance_identifier();
@@ -92,7 +92,7 @@ SELECT aurora_db_instance_identifier();
 
 -- Step 8. CDC101 (critical): Table has no primary key and no usable replica identity.
 -- Window: locks a table, or changes what applications or consumers see
--- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; 236 updates and 0 deletes since statistics reset
+-- CDC101 shop.carts: shop.carts has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; 237 updates and 0 deletes since statistics reset
 ALTER TABLE shop.carts REPLICA IDENTITY USING INDEX carts_session_id_key;
 -- CDC101 shop.audit_log: shop.audit_log has no primary key (REPLICA IDENTITY DEFAULT): UPDATE and DELETE cannot be replicated; no UPDATE or DELETE since statistics reset
 ALTER TABLE shop.audit_log ADD PRIMARY KEY (<key columns>);  -- preferred

@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:50371/shop
--- Report 4baab546e662, facts collected 2026-12-02T11:35:23.856973+00:00, facts SHA-256 83456d3cd3cbbb2df1fca48539522c7dd24a2876857a8b06dbcdb2d0a0b6934e
+-- Target: 127.0.0.1:52927/shop
+-- Report 0f5b04ea2704, facts collected 2026-12-02T14:28:47.610569+00:00, facts SHA-256 a1c95cac05ae76fc368ada7c43b81034bb1c23990bd25229d26b58dba79df9be
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. AWS CLI and

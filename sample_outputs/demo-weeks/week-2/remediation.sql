@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:50371/shop
--- Report 57031d58f1e5, facts collected 2026-12-02T11:35:39.350800+00:00, facts SHA-256 fc3ced210bd7c7ea6bab6d0f4953b4ce79fdf5055440d22bb5db39ca97b75227
+-- Target: 127.0.0.1:52927/shop
+-- Report 587128ee570f, facts collected 2026-12-02T14:29:03.414598+00:00, facts SHA-256 4401fc3cde6249bb42dff35a61ade65dc7731f4eb0d8f30a215436f7f2a0a7d9
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. AWS CLI and
@@ -18,7 +18,7 @@
 
 -- Step 1. CDC204 (high): A physical slot whose standby stopped connecting still holds WAL and the xmin horizon.
 -- Window: no restart, no long lock
--- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 121 MiB of WAL
+-- CDC204 slot:standby_decommissioned: physical slot standby_decommissioned is inactive and retains 122 MiB of WAL
 -- confirm that no standby streams from slot standby_decommissioned (primary_slot_name)
 SELECT pg_drop_replication_slot('standby_decommissioned');
 
@@ -30,7 +30,7 @@ SELECT pg_drop_replication_slot('standby_decommissioned');
 
 -- Step 2. CDC503 (high): A stalled slot would be invalidated, or fill the disk, too soon.
 -- Window: applies at a configuration reload
--- CDC503 runway:max_slot_wal_keep_size: a stalled slot reaches max_slot_wal_keep_size (1,024 MiB) in 31.9 min at the p95 logical WAL rate, less than 24 h
+-- CDC503 runway:max_slot_wal_keep_size: a stalled slot reaches max_slot_wal_keep_size (1,024 MiB) in 31.8 min at the p95 logical WAL rate, less than 24 h
 ALTER SYSTEM SET max_slot_wal_keep_size = '4GB';
 SELECT pg_reload_conf();
 -- and alert on pg_replication_slots.safe_wal_size
@@ -79,5 +79,5 @@ ALTER TABLE shop.session_cache SET LOGGED;
 
 -- Step 7. CDC102 (medium): REPLICA IDENTITY FULL on a table with updates or deletes logs whole old rows.
 -- Window: locks a table, or changes what applications or consumers see
--- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 191 updates and 186 deletes since statistics reset: each logs the whole old row
+-- CDC102 shop.events: shop.events has REPLICA IDENTITY FULL and 192 updates and 186 deletes since statistics reset: each logs the whole old row
 ALTER TABLE shop.events REPLICA IDENTITY DEFAULT;  -- unless consumers need whole before images

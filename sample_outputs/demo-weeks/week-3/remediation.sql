@@ -1,6 +1,6 @@
 -- remediation.sql: the remediation plan of a cdc-preflight report, as SQL.
--- Target: 127.0.0.1:50371/shop
--- Report dd4d4f7b5a5d, facts collected 2026-12-02T11:35:56.269193+00:00, facts SHA-256 c3034514e64a66bb1a72182682b486f9ce4fcc9a523dda291b8ef63e38aea530
+-- Target: 127.0.0.1:52927/shop
+-- Report fbb95828c173, facts collected 2026-12-02T14:29:21.894902+00:00, facts SHA-256 30ce690b14bb841c2827a99203a916bb7b966c9a4c98dae88eb0f1d4317dd3cd
 --
 -- A runbook, not a script: review each step, then run the ones you chose, one at a
 -- time. Some steps offer alternatives, some need a restart or a lock. AWS CLI and
@@ -30,7 +30,7 @@ SELECT pg_drop_replication_slot('standby_decommissioned');
 
 -- Step 2. CDC503 (high): A stalled slot would be invalidated, or fill the disk, too soon.
 -- Window: applies at a configuration reload
--- CDC503 runway:max_slot_wal_keep_size: a stalled slot reaches max_slot_wal_keep_size (1,024 MiB) in 31.4 min at the p95 logical WAL rate, less than 24 h
+-- CDC503 runway:max_slot_wal_keep_size: a stalled slot reaches max_slot_wal_keep_size (1,024 MiB) in 31.7 min at the p95 logical WAL rate, less than 24 h
 ALTER SYSTEM SET max_slot_wal_keep_size = '4GB';
 SELECT pg_reload_conf();
 -- and alert on pg_replication_slots.safe_wal_size
