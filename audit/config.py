@@ -177,8 +177,17 @@ def _matches(selector: str, rule: Rule) -> bool:
     return PREFIX_PATTERN.match(prefix) is not None and rule.code.startswith(prefix)
 
 
-#: Former per-rule options that one audit-wide plan now holds (``[estimates]``).
-CAPACITY_PLAN_KEYS = ("planned_connectors", "spare_slots", "spare_senders")
+_CAPACITY_PLAN = (
+    "the connector plan is audit-wide, set it under [estimates] ({name}; spare_senders is "
+    "spare_slots)"
+)
+#: Former per-rule options now set once for every rule, and where each went: the audit-wide
+#: connector plan (``[estimates]``) and the connector's role (``[connector]``).
+MOVED_OPTIONS = {
+    **dict.fromkeys(("planned_connectors", "spare_slots", "spare_senders"), _CAPACITY_PLAN),
+    "connector_role": "the connector's role is one setting for every check, set it as "
+    '[connector] role = "..."',
+}
 
 
 def _option_problem(key: str, rule: Rule, error: ErrorDetails) -> str:
@@ -187,16 +196,8 @@ def _option_problem(key: str, rule: Rule, error: ErrorDetails) -> str:
     name = str(error["loc"][0]) if error["loc"] else ""
     declared = {info.name: info for info in describe_options(rule.options)}
     if error["type"] == "extra_forbidden":
-        if name in CAPACITY_PLAN_KEYS:
-            return (
-                f"{where} unknown option {name}: the connector plan is audit-wide, set it "
-                f"under [estimates] ({name}; spare_senders is spare_slots)"
-            )
-        if name == "connector_role":
-            return (
-                f"{where} unknown option connector_role: the connector's role is one setting "
-                'for every check, set it as [connector] role = "..."'
-            )
+        if name in MOVED_OPTIONS:
+            return f"{where} unknown option {name}: {MOVED_OPTIONS[name].format(name=name)}"
         if not declared:
             return f"{where} unknown option {name}: {rule.code} has no options"
         return f"{where} unknown option {name}{closest(name, declared)}"

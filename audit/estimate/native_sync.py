@@ -157,11 +157,13 @@ def cpu_floor_seconds(work: Work, apply: Floats, cores: Cores) -> float:
 
 @dataclass(frozen=True)
 class SyncTimes:
-    """Every table's sync time (one element per table), low / expected / high."""
+    """Every table's sync time (one element per table), low / expected / high, and the
+    expected apply alone (per-table overhead excluded: what keeps a subscriber core busy)."""
 
     low: Floats
     expected: Floats
     high: Floats
+    apply: Floats
 
 
 @dataclass(frozen=True)
@@ -213,4 +215,4 @@ def table_seconds(
     fixed = constants.per_table_seconds
     low, expected = apply * spread[0], apply
     high = np.maximum(read(read_rows_per_s.expected, read_bytes_per_s.expected), apply * spread[1])
-    return SyncTimes(low + fixed * spread[0], expected + fixed, high + fixed * spread[1])
+    return SyncTimes(low + fixed * spread[0], expected + fixed, high + fixed * spread[1], apply)

@@ -235,9 +235,7 @@ class Plan:
             self._base = Copies(times.low, times.expected, times.high)
             self.fixed = native.constants.subscription_seconds
             if native.cores is not None:
-                floor = ns.cpu_floor_seconds(
-                    work, ns.apply_seconds(work, native.constants), native.cores
-                )
+                floor = ns.cpu_floor_seconds(work, times.apply, native.cores)
                 self.cpu_floor = Range(floor * native.spread[0], floor, floor * native.spread[1])
         # high end: the database side does not scale past one connection
         self._db_only = sum(_stage_seconds(self.rows, self.bytes, rates[:1])[2].tolist())
@@ -327,11 +325,6 @@ def choose_decode_rate(options: EstimateOptions, probe: DecodingProbe | None = N
         d.WALSENDER_DECODE_BYTES_PER_S,
         "decode rate from bench/change_stream_bench.py on a 2-vCPU VM (defaults.py)",
     )
-
-
-def decode_rate(options: EstimateOptions, probe: DecodingProbe | None = None) -> Range:
-    """The chosen decode rate alone (:func:`choose_decode_rate`)."""
-    return choose_decode_rate(options, probe).rate
 
 
 @dataclass(frozen=True)
@@ -652,7 +645,7 @@ def snapshot_estimate(
         logical_rate=logical_rate,
         event_rate=event_rate,
         events_capacity=c_events,
-        decode=decode_rate(options, facts.decoding_probe),
+        decode=choose_decode_rate(options, facts.decoding_probe).rate,
     )
     alternatives: dict[str, SnapshotAlternative] = {}
     if profile.name == "debezium":

@@ -73,7 +73,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:.6g}" if value != int(value) or abs(value) >= 1e15 else str(int(value))
+        return _float(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, list):
@@ -95,9 +95,14 @@ def _number(value: Any) -> Any:
     kind = type(value)
     if kind is int or value is None:
         return value
-    if kind is float:  # _cell's float, without its other checks first
-        return f"{value:.6g}" if value != int(value) or abs(value) >= 1e15 else str(int(value))
+    if kind is float:  # without _cell's other checks first
+        return _float(value)
     return _cell(value)
+
+
+def _float(value: float) -> str:
+    """Six significant digits; a whole number below 1e15 without its ".0"."""
+    return f"{value:.6g}" if value != int(value) or abs(value) >= 1e15 else str(int(value))
 
 
 def _names(value: list[str] | None) -> str:

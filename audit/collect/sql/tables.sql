@@ -1,8 +1,8 @@
 -- tables.sql: every ordinary and partitioned table (partitions included) with its replica identity,
 -- keys, row-level security, planner estimates (rows, pages of heap, TOAST and indexes), average row
 -- width from pg_stats, fillfactor, how closely its B-tree indexes follow the heap order
--- (pg_stats.correlation of their leading columns), activity counters, and its columns: TOAST-able ones with their
--- widths, types CDC tools handle specially, generated ones. Catalog and statistics reads only, no lock on
+-- (pg_stats.correlation of their leading columns), activity counters, and its columns: TOAST-able
+-- ones with their widths, types CDC tools handle specially, generated ones. Catalog and statistics reads only, no lock on
 -- any user table. Feeds Facts.tables: replica identity and column type rules (CDC1xx), snapshot
 -- and WAL estimates. Measured sizes of the largest tables come from table_sizes.sql.
 -- {newpage_updates} is filled by version (see audit/collect/counters.py). The column lists are NULL
